@@ -1,0 +1,83 @@
+"""Types shared by every coverage model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Radio technologies in OpenCelliD order; an emitter's ``radio`` is an index into this tuple.
+RADIOS: tuple[str, ...] = ("GSM", "UMTS", "LTE", "NR", "CDMA")
+#: Radios that count as mobile broadband (3G and newer).
+BROADBAND: frozenset[str] = frozenset({"UMTS", "LTE", "NR"})
+#: At most this many operators fit in the uint32 bitmasks of :class:`CoverageResult`.
+MAX_OPERATORS = 32
+
+
+@dataclass(frozen=True)
+class Emitters:
+    """One row per (site, radio) whose cells count as service, in the grid's CRS.
+
+    Attributes
+    ----------
+    x, y
+        Site position in metres (float64).
+    radio
+        Index into :data:`RADIOS` (int8).
+    operator
+        Index into the run's operator list, ``0 <= operator < MAX_OPERATORS`` (int16).
+    range_m
+        Disc radius from the range model, metres (float64).
+    site
+        Row of the site in the sites table (int64).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    radio: np.ndarray
+    operator: np.ndarray
+    range_m: np.ndarray
+    site: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def subset(self, mask: np.ndarray) -> Emitters:
+        """The emitters where ``mask`` is true."""
+        return Emitters(
+            x=self.x[mask],
+            y=self.y[mask],
+            radio=self.radio[mask],
+            operator=self.operator[mask],
+            range_m=self.range_m[mask],
+            site=self.site[mask],
+        )
+
+
+@dataclass
+class CoverageResult:
+    """Per-cell coverage on an analysis grid.
+
+    Attributes
+    ----------
+    serving
+        uint32 bitmask per cell: bit ``k`` is set when operator ``k`` serves the cell with any
+        counted technology.
+    broadband
+        uint32 bitmask per cell, as ``serving`` but only UMTS, LTE and NR count.
+    best_signal_dbm
+        float32 best-server received signal (dBm) per cell, NaN where no site is in range; only
+        propagation models fill it.
+    reach
+        uint32 bitmask of the operators that would serve the cell by the base model over open,
+        flat ground (no terrain); only the terrain model fills it, to tell ``terrain_shadow`` from
+        ``no_site_in_reach``.
+    signal_by_radio
+        Best-server signal (dBm) per technology name, for the COG outputs.
+    """
+
+    serving: np.ndarray
+    broadband: np.ndarray
+    best_signal_dbm: np.ndarray | None = None
+    reach: np.ndarray | None = None
+    signal_by_radio: dict[str, np.ndarray] | None = None

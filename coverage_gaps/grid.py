@@ -1,0 +1,135 @@
+"""The analysis grid: a north-up raster in a metric CRS that every layer is put on.
+
+Every input is brought onto one :class:`AnalysisGrid` (electrification, population, elevation,
+coverage) so that the per-village figures are sums over the same cells.  The grid is chosen from
+the data: the UTM zone of the area's centre unless the user names a CRS.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from affine import Affine
+from pyproj import CRS, Transformer
+
+from coverage_gaps.errors import CRSError
+
+
+@dataclass(frozen=True)
+class AnalysisGrid:
+    """A north-up grid of square cells in a projected, metric CRS.
+
+    Parameters
+    ----------
+    crs
+        A projected CRS whose axis unit is the metre.
+    transform
+        Affine transform from (col, row) to (x, y) of the cell's upper-left corner.
+    width, height
+        Number of columns and rows.
+    """
+
+    crs: CRS
+    transform: Affine
+    width: int
+    height: int
+
+    @property
+    def resolution(self) -> float:
+        """Cell size in metres."""
+        return float(self.transform.a)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(height, width)``, the shape of arrays on this grid."""
+        return (self.height, self.width)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """``(xmin, ymin, xmax, ymax)`` of the grid's outer edges."""
+        xmin, ymax = self.transform.c, self.transform.f
+        return (xmin, ymax - self.height * self.resolution, xmin + self.width * self.resolution, ymax)
+
+    @property
+    def cell_area_m2(self) -> float:
+        """Area of one cell in square metres."""
+        return self.resolution * self.resolution
+
+    def to_colrow(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Fractional (col, row) of map coordinates; cell ``(c, r)`` spans ``[c, c+1)``."""
+        xmin, ymax = self.transform.c, self.transform.f
+        res = self.resolution
+        return (np.asarray(x, dtype="f8") - xmin) / res, (ymax - np.asarray(y, dtype="f8")) / res
+
+    def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """1-D arrays of the x of each column's centre and the y of each row's centre."""
+        xmin, ymax = self.transform.c, self.transform.f
+        res = self.resolution
+        xs = xmin + (np.arange(self.width) + 0.5) * res
+        ys = ymax - (np.arange(self.height) + 0.5) * res
+        return xs, ys
+
+    @classmethod
+    def covering(
+        cls,
+        bounds: tuple[float, float, float, float],
+        *,
+        resolution: float,
+        crs: CRS,
+        margin: float = 0.0,
+    ) -> AnalysisGrid:
+        """The grid of ``resolution``-metre cells, aligned to multiples of the resolution, that
+        covers ``bounds`` (in ``crs``) plus ``margin`` metres on every side."""
+        if not resolution > 0:
+            raise ValueError(f"resolution must be positive, got {resolution!r}")
+        xmin, ymin, xmax, ymax = bounds
+        xmin = math.floor((xmin - margin) / resolution) * resolution
+        ymin = math.floor((ymin - margin) / resolution) * resolution
+        xmax = math.ceil((xmax + margin) / resolution) * resolution
+        ymax = math.ceil((ymax + margin) / resolution) * resolution
+        width = max(1, round((xmax - xmin) / resolution))
+        height = max(1, round((ymax - ymin) / resolution))
+        transform = Affine(resolution, 0.0, xmin, 0.0, -resolution, ymax)
+        return cls(crs=crs, transform=transform, width=width, height=height)
+
+
+def utm_crs_for(lon: float, lat: float) -> CRS:
+    """The WGS 84 / UTM CRS of the zone that holds ``(lon, lat)``."""
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValueError(f"({lon!r}, {lat!r}) is not a longitude/latitude pair")
+    zone = min(60, int((lon + 180) // 6) + 1)
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def choose_metric_crs(
+    bounds: tuple[float, float, float, float], crs: CRS | str | None, *, user_crs: str | None = None
+) -> CRS:
+    """The CRS the analysis runs in.
+
+    ``user_crs`` (e.g. ``"EPSG:3405"``) wins when given; it must be projected and in metres.
+    Otherwise the UTM zone of the centre of ``bounds`` (given in ``crs``).
+    """
+    if user_crs is not None:
+        try:
+            chosen = CRS.from_user_input(user_crs)
+        except Exception as exc:
+            raise CRSError(None, f"--crs {user_crs!r} is not a CRS pyproj knows ({exc})") from exc
+        check_metric(chosen, what=f"--crs {user_crs!r}")
+        return chosen
+    if crs is None:
+        raise CRSError(None, "cannot choose a UTM zone: the villages have no CRS")
+    src = CRS.from_user_input(crs)
+    cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+    lon, lat = Transformer.from_crs(src, CRS.from_epsg(4326), always_xy=True).transform(cx, cy)
+    return utm_crs_for(float(lon), float(lat))
+
+
+def check_metric(crs: CRS, *, what: str) -> None:
+    """Raise :class:`CRSError` unless ``crs`` is projected with metre axes."""
+    if not crs.is_projected:
+        raise CRSError(None, f"{what} is not a projected CRS; give one in metres such as a UTM zone")
+    units = {ax.unit_name for ax in crs.axis_info}
+    if not units <= {"metre", "meter"}:
+        raise CRSError(None, f"{what} has axis units {sorted(units)}; the analysis needs metres")
