@@ -1,0 +1,238 @@
+"""Read village and commune layers (GeoPackage, GeoJSON, Shapefile, GeoParquet).
+
+Villages come as polygons (the unit as given) or points (a village of ``village_radius_m`` around
+the point, made later in the metric CRS).  The reader finds the id, name, commune and province
+columns when they are not named, keeps ids as text (leading zeros survive), repairs invalid
+geometries with a warning that counts them, and reports and drops empty ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from coverage_gaps.errors import ColumnError, CoverageGapsWarning, CRSError, InputError
+from coverage_gaps.names import VIETNAM_PROVINCES
+from coverage_gaps.settings import VillageOptions
+
+log = logging.getLogger(__name__)
+
+#: Column names tried, in order, when the user does not name the column (case-insensitive).
+ID_CANDIDATES = ("village_id", "id", "code", "ma", "ma_thon", "ma_xa", "gid_3", "osm_id", "@id")
+NAME_CANDIDATES = (
+    "village_name", "name", "ten", "ten_thon", "name_vi", "name:vi", "name_3", "fullname",
+    "name_en", "nameen",
+)
+COMMUNE_CANDIDATES = ("commune", "commune_name", "xa", "ten_xa", "ward", "ward_name", "name_3")
+PROVINCE_CANDIDATES = (
+    "province", "province_name", "tinh", "ten_tinh", "name_1", "province_code", "provincecode",
+    "ma_tinh", "admin1",
+)
+
+#: Standard columns of the villages GeoDataFrame the reader returns.
+STANDARD = ("village_id", "village_name", "commune", "province", "province_code")
+
+
+def _pick(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], *, option: str,
+          path: Path, exclude: Sequence[str] = ()) -> str | None:
+    lower = {c.lower(): c for c in columns if c != "geometry"}
+    if wanted is not None:
+        if wanted in columns:
+            return wanted
+        if wanted.lower() in lower:
+            return lower[wanted.lower()]
+        raise ColumnError(
+            path,
+            f"{option} {wanted!r} is not a column; the columns are "
+            f"{', '.join(c for c in columns if c != 'geometry')}",
+        )
+    for cand in candidates:
+        if cand in lower and lower[cand] not in exclude:
+            return lower[cand]
+    return None
+
+
+def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise InputError(path, "no such file; check the --villages path")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".parquet", ".geoparquet"}:
+            return gpd.read_parquet(path)
+        import pyogrio
+
+        layers = pyogrio.list_layers(path)
+        if layer is None and len(layers) > 1:
+            names = ", ".join(str(name) for name, _ in layers)
+            raise InputError(path, f"has {len(layers)} layers ({names}); choose one with --layer")
+        if layer is not None and layer not in {str(name) for name, _ in layers}:
+            names = ", ".join(str(name) for name, _ in layers)
+            raise InputError(path, f"--layer {layer!r} is not a layer; the layers are {names}")
+        return gpd.read_file(path, layer=layer)
+    except InputError:
+        raise
+    except Exception as exc:  # pyogrio/pyarrow raise many types for unreadable files
+        raise InputError(
+            path,
+            f"cannot be read as a vector layer ({type(exc).__name__}: {exc}); expected "
+            "GeoPackage, GeoJSON, Shapefile or GeoParquet",
+        ) from None
+
+
+def read_villages(path: str | Path, *, options: VillageOptions | None = None) -> gpd.GeoDataFrame:
+    """Read a villages layer into a GeoDataFrame with standard columns.
+
+    Parameters
+    ----------
+    path
+        GeoPackage, GeoJSON, Shapefile or GeoParquet file of polygons and/or points.
+    options
+        Layer and column names (detected when ``None``) and the point-village radius.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``village_id`` (text), ``village_name``, ``commune``, ``province``,
+        ``province_code``, ``geometry`` in the file's CRS, one row per non-empty feature, plus
+        ``source_row``, the feature's 0-based position in the file.
+
+    Raises
+    ------
+    InputError, ColumnError, CRSError
+        Missing or unreadable file, a named column that does not exist, no CRS.
+    """
+    options = options or VillageOptions()
+    path = Path(path)
+    raw = _read_frame(path, options.layer)
+    if raw.crs is None:
+        raise CRSError(
+            path, "has no coordinate reference system; set one (e.g. with ogr2ogr -a_srs EPSG:4326)"
+        )
+    if len(raw) == 0:
+        raise InputError(path, "has no features")
+    cols = list(raw.columns)
+    id_col = _pick(cols, options.id_col, ID_CANDIDATES, option="--id-col", path=path)
+    name_col = _pick(cols, options.name_col, NAME_CANDIDATES, option="--name-col", path=path)
+    commune_col = _pick(
+        cols, options.commune_col, COMMUNE_CANDIDATES, option="--commune-col", path=path,
+        exclude=[c for c in (name_col,) if c],
+    )
+    province_col = _pick(
+        cols, options.province_col, PROVINCE_CANDIDATES, option="--province-col", path=path
+    )
+    log.info(
+        "%s: id=%s name=%s commune=%s province=%s", path.name, id_col, name_col, commune_col,
+        province_col,
+    )
+
+    out = gpd.GeoDataFrame(
+        {"source_row": np.arange(len(raw), dtype=np.int64)}, geometry=raw.geometry.values,
+        crs=raw.crs,
+    )
+    out["village_id"] = (
+        _as_text(raw[id_col]) if id_col else pd.Series(np.arange(1, len(raw) + 1)).astype(str)
+    ).to_numpy()
+    out["village_name"] = (_as_text(raw[name_col]) if name_col else out["village_id"]).to_numpy()
+    if commune_col:
+        out["commune"] = _as_text(raw[commune_col]).to_numpy()
+    else:
+        # A layer of communes: each feature is its own commune.
+        polygonal = raw.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        out["commune"] = np.where(polygonal, out["village_name"].to_numpy(), "")
+    province, code = _province_columns(raw[province_col] if province_col else None, len(raw))
+    out["province"] = province
+    out["province_code"] = code
+    out = _clean_geometries(out, path)
+    return out[["village_id", "village_name", "commune", "province", "province_code",
+                "source_row", "geometry"]]
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Text form of an id or name column: integers without ``.0``, missing as ``""``."""
+    if pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all():
+        values = values.astype("Int64")
+    return values.astype("string").fillna("").astype(str).str.strip()
+
+
+def _province_columns(values: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Province names and codes; Vietnamese two-digit province codes are turned into names."""
+    if values is None:
+        return np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    text = _as_text(values)
+    padded = text.str.zfill(2)
+    if len(text) and text.str.fullmatch(r"\d{1,2}").all() and padded.isin(VIETNAM_PROVINCES).all():
+        names = padded.map(lambda c: VIETNAM_PROVINCES[c].name)
+        return names.to_numpy(dtype=object), padded.to_numpy(dtype=object)
+    return text.to_numpy(dtype=object), np.full(n, "", dtype=object)
+
+
+def _clean_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    geoms = frame.geometry.values
+    empty = shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms))
+    if empty.any():
+        ids = frame.loc[empty, "village_id"].tolist()
+        shown = ", ".join(repr(i) for i in ids[:10]) + (" ..." if len(ids) > 10 else "")
+        warnings.warn(
+            f"{path}: dropped {int(empty.sum())} feature(s) with empty geometry (ids {shown})",
+            CoverageGapsWarning,
+            stacklevel=3,
+        )
+        frame = frame.loc[~empty].copy()
+    arr = np.asarray(frame.geometry.values)
+    invalid = ~shapely.is_valid(arr)
+    if invalid.any():
+        repaired = shapely.make_valid(arr[invalid])
+        # make_valid may return collections with lines or points: keep the polygonal part.
+        polys = [_polygonal(g) for g in repaired]
+        arr = arr.copy()
+        arr[invalid] = polys
+        warnings.warn(
+            f"{path}: repaired {int(invalid.sum())} invalid geometr"
+            f"{'y' if invalid.sum() == 1 else 'ies'} (e.g. self-intersections)",
+            CoverageGapsWarning,
+            stacklevel=3,
+        )
+        frame = frame.set_geometry(gpd.GeoSeries(arr, index=frame.index, crs=frame.crs))
+        still_empty = shapely.is_empty(arr)
+        if still_empty.any():
+            frame = frame.loc[~still_empty].copy()
+    kinds = set(frame.geom_type.unique())
+    allowed = {"Polygon", "MultiPolygon", "Point", "MultiPoint"}
+    if not kinds <= allowed:
+        raise InputError(
+            path,
+            f"has {', '.join(sorted(kinds - allowed))} features; villages must be polygons or "
+            "points",
+        )
+    if len(frame) == 0:
+        raise InputError(path, "has no features with a geometry")
+    return frame
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    if geom.geom_type in {"Polygon", "MultiPolygon"}:
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in {"Polygon", "MultiPolygon"}]
+    if not parts:
+        return shapely.Polygon()
+    return shapely.union_all(parts)
+
+
+def village_shapes(villages: gpd.GeoDataFrame, crs: object, *, radius_m: float) -> np.ndarray:
+    """Village polygons in the metric ``crs``: polygons as given, points buffered by
+    ``radius_m``.  Returns a shapely geometry array aligned with ``villages``."""
+    metric = villages.geometry.to_crs(crs)
+    arr = np.asarray(metric.values)
+    pointy = shapely.get_type_id(arr) == shapely.GeometryType.POINT
+    pointy |= shapely.get_type_id(arr) == shapely.GeometryType.MULTIPOINT
+    if pointy.any():
+        arr = arr.copy()
+        arr[pointy] = shapely.buffer(arr[pointy], radius_m, quad_segs=16)
+    return arr

@@ -1,0 +1,234 @@
+"""Collapse cells into sites.
+
+A mast carries several cells (sectors, technologies).  Cells are grouped in two steps:
+
+1. by identity: LTE cells of one eNB (``cell // 256``) and NR cells of one gNB (the top
+   ``nr_gnb_bits`` of the 36-bit NCI) are one node, per operator;
+2. by place: nodes of one operator within ``co_location_m`` of a leader node are one site.  The
+   leaders are taken in order of observations, so a site never chains along a road the way
+   single-linkage clustering would.
+
+A site keeps its operator, radios, cell count, the largest range of each radio, the samples and
+the first ``created`` time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numba import njit
+from pyproj import CRS, Transformer
+
+from coverage_gaps.coverage.base import RADIOS
+from coverage_gaps.operators import operator_name
+from coverage_gaps.settings import TowerOptions
+
+def cell_operators(cells: pd.DataFrame) -> pd.Series:
+    """Operator name of every cell, from its MCC and MNC."""
+    pairs = cells[["mcc", "net"]].drop_duplicates()
+    names = {(m, n): operator_name(m, n) for m, n in pairs.itertuples(index=False)}
+    keys = pd.MultiIndex.from_frame(cells[["mcc", "net"]])
+    return pd.Series(keys.map(names), index=cells.index, name="operator")
+
+
+def collapse_sites(
+    cells: pd.DataFrame, *, options: TowerOptions | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Group cells into sites.
+
+    Parameters
+    ----------
+    cells
+        Valid cells as :func:`coverage_gaps.io.towers.read_towers` returns them.
+    options
+        ``nr_gnb_bits`` and ``co_location_m``.
+
+    Returns
+    -------
+    sites, emitters
+        ``sites``: one row per site with ``site_id, operator, mcc, net, radios, cells, range_m,
+        samples, first_created, lon, lat``.  ``emitters``: one row per (site, radio) with
+        ``site_id, radio, range_m`` (the largest positive range of that radio's cells, NaN if
+        none) and ``cells``.
+    """
+    options = options or TowerOptions()
+    if not 22 <= options.nr_gnb_bits <= 32:
+        raise ValueError(f"nr_gnb_bits must be 22 to 32, got {options.nr_gnb_bits!r}")
+    n = len(cells)
+    if n == 0:
+        return _empty_sites(), pd.DataFrame(
+            {"site_id": pd.Series(dtype="int64"), "radio": pd.Series(dtype="str"),
+             "range_m": pd.Series(dtype="f8"), "cells": pd.Series(dtype="int64")}
+        )
+    op = cell_operators(cells)
+    radio = cells["radio"].to_numpy()
+    cell_id = cells["cell"].to_numpy(dtype=np.int64)
+    # Step 1: identity nodes.  Non-LTE/NR cells are each their own node.
+    ident = np.arange(n, dtype=np.int64)
+    kind = np.zeros(n, dtype=np.int64)  # 0 own cell, 1 eNB, 2 gNB
+    lte = radio == "LTE"
+    nr = radio == "NR"
+    ident[lte] = cell_id[lte] >> 8
+    kind[lte] = 1
+    ident[nr] = cell_id[nr] >> (36 - options.nr_gnb_bits)
+    kind[nr] = 2
+    node_key = pd.DataFrame(
+        {"mcc": cells["mcc"].to_numpy(), "net": cells["net"].to_numpy(), "kind": kind,
+         "ident": ident}
+    )
+    node = node_key.groupby(["mcc", "net", "kind", "ident"], sort=False).ngroup().to_numpy()
+
+    lon = cells["lon"].to_numpy(dtype="f8")
+    lat = cells["lat"].to_numpy(dtype="f8")
+    samples = cells["samples"].to_numpy(dtype=np.int64)
+    n_nodes = int(node.max()) + 1
+    cnt = np.bincount(node, minlength=n_nodes).astype("f8")
+    node_lon = np.bincount(node, weights=lon, minlength=n_nodes) / cnt
+    node_lat = np.bincount(node, weights=lat, minlength=n_nodes) / cnt
+    node_samples = np.bincount(node, weights=samples, minlength=n_nodes)
+    _, op_index = np.unique(op.to_numpy(dtype=str), return_inverse=True)
+    node_op = np.zeros(n_nodes, dtype=np.int64)
+    node_op[node] = op_index
+
+    # Step 2: leader clustering by place, per UTM zone (exact metres, no global projection).
+    site_of_node = _co_locate(node_lon, node_lat, node_op, node_samples, options.co_location_m)
+    site = site_of_node[node]
+    site = pd.factorize(site)[0]  # dense ids in order of first appearance
+
+    frame = pd.DataFrame(
+        {
+            "site": site,
+            "operator": op.to_numpy(),
+            "mcc": cells["mcc"].to_numpy(),
+            "net": cells["net"].to_numpy(),
+            "radio": radio,
+            "range": cells["range"].to_numpy(dtype="f8"),
+            "samples": samples,
+            "created": cells["created"].to_numpy(dtype=np.int64),
+            "lon": lon,
+            "lat": lat,
+        }
+    )
+    frame.loc[~(frame["range"] > 0), "range"] = np.nan
+    g = frame.groupby("site", sort=True)
+    sites = pd.DataFrame(
+        {
+            "site_id": g.size().index.to_numpy(dtype=np.int64),
+            "operator": g["operator"].first().to_numpy(),
+            "mcc": g["mcc"].first().to_numpy(),
+            "net": g["net"].first().to_numpy(),
+            "radios": _radio_names(frame["site"].to_numpy(), radio),
+            "cells": g.size().to_numpy(dtype=np.int64),
+            "range_m": g["range"].max().to_numpy(),
+            "samples": g["samples"].sum().to_numpy(dtype=np.int64),
+            "first_created": g["created"].min().to_numpy(dtype=np.int64),
+            "lon": g["lon"].mean().to_numpy(),
+            "lat": g["lat"].mean().to_numpy(),
+        }
+    ).reset_index(drop=True)
+    e = frame.groupby(["site", "radio"], sort=True)
+    emitters = pd.DataFrame(
+        {
+            "site_id": e.size().index.get_level_values(0).to_numpy(dtype=np.int64),
+            "radio": e.size().index.get_level_values(1).to_numpy(),
+            "range_m": e["range"].max().to_numpy(),
+            "cells": e.size().to_numpy(dtype=np.int64),
+        }
+    )
+    return sites, emitters
+
+
+def _radio_names(site: np.ndarray, radio: np.ndarray) -> np.ndarray:
+    """Comma-joined radios of each site (``"GSM,LTE"``), in :data:`RADIOS` order."""
+    bits = np.zeros(len(radio), dtype=np.int64)
+    for i, name in enumerate(RADIOS):
+        bits[radio == name] = 1 << i
+    mask = np.zeros(int(site.max()) + 1, dtype=np.int64)
+    np.bitwise_or.at(mask, site, bits)
+    table = np.array(
+        [",".join(r for i, r in enumerate(RADIOS) if m >> i & 1) for m in range(1 << len(RADIOS))],
+        dtype=object,
+    )
+    return table[mask]
+
+
+def _empty_sites() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "site_id": pd.Series(dtype="int64"),
+            "operator": pd.Series(dtype="str"),
+            "mcc": pd.Series(dtype="int64"),
+            "net": pd.Series(dtype="int64"),
+            "radios": pd.Series(dtype="str"),
+            "cells": pd.Series(dtype="int64"),
+            "range_m": pd.Series(dtype="f8"),
+            "samples": pd.Series(dtype="int64"),
+            "first_created": pd.Series(dtype="int64"),
+            "lon": pd.Series(dtype="f8"),
+            "lat": pd.Series(dtype="f8"),
+        }
+    )
+
+
+def _co_locate(
+    lon: np.ndarray, lat: np.ndarray, op: np.ndarray, weight: np.ndarray, radius: float
+) -> np.ndarray:
+    """Site label of every node: leader clustering within ``radius`` metres, per operator."""
+    n = lon.shape[0]
+    labels = np.empty(n, dtype=np.int64)
+    if radius <= 0:
+        labels[:] = np.arange(n)
+        return labels
+    zone = np.clip(((lon + 180.0) // 6).astype(np.int64) + 1, 1, 60)
+    south = lat < 0
+    offset = 0
+    for z, s in sorted(set(zip(zone.tolist(), south.tolist(), strict=True))):
+        idx = np.flatnonzero((zone == z) & (south == s))
+        crs = CRS.from_epsg((32700 if s else 32600) + z)
+        x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lon[idx], lat[idx])
+        local = _leader_cluster(
+            np.asarray(x), np.asarray(y), op[idx], weight[idx].astype("f8"), float(radius)
+        )
+        labels[idx] = local + offset
+        offset += int(local.max()) + 1 if local.size else 0
+    return labels
+
+
+@njit(cache=True)
+def _leader_cluster(
+    x: np.ndarray, y: np.ndarray, op: np.ndarray, weight: np.ndarray, radius: float
+) -> np.ndarray:  # pragma: no cover - compiled
+    n = x.shape[0]
+    bx = np.floor(x / radius).astype(np.int64)
+    by = np.floor(y / radius).astype(np.int64)
+    # Bucket key: operator, then bucket x, then bucket y; sorted for binary search.
+    bx0 = bx.min()
+    by0 = by.min()
+    span_y = by.max() - by0 + 3
+    span_x = bx.max() - bx0 + 3
+    key = (op * span_x + (bx - bx0 + 1)) * span_y + (by - by0 + 1)
+    order = np.argsort(key)
+    skey = key[order]
+    labels = np.full(n, -1, dtype=np.int64)
+    lead_order = np.argsort(-weight, kind="mergesort")
+    next_label = 0
+    r2 = radius * radius
+    for li in range(n):
+        i = lead_order[li]
+        if labels[i] >= 0:
+            continue
+        labels[i] = next_label
+        for dx in range(-1, 2):
+            for dy in range(-1, 2):
+                k = key[i] + dx * span_y + dy
+                lo = np.searchsorted(skey, k)
+                hi = np.searchsorted(skey, k + 1)
+                for p in range(lo, hi):
+                    j = order[p]
+                    if labels[j] < 0:
+                        ddx = x[j] - x[i]
+                        ddy = y[j] - y[i]
+                        if ddx * ddx + ddy * ddy <= r2:
+                            labels[j] = next_label
+        next_label += 1
+    return labels
