@@ -1,0 +1,336 @@
+"""One area (a province, or any set of villages) from in-memory inputs to per-village gaps.
+
+:func:`analyse_area` is the unit of work: it takes the villages of one area, all sites, and the
+electrification/population/elevation sources, builds the area's own analysis grid, and returns an
+:class:`AreaResult`.  Areas are independent, so a country is a loop (or a dask bag) over them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from coverage_gaps.coverage.base import MAX_OPERATORS, RADIOS, CoverageResult, Emitters
+from coverage_gaps.coverage.discs import disc_coverage, disc_radii
+from coverage_gaps.errors import CoverageGapsError, CoverageGapsWarning, InputError
+from coverage_gaps.gaps import classify, priority_rank
+from coverage_gaps.grid import AnalysisGrid, choose_metric_crs
+from coverage_gaps.io.villages import village_shapes
+from coverage_gaps.names import slugify
+from coverage_gaps.settings import AnalysisOptions, CoverageOptions, VillageOptions
+from coverage_gaps.zonal import mark_spans, village_spans, village_totals
+
+log = logging.getLogger(__name__)
+
+
+class GridSource(Protocol):
+    """Anything that can put itself onto an analysis grid."""
+
+    def on_grid(self, grid: AnalysisGrid) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class RasterElectrification:
+    """Electrified where a raster's value exceeds ``threshold``."""
+
+    path: Path
+    threshold: float = 0.0
+
+    def on_grid(self, grid: AnalysisGrid) -> np.ndarray:
+        from coverage_gaps.io.electrification import electrified_from_raster
+
+        return electrified_from_raster(self.path, grid, threshold=self.threshold)
+
+
+@dataclass(frozen=True)
+class LineElectrification:
+    """Electrified within ``distance_m`` of a grid line."""
+
+    lines: gpd.GeoDataFrame
+    distance_m: float = 1000.0
+
+    def on_grid(self, grid: AnalysisGrid) -> np.ndarray:
+        from coverage_gaps.io.electrification import electrified_from_lines
+
+        return electrified_from_lines(self.lines, grid, distance_m=self.distance_m)
+
+
+@dataclass(frozen=True)
+class PopulationRaster:
+    """People per pixel from a raster in any CRS."""
+
+    path: Path
+
+    def on_grid(self, grid: AnalysisGrid) -> np.ndarray:
+        from coverage_gaps.io.population import population_on_grid
+
+        return population_on_grid(self.path, grid)
+
+
+@dataclass
+class AreaResult:
+    """Everything one area's outputs are written from."""
+
+    name: str
+    villages: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    dead_zones: gpd.GeoDataFrame
+    grid: AnalysisGrid
+    coverage: CoverageResult
+    electrified: np.ndarray
+    operators: list[str]
+    with_population: bool
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+    def summary_row(self) -> dict[str, Any]:
+        """Villages by status and people uncovered, for ``summary.csv``."""
+        counts = self.villages["status"].value_counts()
+        pop = self.villages["uncovered_population"]
+        return {
+            "province": self.name,
+            "villages": len(self.villages),
+            "dead_zone": int(counts.get("dead_zone", 0)),
+            "partial": int(counts.get("partial", 0)),
+            "covered": int(counts.get("covered", 0)),
+            "not_electrified": int(counts.get("not_electrified", 0)),
+            "uncovered_electrified_km2": float(
+                self.villages["uncovered_electrified_km2"].sum()
+            ),
+            "uncovered_population": float(pop.sum()) if self.with_population else np.nan,
+            "sites": len(self.sites),
+        }
+
+
+@contextmanager
+def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    yield
+    timings[step] = timings.get(step, 0.0) + time.perf_counter() - t0
+
+
+def select_cells(cells: pd.DataFrame, operator_col: pd.Series, options: CoverageOptions
+                 ) -> pd.DataFrame:
+    """Cells whose radio and operator count as service under ``options``."""
+    keep = cells["radio"].isin(options.radios).to_numpy()
+    if options.operators:
+        keep &= operator_col.isin(options.operators).to_numpy()
+    return cells.loc[keep].reset_index(drop=True)
+
+
+def site_points(sites: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Sites as a GeoDataFrame of points in EPSG:4326."""
+    return gpd.GeoDataFrame(
+        sites.copy(), geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs=4326
+    )
+
+
+def analyse_area(
+    name: str,
+    villages: gpd.GeoDataFrame,
+    sites: pd.DataFrame,
+    emitters: pd.DataFrame,
+    *,
+    electrification: GridSource,
+    population: GridSource | None = None,
+    coverage_model: Callable[[Emitters, AnalysisGrid], CoverageResult] | None = None,
+    analysis: AnalysisOptions | None = None,
+    coverage: CoverageOptions | None = None,
+    village_options: VillageOptions | None = None,
+) -> AreaResult:
+    """Per-village gaps of one area.
+
+    Parameters
+    ----------
+    name
+        The area's name (a province), used in outputs.
+    villages
+        Villages as :func:`coverage_gaps.io.villages.read_villages` returns them (any CRS).
+    sites, emitters
+        From :func:`coverage_gaps.sites.collapse_sites` (already filtered to counted radios and
+        operators).
+    electrification, population
+        Sources that put a boolean electrified mask / people per cell onto a grid.
+    coverage_model
+        ``f(emitters, grid) -> CoverageResult``; the disc model when ``None``.
+    """
+    analysis = analysis or AnalysisOptions()
+    coverage = coverage or CoverageOptions()
+    village_options = village_options or VillageOptions()
+    timings: dict[str, float] = {}
+    if len(villages) == 0:
+        raise CoverageGapsError(f"{name!r} has no villages to analyse")
+
+    with _timed(timings, "grid"):
+        crs = choose_metric_crs(
+            tuple(villages.total_bounds), villages.crs, user_crs=analysis.crs
+        )
+        shapes = village_shapes(villages, crs, radius_m=village_options.village_radius_m)
+        bounds = tuple(shapely.total_bounds(shapes))
+        grid = AnalysisGrid.covering(bounds, resolution=analysis.resolution_m, crs=crs,
+                                     margin=analysis.resolution_m)
+        log.info("%s: %d villages on a %d x %d grid of %g m in %s", name, len(villages),
+                 grid.width, grid.height, grid.resolution, crs.to_string())
+
+    with _timed(timings, "sites"):
+        area_sites, area_emitters, operators = _sites_near(sites, emitters, grid, coverage)
+
+    with _timed(timings, "electrification"):
+        electrified = electrification.on_grid(grid)
+    people = None
+    if population is not None:
+        with _timed(timings, "population"):
+            people = population.on_grid(grid)
+
+    with _timed(timings, "coverage"):
+        model = coverage_model or disc_coverage
+        result = model(area_emitters, grid)
+    if len(area_emitters) == 0 or not result.serving.any():
+        warnings.warn(
+            f"{name}: no site reaches any of its villages; every electrified village is a dead "
+            "zone",
+            CoverageGapsWarning,
+            stacklevel=2,
+        )
+
+    with _timed(timings, "zonal"):
+        rep = shapely.point_on_surface(shapes)
+        spans = village_spans(shapes, grid, fallback_points=rep)
+        totals = village_totals(
+            spans, electrified=electrified, serving=result.serving, broadband=result.broadband,
+            population=people, reach=result.reach, signal=result.best_signal_dbm,
+        )
+        table = classify(
+            totals, cell_area_m2=grid.cell_area_m2, operators=operators,
+            thresholds=analysis.thresholds, with_population=people is not None,
+            with_signal=result.best_signal_dbm is not None,
+        )
+
+    with _timed(timings, "nearest"):
+        nearest = _nearest_site_m(villages, crs, area_sites, sites)
+
+    with _timed(timings, "assemble"):
+        rep_ll = gpd.GeoSeries(rep, crs=crs).to_crs(4326)
+        out = gpd.GeoDataFrame(
+            {
+                "village_id": villages["village_id"].to_numpy(),
+                "village_name": villages["village_name"].to_numpy(),
+                "commune": villages["commune"].to_numpy(),
+                "province": villages["province"].to_numpy(),
+                "lon": np.round(rep_ll.x.to_numpy(), 6),
+                "lat": np.round(rep_ll.y.to_numpy(), 6),
+                "area_km2": shapely.area(shapes) / 1e6,
+            },
+            geometry=villages.geometry.to_crs(4326).values,
+            crs=4326,
+        )
+        for col in table.columns:
+            out[col] = table[col].to_numpy()
+        out["nearest_site_m"] = nearest
+        out["priority"] = priority_rank(
+            table, by_population=people is not None, ids=out["village_id"]
+        ).to_numpy()
+
+    with _timed(timings, "dead_zones"):
+        in_villages = mark_spans(spans, grid.shape)
+        dead = electrified & (result.serving == 0) & in_villages
+        dead_zones = _mask_polygons(dead, grid)
+
+    sites_gdf = site_points(area_sites.drop(columns=["x", "y"]))
+    return AreaResult(
+        name=name, villages=out, sites=sites_gdf, dead_zones=dead_zones, grid=grid,
+        coverage=result, electrified=electrified, operators=operators,
+        with_population=people is not None, timings=timings,
+    )
+
+
+def _sites_near(
+    sites: pd.DataFrame, emitters: pd.DataFrame, grid: AnalysisGrid, options: CoverageOptions
+) -> tuple[pd.DataFrame, Emitters, list[str]]:
+    """Sites whose largest possible disc reaches the grid, projected onto it, and emitters."""
+    to_grid = Transformer.from_crs(4326, grid.crs, always_xy=True)
+    x, y = to_grid.transform(sites["lon"].to_numpy(), sites["lat"].to_numpy())
+    x = np.asarray(x)
+    y = np.asarray(y)
+    reach = max(options.max_range_m, max(options.fixed_radii_m.values()))
+    xmin, ymin, xmax, ymax = grid.bounds
+    near = (x >= xmin - reach) & (x <= xmax + reach) & (y >= ymin - reach) & (y <= ymax + reach)
+    area_sites = sites.loc[near].copy()
+    area_sites["x"] = x[near]
+    area_sites["y"] = y[near]
+    operators = sorted(area_sites["operator"].unique().tolist())
+    if len(operators) > MAX_OPERATORS:
+        raise InputError(
+            None,
+            f"{len(operators)} operators have sites near this area; at most {MAX_OPERATORS} can "
+            "be analysed at once: filter with --mcc or --operator",
+        )
+    em = emitters.loc[emitters["site_id"].isin(area_sites["site_id"])].reset_index(drop=True)
+    pos = area_sites.set_index("site_id")
+    op_index = {op: i for i, op in enumerate(operators)}
+    radio_index = {r: i for i, r in enumerate(RADIOS)}
+    site_rows = pos.loc[em["site_id"]]
+    emit = Emitters(
+        x=site_rows["x"].to_numpy(dtype="f8"),
+        y=site_rows["y"].to_numpy(dtype="f8"),
+        radio=em["radio"].map(radio_index).to_numpy(dtype=np.int8),
+        operator=site_rows["operator"].map(op_index).to_numpy(dtype=np.int16),
+        range_m=disc_radii(em, options),
+        site=em["site_id"].to_numpy(dtype=np.int64),
+    )
+    return area_sites.reset_index(drop=True), emit, operators
+
+
+def _nearest_site_m(
+    villages: gpd.GeoDataFrame, crs: CRS, area_sites: pd.DataFrame, all_sites: pd.DataFrame
+) -> np.ndarray:
+    """Distance from each village (point, or polygon edge; 0 inside) to the nearest site."""
+    geoms = np.asarray(villages.geometry.to_crs(crs).values)
+    dist = np.full(len(geoms), np.nan)
+    candidates = area_sites
+    if len(candidates) == 0:
+        candidates = all_sites
+    if len(candidates) == 0:
+        return dist
+    if "x" in candidates:
+        pts = shapely.points(candidates["x"].to_numpy(), candidates["y"].to_numpy())
+    else:
+        to_grid = Transformer.from_crs(4326, crs, always_xy=True)
+        pts = shapely.points(*to_grid.transform(candidates["lon"].to_numpy(),
+                                                 candidates["lat"].to_numpy()))
+    tree = shapely.STRtree(pts)
+    (vi, _), d = tree.query_nearest(geoms, return_distance=True, all_matches=False)
+    dist[vi] = d
+    return np.round(dist, 1)
+
+
+def _mask_polygons(mask: np.ndarray, grid: AnalysisGrid) -> gpd.GeoDataFrame:
+    """Polygons (EPSG:4326) of the true cells of ``mask``."""
+    from rasterio.features import shapes
+
+    polys = [
+        shapely.geometry.shape(geom)
+        for geom, value in shapes(mask.astype(np.uint8), mask=mask, transform=grid.transform)
+        if value == 1
+    ]
+    frame = gpd.GeoDataFrame(
+        {"area_km2": [p.area / 1e6 for p in polys]},
+        geometry=gpd.GeoSeries(polys, crs=grid.crs),
+        crs=grid.crs,
+    )
+    return frame.to_crs(4326)
