@@ -1,0 +1,1 @@
+"""The ``coverage-gaps`` command line: one module per command, thin over the library."""

@@ -1,0 +1,49 @@
+"""CSV tables for officials: one row per village, the villages to fix, a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from coverage_gaps.gaps import GAP_STATUSES
+from coverage_gaps.outputs.atomic import atomic_path
+
+#: Columns of ``<province>-villages.csv`` and ``-to-fix.csv``, in order.
+VILLAGE_COLUMNS: tuple[str, ...] = (
+    "priority", "village_id", "village_name", "commune", "province", "lon", "lat", "status",
+    "reason", "area_km2", "electrified_km2", "covered_share", "uncovered_electrified_km2",
+    "population", "uncovered_population", "nearest_site_m", "operators", "operator_names",
+    "broadband_operators", "best_signal_dbm",
+)
+_ROUND = {
+    "area_km2": 3, "electrified_km2": 3, "covered_share": 3, "uncovered_electrified_km2": 3,
+    "population": 0, "uncovered_population": 0, "nearest_site_m": 0, "best_signal_dbm": 1,
+}
+
+
+def village_table(villages: pd.DataFrame) -> pd.DataFrame:
+    """The villages as the CSV shows them: fixed columns, rounded figures."""
+    table = pd.DataFrame({c: villages[c] for c in VILLAGE_COLUMNS if c in villages})
+    for col, digits in _ROUND.items():
+        if col in table:
+            table[col] = table[col].astype("f8").round(digits)
+    for col in ("population", "uncovered_population", "nearest_site_m"):
+        if col in table:
+            table[col] = table[col].astype("Int64")
+    return table
+
+
+def to_fix_table(villages: pd.DataFrame) -> pd.DataFrame:
+    """Dead zones and partials only, most urgent first."""
+    table = village_table(villages)
+    gaps = table.loc[table["status"].isin(GAP_STATUSES)]
+    return gaps.sort_values("priority", kind="mergesort")
+
+
+def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``table`` as UTF-8 with a byte-order mark (Excel then shows Vietnamese names)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return path
