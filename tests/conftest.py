@@ -1,0 +1,81 @@
+"""Shared fixtures: tiny inputs built in code, and the real data beside the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import shapely
+from pyproj import Transformer
+from rasterio.transform import from_origin
+
+from coverage_gaps.io.towers import COLUMNS
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+requires_shared = pytest.mark.skipif(
+    not SHARED_DATA.is_dir(),
+    reason=f"real data folder {SHARED_DATA} is missing (it sits beside the project in CI)",
+)
+
+# A small world in UTM 48N, around (105.0E, 21.7N).
+UTM = "EPSG:32648"
+X0, Y0 = 500_000.0, 2_400_000.0
+TO_LL = Transformer.from_crs(UTM, 4326, always_xy=True)
+
+
+def utm_to_lonlat(x: float | np.ndarray, y: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lon, lat = TO_LL.transform(np.asarray(x, dtype="f8"), np.asarray(y, dtype="f8"))
+    return np.asarray(lon), np.asarray(lat)
+
+
+def cell_row(radio: str, net: int, cell: int, x: float, y: float, *, rng: float = 2000,
+             samples: int = 10, created: int = 1_600_000_000, mcc: int = 452) -> dict:
+    """One OpenCelliD row for a cell at UTM (x, y)."""
+    lon, lat = utm_to_lonlat(x, y)
+    return {"radio": radio, "mcc": mcc, "net": net, "area": 1, "cell": cell, "unit": 1,
+            "lon": float(lon), "lat": float(lat), "range": rng, "samples": samples,
+            "changeable": 1, "created": created, "updated": created, "averageSignal": 0}
+
+
+def write_cells(rows: list[dict], path: Path, *, header: bool = True) -> Path:
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    path.write_text(frame.to_csv(index=False, header=header, lineterminator="\n",
+                                 float_format="%.7f"))
+    return path
+
+
+def write_raster(path: Path, array: np.ndarray, *, x0: float, y1: float, res: float,
+                 crs: str = UTM, nodata: float | None = None) -> Path:
+    with rasterio.open(path, "w", driver="GTiff", height=array.shape[0], width=array.shape[1],
+                       count=1, dtype=array.dtype.name, crs=crs,
+                       transform=from_origin(x0, y1, res, res), nodata=nodata) as dst:
+        dst.write(array, 1)
+    return path
+
+
+@pytest.fixture
+def tiny_world(tmp_path: Path) -> dict[str, Path]:
+    """Three square villages in a row, 4 km apart, one Viettel LTE site by the first; the first
+    two are electrified, the third is not.  Files: villages.gpkg, towers.csv, electrified.tif."""
+    squares = [shapely.box(X0 + i * 4000, Y0, X0 + i * 4000 + 2000, Y0 + 2000) for i in range(3)]
+    villages = gpd.GeoDataFrame(
+        {"code": ["001", "002", "003"], "name": ["Bản Một", "Bản Hai", "Bản Ba"],
+         "commune": ["Xã Đông", "Xã Đông", "Xã Tây"], "province": ["Lào Cai"] * 3},
+        geometry=squares, crs=UTM,
+    )
+    vpath = tmp_path / "villages.gpkg"
+    villages.to_file(vpath, layer="villages")
+    rows = [cell_row("LTE", 4, 1000 * 256 + s, X0 + 1000, Y0 + 1000, rng=1500) for s in (1, 2, 3)]
+    tpath = write_cells(rows, tmp_path / "towers.csv")
+    res = 100.0
+    width, height = 130, 40
+    arr = np.zeros((height, width), dtype="uint8")
+    # Electrified: the cells of villages 1 and 2 (x from X0-500 onward), not village 3.
+    arr[:, : int((4000 + 2000 + 500) / res)] = 1
+    epath = write_raster(tmp_path / "electrified.tif", arr, x0=X0 - 500, y1=Y0 + 3500, res=res)
+    return {"villages": vpath, "towers": tpath, "electrified": epath, "dir": tmp_path}

@@ -1,0 +1,104 @@
+"""The villages reader: formats, column detection, ids, repairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from coverage_gaps.errors import ColumnError, CoverageGapsWarning, CRSError, InputError
+from coverage_gaps.io.villages import read_villages, village_shapes
+from coverage_gaps.settings import VillageOptions
+from tests.conftest import UTM, X0, Y0
+
+
+def sample(n: int = 3) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"ma_thon": [f"{i:05d}" for i in range(n)], "ten_thon": [f"Bản {i}" for i in range(n)],
+         "xa": ["Xã A"] * n, "tinh": ["Lào Cai"] * n},
+        geometry=[shapely.box(X0 + 3000 * i, Y0, X0 + 3000 * i + 1000, Y0 + 1000)
+                  for i in range(n)],
+        crs=UTM,
+    )
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "geojson", "shp", "parquet"])
+def test_formats_and_detected_columns(tmp_path: Path, ext: str) -> None:
+    path = tmp_path / f"v.{ext}"
+    if ext == "parquet":
+        sample().to_parquet(path)
+    else:
+        sample().to_file(path)
+    v = read_villages(path)
+    assert v["village_id"].tolist() == ["00000", "00001", "00002"]  # leading zeros kept
+    assert v["village_name"].tolist() == ["Bản 0", "Bản 1", "Bản 2"]
+    assert set(v["commune"]) == {"Xã A"} and set(v["province"]) == {"Lào Cai"}
+    assert v.crs.to_epsg() == 32648
+
+
+def test_integer_ids_and_named_columns(tmp_path: Path) -> None:
+    frame = sample().rename(columns={"ma_thon": "MYID", "ten_thon": "label"})
+    frame["MYID"] = [7, 8, 9]
+    frame.to_file(tmp_path / "v.gpkg")
+    v = read_villages(tmp_path / "v.gpkg", options=VillageOptions(id_col="myid", name_col="label"))
+    assert v["village_id"].tolist() == ["7", "8", "9"]
+    with pytest.raises(ColumnError, match="--name-col 'nom' is not a column"):
+        read_villages(tmp_path / "v.gpkg", options=VillageOptions(name_col="nom"))
+
+
+def test_province_codes_become_names(tmp_path: Path) -> None:
+    frame = sample().drop(columns="tinh")
+    frame["province_code"] = ["15", "15", "08"]
+    frame.to_file(tmp_path / "v.gpkg")
+    v = read_villages(tmp_path / "v.gpkg")
+    assert v["province"].tolist() == ["Lào Cai", "Lào Cai", "Tuyên Quang"]
+    assert v["province_code"].tolist() == ["15", "15", "08"]
+
+
+def test_invalid_repaired_and_empty_dropped(tmp_path: Path) -> None:
+    frame = sample(4)
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 1000, Y0 + 1000), (X0 + 1000, Y0), (X0, Y0 + 1000)])
+    frame.loc[1, "geometry"] = bowtie
+    frame.loc[2, "geometry"] = shapely.Polygon()
+    frame.to_file(tmp_path / "v.gpkg")
+    with pytest.warns(CoverageGapsWarning) as rec:
+        v = read_villages(tmp_path / "v.gpkg")
+    messages = " ".join(str(r.message) for r in rec)
+    assert "repaired 1 invalid geometry" in messages
+    assert "dropped 1 feature(s) with empty geometry (ids '00002')" in messages
+    assert len(v) == 3 and shapely.is_valid(np.asarray(v.geometry.values)).all()
+    assert v.loc[v["village_id"] == "00001"].area.iloc[0] == pytest.approx(500_000)
+
+
+def test_points_become_discs(tmp_path: Path) -> None:
+    pts = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(105.0, 21.7)], crs=4326)
+    pts.to_file(tmp_path / "p.geojson")
+    v = read_villages(tmp_path / "p.geojson")
+    shapes = village_shapes(v, UTM, radius_m=500)
+    assert shapely.area(shapes[0]) == pytest.approx(np.pi * 500**2, rel=0.01)
+    assert v["commune"].tolist() == [""]
+
+
+def test_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_villages(tmp_path / "none.gpkg")
+    (tmp_path / "junk.gpkg").write_text("not a geopackage")
+    with pytest.raises(InputError, match="cannot be read as a vector layer"):
+        read_villages(tmp_path / "junk.gpkg")
+    nocrs = sample().set_crs(None, allow_override=True)
+    nocrs.to_file(tmp_path / "nocrs.shp")
+    with pytest.raises(CRSError, match="no coordinate reference system"):
+        read_villages(tmp_path / "nocrs.shp")
+    sample().to_file(tmp_path / "two.gpkg", layer="a")
+    sample().to_file(tmp_path / "two.gpkg", layer="b")
+    with pytest.raises(InputError, match="has 2 layers .*choose one with --layer"):
+        read_villages(tmp_path / "two.gpkg")
+    assert len(read_villages(tmp_path / "two.gpkg", options=VillageOptions(layer="b"))) == 3
+    lines = gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])],
+                             crs=4326)
+    lines.to_file(tmp_path / "l.geojson")
+    with pytest.raises(InputError, match="LineString features; villages must be polygons or"):
+        read_villages(tmp_path / "l.geojson")

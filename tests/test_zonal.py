@@ -1,0 +1,85 @@
+"""Village spans against brute force: a cell belongs to a village iff its centre is inside."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.zonal import mark_spans, village_spans, village_totals
+
+GRID = AnalysisGrid.covering((0, 0, 5000, 4000), resolution=100, crs=CRS.from_epsg(32648))
+
+
+def brute_force(shape: shapely.Geometry) -> np.ndarray:
+    xs, ys = GRID.cell_centres()
+    xx, yy = np.meshgrid(xs, ys)
+    return shapely.contains_xy(shape, xx, yy)
+
+
+def shapes() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    out = []
+    for _ in range(12):  # random star polygons, some self-overlapping others
+        cx, cy = rng.uniform(500, 4500), rng.uniform(500, 3500)
+        ang = np.sort(rng.uniform(0, 2 * np.pi, 17))
+        rad = rng.uniform(200, 1400, 17)
+        out.append(shapely.Polygon(np.column_stack([cx + rad * np.cos(ang),
+                                                    cy + rad * np.sin(ang)])))
+    ring = shapely.box(1000, 1000, 3000, 3000).difference(shapely.box(1500, 1500, 2500, 2500))
+    two = shapely.MultiPolygon([shapely.box(-600, -600, 600, 600), shapely.box(4000, 3000,
+                                                                                 6000, 5000)])
+    out += [ring, two, shapely.box(2000.5, 2000.5, 2010.5, 2010.5)]  # a hole, parts off-grid, tiny
+    return np.asarray(out)
+
+
+def test_spans_match_cell_centre_containment() -> None:
+    geoms = shapes()
+    spans = village_spans(geoms, GRID)
+    assert spans.n_villages == len(geoms)
+    for v, geom in enumerate(geoms):
+        got = np.zeros(GRID.shape, dtype=bool)
+        for s in range(spans.offsets[v], spans.offsets[v + 1]):
+            assert not got[spans.row[s], spans.col_start[s]:spans.col_stop[s]].any()
+            got[spans.row[s], spans.col_start[s]:spans.col_stop[s]] = True
+        np.testing.assert_array_equal(got, brute_force(geom), err_msg=f"village {v}")
+
+
+def test_overlapping_villages_each_get_their_whole_area() -> None:
+    a = shapely.box(0, 0, 2000, 2000)
+    b = shapely.box(1000, 0, 3000, 2000)  # overlaps a by half
+    spans = village_spans(np.array([a, b]), GRID)
+    assert spans.cell_counts().tolist() == [400, 400]
+    assert mark_spans(spans, GRID.shape).sum() == 600
+
+
+def test_tiny_village_falls_back_to_the_cell_under_its_point() -> None:
+    tiny = shapely.box(2010, 2010, 2020, 2020)
+    spans = village_spans(np.array([tiny]), GRID, fallback_points=np.array([tiny.centroid]))
+    assert spans.cell_counts().tolist() == [1]
+    assert (spans.row[0], spans.col_start[0]) == (GRID.height - 1 - 20, 20)
+
+
+def test_totals_against_numpy() -> None:
+    geoms = shapes()
+    rng = np.random.default_rng(3)
+    elec = rng.random(GRID.shape) < 0.6
+    serving = (rng.random(GRID.shape) < 0.5).astype(np.uint32) * 1 | (
+        (rng.random(GRID.shape) < 0.3).astype(np.uint32) * 4)
+    broadband = serving & 4
+    pop = rng.random(GRID.shape).astype(np.float32) * 10
+    sig = rng.uniform(-130, -50, GRID.shape).astype(np.float32)
+    t = village_totals(village_spans(geoms, GRID), electrified=elec, serving=serving,
+                       broadband=broadband, population=pop, signal=sig)
+    for v, geom in enumerate(geoms):
+        m = brute_force(geom)
+        assert t.cells[v] == m.sum()
+        assert t.electrified[v] == (m & elec).sum()
+        assert t.electrified_covered[v] == (m & elec & (serving > 0)).sum()
+        assert np.isclose(t.population[v], pop[m].sum(dtype="f8"), rtol=1e-5)
+        assert np.isclose(t.uncovered_population[v], pop[m & elec & (serving == 0)].sum(
+            dtype="f8"), rtol=1e-5)
+        assert t.operators[v] == (np.bitwise_or.reduce(serving[m]) if m.any() else 0)
+        if m.any():
+            assert t.best_signal[v] == sig[m].max()
