@@ -129,7 +129,7 @@ def select_cells(cells: pd.DataFrame, operator_col: pd.Series, options: Coverage
     """Cells whose radio and operator count as service under ``options``."""
     keep = cells["radio"].isin(options.radios).to_numpy()
     if options.operators:
-        keep &= operator_col.isin(options.operators).to_numpy()
+        keep = keep & operator_col.isin(options.operators).to_numpy()
     return cells.loc[keep].reset_index(drop=True)
 
 

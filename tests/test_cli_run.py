@@ -1,0 +1,165 @@
+"""``coverage-gaps run``: exit codes, messages, files written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+from click.testing import CliRunner
+
+from coverage_gaps.cli.main import cli
+
+
+def invoke(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def base(world: dict, out: Path) -> list[str]:
+    return ["run", "--villages", str(world["villages"]), "--towers", str(world["towers"]),
+            "--electrified-raster", str(world["electrified"]), "--out", str(out)]
+
+
+def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("-q", *base(tiny_world, out), "--province", "lao cai")
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["lao-cai-to-fix.csv", "lao-cai-villages.csv", "lao-cai.gpkg",
+                     "lao-cai.html", "summary.csv"]
+    raw = (out / "lao-cai-villages.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
+    table = pd.read_csv(out / "lao-cai-villages.csv", encoding="utf-8-sig", dtype={"village_id": str})
+    for col in ("village_id", "village_name", "commune", "province", "lon", "lat", "status",
+                "electrified_km2", "covered_share", "uncovered_electrified_km2", "population",
+                "uncovered_population", "nearest_site_m", "operators", "priority"):
+        assert col in table.columns
+    assert table["village_id"].tolist() == ["001", "002", "003"]
+    assert table["village_name"].tolist() == ["Bản Một", "Bản Hai", "Bản Ba"]
+    fix = pd.read_csv(out / "lao-cai-to-fix.csv", encoding="utf-8-sig", dtype={"village_id": str})
+    assert fix["village_id"].tolist() == ["002"] and fix["priority"].tolist() == [1]
+    layers = {name for name, _ in pyogrio.list_layers(out / "lao-cai.gpkg")}
+    assert layers == {"villages", "sites", "dead_zones"}
+    html = (out / "lao-cai.html").read_text()
+    assert json.dumps("Bản Hai")[1:-1] in html and "coverage-gaps-legend" in html and "Dead zones" in html
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary.loc[0, ["dead_zone", "covered", "not_electrified"]].tolist() == [1, 1, 1]
+    assert "Lào Cai" in result.output  # the printed summary table
+
+
+def test_outputs_choice_skips_the_map(tiny_world: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("-q", *base(tiny_world, out), "--outputs", "csv").exit_code == 0
+    assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".csv", ".csv"]
+
+
+def test_rerun_overwrites_and_leaves_no_temporary_files(tiny_world: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for _ in range(2):
+        assert invoke("-q", *base(tiny_world, out)).exit_code == 0
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_unknown_province_exits_2_with_suggestions(tiny_world: dict, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, [*base(tiny_world, tmp_path / "o"), "--province", "Lao Kai"])
+    assert result.exit_code == 2
+    assert "'Lào Cai'" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_old_province_name_is_noted(tiny_world: dict, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["-q", *base(tiny_world, tmp_path / "o"),
+                                      "--province", "Yên Bái", "--outputs", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "pre-2025 name" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--radio", "6G"], "'6G' is not a radio"),
+        (["--outputs", "pdf"], "'pdf' is not an output"),
+        (["--as-of", "2025-13-01"], "'2025-13-01' is not a date"),
+        (["--fixed-radius", "4G=far"], "'4G=far' is not RADIO=METRES"),
+        (["--resolution", "0"], "0.0 is not a positive number"),
+    ],
+)
+def test_bad_options(tiny_world: dict, tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, [*base(tiny_world, tmp_path / "o"), *args])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_bad_inputs_one_clear_line_and_no_output(tiny_world: dict, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    elsewhere = tmp_path / "far.tif"
+    from tests.conftest import write_raster
+    import numpy as np
+
+    write_raster(elsewhere, np.ones((10, 10), dtype="uint8"), x0=100_000, y1=1_000_000, res=100)
+    result = CliRunner().invoke(cli, ["run", "--villages", str(tiny_world["villages"]),
+                                      "--towers", str(tiny_world["towers"]),
+                                      "--electrified-raster", str(elsewhere), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "far.tif" in result.output and "does not overlap the villages" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or not list(out.iterdir())
+    # with -v the traceback is shown
+    verbose = CliRunner().invoke(cli, ["-v", "run", "--villages", str(tiny_world["villages"]),
+                                       "--towers", str(tiny_world["towers"]),
+                                       "--electrified-raster", str(elsewhere), "--out", str(out)])
+    assert verbose.exit_code == 1 and "Traceback" in verbose.output
+
+
+def test_missing_column_and_failing_bad_rows(tiny_world: dict, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, [*base(tiny_world, tmp_path / "o"), "--name-col", "ten"])
+    assert result.exit_code == 1 and "--name-col 'ten' is not a column" in result.output
+    towers = tiny_world["towers"]
+    towers.write_text(towers.read_text() + "LTE,452,4,1,2,1,105,99,1,1,1,1600000000,1,0\n")
+    result = CliRunner().invoke(cli, [*base(tiny_world, tmp_path / "o"), "--bad-rows", "fail"])
+    assert result.exit_code == 1 and "line 5: column 'lat'" in result.output
+    result = CliRunner().invoke(cli, ["-q", *base(tiny_world, tmp_path / "o")])
+    assert result.exit_code == 0 and "skipped 1 of 4 rows" in result.output
+
+
+def test_no_site_reaches_is_a_warning_not_an_error(tiny_world: dict, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["-q", *base(tiny_world, tmp_path / "o"), "--operator",
+                                      "viettel", "--radio", "5G", "--outputs", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "no site reaches any of its villages" in result.output
+    table = pd.read_csv(tmp_path / "o" / "lao-cai-villages.csv", encoding="utf-8-sig")
+    assert table["status"].tolist() == ["dead_zone", "dead_zone", "not_electrified"]
+
+
+def test_unknown_operator(tiny_world: dict, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, [*base(tiny_world, tmp_path / "o"), "--operator", "Vodafone"])
+    assert result.exit_code == 2 and "operators present: Viettel" in result.output
+
+
+def test_grid_lines_input(tiny_world: dict, tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from tests.conftest import UTM, X0, Y0
+
+    lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(X0, Y0 - 500), (X0 + 6000, Y0 - 500)])],
+                             crs=UTM).to_crs(4326)
+    lines.to_file(tmp_path / "grid.geojson")
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["-q", "run", "--villages", str(tiny_world["villages"]),
+                                      "--towers", str(tiny_world["towers"]), "--grid-lines",
+                                      str(tmp_path / "grid.geojson"), "--grid-distance", "1000",
+                                      "--out", str(out), "--outputs", "csv"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "lao-cai-villages.csv", encoding="utf-8-sig")
+    # land within 1 km of the line: the southern 500 m strip of villages 1 and 2 (line ends at
+    # x0 + 6 km), i.e. 2 km x 0.5 km = 1 km² each; village 3 is beyond the line's end + 1 km
+    assert table["electrified_km2"].tolist()[:2] == pytest.approx([1.0, 1.0], abs=0.05)
+    assert table["status"].tolist() == ["covered", "dead_zone", "not_electrified"]
+
+
+def test_needs_exactly_one_electrification_input(tiny_world: dict, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["run", "--villages", str(tiny_world["villages"]),
+                                      "--towers", str(tiny_world["towers"])])
+    assert result.exit_code == 1 and "exactly one electrification input" in result.output

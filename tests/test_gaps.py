@@ -1,0 +1,70 @@
+"""Statuses, reasons and priorities on hand-worked totals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coverage_gaps.gaps import classify, popcount, priority_rank
+from coverage_gaps.settings import StatusThresholds
+from coverage_gaps.zonal import VillageTotals
+
+
+def totals(elec: list[int], cov: list[int], *, cov_ops: list[int] | None = None,
+           cov_bb: list[int] | None = None, reach: list[int] | None = None,
+           unc_pop: list[float] | None = None) -> VillageTotals:
+    n = len(elec)
+    z = np.zeros(n, dtype=np.uint32)
+    ops = np.array(cov_ops or [0] * n, dtype=np.uint32)
+    return VillageTotals(
+        cells=np.array(elec) + 5, electrified=np.array(elec), electrified_covered=np.array(cov),
+        population=np.array(unc_pop or [0.0] * n) * 2,
+        uncovered_population=np.array(unc_pop or [0.0] * n), operators=ops,
+        broadband_operators=np.array(cov_bb or [0] * n, dtype=np.uint32), covered_operators=ops,
+        covered_broadband=np.array(cov_bb or [0] * n, dtype=np.uint32),
+        uncovered_reach=np.array(reach or [0] * n, dtype=np.uint32) if reach else z,
+        best_signal=np.full(n, np.nan, dtype=np.float32),
+    )
+
+
+def test_status_thresholds_at_their_edges() -> None:
+    # shares: 0, 0.099, 0.1, 0.5, 0.899, 0.9, 1, no electrified land
+    t = totals([1000, 1000, 1000, 1000, 1000, 1000, 1000, 0],
+               [0, 99, 100, 500, 899, 900, 1000, 0])
+    table = classify(t, cell_area_m2=10_000, operators=["A"])
+    assert table["status"].tolist() == ["dead_zone", "dead_zone", "partial", "partial",
+                                        "partial", "covered", "covered", "not_electrified"]
+    assert table["electrified_km2"].iloc[0] == pytest.approx(10.0)  # 1000 cells of 1 ha
+    assert table["uncovered_electrified_km2"].iloc[3] == pytest.approx(5.0)
+    assert np.isnan(table["covered_share"].iloc[7])
+    strict = classify(t, cell_area_m2=10_000, operators=["A"],
+                      thresholds=StatusThresholds(dead_zone=0.5, covered=0.95))
+    assert strict["status"].tolist()[:7] == ["dead_zone"] * 3 + ["partial"] * 3 + ["covered"]
+    with pytest.raises(ValueError, match="dead_zone <= covered"):
+        StatusThresholds(dead_zone=0.6, covered=0.5)
+
+
+def test_reasons() -> None:
+    t = totals([10, 10, 10, 10], [0, 5, 10, 10], cov_ops=[0, 0b01, 0b11, 0b10],
+               cov_bb=[0, 0, 0b11, 0b10], reach=[0b1, 0, 0, 0])
+    table = classify(t, cell_area_m2=1, operators=["MobiFone", "Viettel"])
+    assert table["reason"].tolist() == [
+        "terrain_shadow",  # reachable over flat ground, blocked
+        "no_site_in_reach;2g_only;single_operator",
+        "",
+        "single_operator",  # covered, by one operator: information only
+    ]
+    assert table["operator_names"].tolist() == ["", "MobiFone", "MobiFone;Viettel", "Viettel"]
+    assert popcount(np.array([0, 1, 0b1011, 2**31], dtype=np.uint32)).tolist() == [0, 1, 3, 1]
+
+
+def test_priority_by_population_then_area() -> None:
+    t = totals([100, 100, 100, 100, 100], [0, 50, 0, 100, 0], unc_pop=[10, 500, 10, 0, 0])
+    table = classify(t, cell_area_m2=1, operators=[], with_population=True)
+    ids = pd.Series(["a", "b", "c", "d", "e"])
+    rank = priority_rank(table, by_population=True, ids=ids)
+    # b has most people uncovered; a and c tie on people and area: id breaks the tie; d covered
+    assert rank.tolist() == [2, 1, 3, pd.NA, 4]
+    by_area = priority_rank(table, by_population=False, ids=ids)
+    assert by_area.tolist() == [1, 4, 2, pd.NA, 3]
