@@ -69,16 +69,28 @@ class DemoFiles:
         return self.folder / "demo-dem.tif"
 
     def missing(self) -> list[Path]:
-        return [p for p in (self.villages, self.towers, self.electrified, self.population,
-                            self.dem) if not p.exists()]
+        return [
+            p
+            for p in (self.villages, self.towers, self.electrified, self.population, self.dem)
+            if not p.exists()
+        ]
 
 
-def _write_tif(path: Path, array: np.ndarray, transform: object, crs: str, nodata: float | None
-               ) -> None:
+def _write_tif(
+    path: Path, array: np.ndarray, transform: object, crs: str, nodata: float | None
+) -> None:
     profile = {
-        "driver": "GTiff", "height": array.shape[0], "width": array.shape[1], "count": 1,
-        "dtype": array.dtype.name, "crs": crs, "transform": transform, "compress": "deflate",
-        "predictor": 2 if array.dtype.kind in "iu" else 3, "tiled": True, "nodata": nodata,
+        "driver": "GTiff",
+        "height": array.shape[0],
+        "width": array.shape[1],
+        "count": 1,
+        "dtype": array.dtype.name,
+        "crs": crs,
+        "transform": transform,
+        "compress": "deflate",
+        "predictor": 2 if array.dtype.kind in "iu" else 3,
+        "tiled": True,
+        "nodata": nodata,
     }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(array, 1)
@@ -109,7 +121,8 @@ def make_demo_data(folder: str | Path, *, seed: int = SEED) -> DemoFiles:
     codes = [f"{i:05d}" for i in range(2700, 2700 + len(communes))]
     gpd.GeoDataFrame(
         {"code": codes, "name": commune_names, "province": province},
-        geometry=list(communes), crs=4326,
+        geometry=list(communes),
+        crs=4326,
     ).to_file(files.villages, layer="communes", driver="GPKG")
 
     # Hamlets: sample candidate points, keep the lower ones (people live in valleys).
@@ -118,14 +131,15 @@ def make_demo_data(folder: str | Path, *, seed: int = SEED) -> DemoFiles:
     col = np.clip(((shapely.get_x(cand) - west) / DEMO_RES_DEG).astype(int), 0, width - 1)
     row = np.clip(((north - shapely.get_y(cand)) / DEMO_RES_DEG).astype(int), 0, height - 1)
     elev = dem[row, col]
-    keep = []
+    kept: list[int] = []
     for i, k in enumerate(counts):
         idx = np.flatnonzero(owner == i)
-        keep.extend(idx[np.argsort(elev[idx])[: int(k)]])
-    keep = np.array(sorted(keep))
+        kept.extend(idx[np.argsort(elev[idx])[: int(k)]].tolist())
+    keep = np.array(sorted(kept))
     pts, own = cand[keep], owner[keep]
-    names = [f"{'Bản' if rng.random() < 0.6 else 'Thôn'} {n}"
-             for n in vietnamese_names(len(pts), rng)]
+    names = [
+        f"{'Bản' if rng.random() < 0.6 else 'Thôn'} {n}" for n in vietnamese_names(len(pts), rng)
+    ]
     villages = gpd.GeoDataFrame(
         {
             "ma_thon": [f"{i:05d}" for i in range(1, len(pts) + 1)],
@@ -133,16 +147,15 @@ def make_demo_data(folder: str | Path, *, seed: int = SEED) -> DemoFiles:
             "xa": [commune_names[i] for i in own],
             "tinh": [province[i] for i in own],
         },
-        geometry=list(pts), crs=4326,
+        geometry=list(pts),
+        crs=4326,
     )
     villages.to_file(files.villages, layer="villages", driver="GPKG", mode="a")
 
     # Grid: a spine along the lowest hamlets plus spurs to most hamlets; 15% beyond the grid.
     on_grid = rng.random(len(pts)) > 0.15
     order = np.argsort(shapely.get_x(pts))
-    spine = shapely.LineString(
-        [(shapely.get_x(p), shapely.get_y(p)) for p in pts[order][::6]]
-    )
+    spine = shapely.LineString([(shapely.get_x(p), shapely.get_y(p)) for p in pts[order][::6]])
     spurs = [shapely.shortest_line(p, spine) for p in pts[on_grid]]
     lines = gpd.GeoDataFrame(
         {"voltage": ["35000"] + ["22000"] * len(spurs)}, geometry=[spine, *spurs], crs=4326
@@ -150,8 +163,13 @@ def make_demo_data(folder: str | Path, *, seed: int = SEED) -> DemoFiles:
     lines.to_file(files.grid_lines, driver="GeoJSON")
     metric = lines.to_crs(32648)
     served = gpd.GeoSeries(metric.buffer(700), crs=32648).to_crs(4326)
-    electrified = rasterize(((g, 1) for g in served), out_shape=(height, width),
-                            transform=transform, fill=0, dtype="uint8")
+    electrified = rasterize(
+        ((g, 1) for g in served),
+        out_shape=(height, width),
+        transform=transform,
+        fill=0,
+        dtype="uint8",
+    )
     _write_tif(files.electrified, electrified, transform, "EPSG:4326", None)
 
     # Population: a Gaussian blob of 80-900 people per hamlet, on a 250 m Mollweide grid.
@@ -171,8 +189,7 @@ def make_demo_data(folder: str | Path, *, seed: int = SEED) -> DemoFiles:
         gy = np.exp(-0.5 * ((ys - y) / 350.0) ** 2)
         blob = np.outer(gy, gx)
         pop += n * blob / blob.sum()
-    _write_tif(files.population, pop.astype("float32"), from_origin(x0, y1, res, res), moll,
-               -200.0)
+    _write_tif(files.population, pop.astype("float32"), from_origin(x0, y1, res, res), moll, -200.0)
 
     # Masts: in the valleys, near a third of the hamlets, plus a few on the grid spine.
     hosts = rng.choice(len(pts), size=max(8, len(pts) // 4), replace=False)
@@ -181,13 +198,14 @@ def make_demo_data(folder: str | Path, *, seed: int = SEED) -> DemoFiles:
     cells = synthetic_cells(mast_lon, mast_lat, rng, operators=((4, 0.45), (2, 0.3), (1, 0.25)))
     cells.loc[cells["range"] > 0, "range"] = rng.integers(1500, 6000, (cells["range"] > 0).sum())
     bad = cells.iloc[:2].copy()
-    bad.iloc[0, bad.columns.get_loc("lat")] = 91.5  # out of range: reported and skipped
-    bad.iloc[1, bad.columns.get_loc("radio")] = "WIMAX"  # unknown radio: reported and skipped
+    bad.loc[bad.index[0], "lat"] = 91.5  # out of range: reported and skipped
+    bad.loc[bad.index[1], "radio"] = "WIMAX"  # unknown radio: reported and skipped
     cells = cells.iloc[2:]
     # Written by hand rather than with write_opencellid_csv, to slip in the two bad rows.
     rows = cells.to_csv(index=False, lineterminator="\n", float_format="%.6f").splitlines()
-    bad_rows = bad.to_csv(index=False, header=False, lineterminator="\n",
-                          float_format="%.6f").splitlines()
+    bad_rows = bad.to_csv(
+        index=False, header=False, lineterminator="\n", float_format="%.6f"
+    ).splitlines()
     text = "\n".join([rows[0], *rows[1:40], bad_rows[0], *rows[40:80], bad_rows[1], *rows[80:]])
     import gzip
 

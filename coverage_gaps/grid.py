@@ -50,7 +50,12 @@ class AnalysisGrid:
     def bounds(self) -> tuple[float, float, float, float]:
         """``(xmin, ymin, xmax, ymax)`` of the grid's outer edges."""
         xmin, ymax = self.transform.c, self.transform.f
-        return (xmin, ymax - self.height * self.resolution, xmin + self.width * self.resolution, ymax)
+        return (
+            xmin,
+            ymax - self.height * self.resolution,
+            xmin + self.width * self.resolution,
+            ymax,
+        )
 
     @property
     def cell_area_m2(self) -> float:
@@ -129,7 +134,9 @@ def choose_metric_crs(
 def check_metric(crs: CRS, *, what: str) -> None:
     """Raise :class:`CRSError` unless ``crs`` is projected with metre axes."""
     if not crs.is_projected:
-        raise CRSError(None, f"{what} is not a projected CRS; give one in metres such as a UTM zone")
+        raise CRSError(
+            None, f"{what} is not a projected CRS; give one in metres such as a UTM zone"
+        )
     units = {ax.unit_name for ax in crs.axis_info}
     if not units <= {"metre", "meter"}:
         raise CRSError(None, f"{what} has axis units {sorted(units)}; the analysis needs metres")

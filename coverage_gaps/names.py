@@ -196,8 +196,10 @@ def match_province(typed: str, available: Iterable[str]) -> ProvinceMatch:
                     )
                 return ProvinceMatch(typed, by_key[name_key(candidate)], note)
     nearest = difflib.get_close_matches(key, list(by_key), n=5, cutoff=0.5)
-    hint = ", ".join(repr(by_key[k]) for k in nearest) if nearest else ", ".join(
-        repr(n) for n in names[:10]
+    hint = (
+        ", ".join(repr(by_key[k]) for k in nearest)
+        if nearest
+        else ", ".join(repr(n) for n in names[:10])
     )
     raise SelectionError(
         f"--province {typed!r} is not a province in the villages layer; "

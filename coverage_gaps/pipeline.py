@@ -109,9 +109,7 @@ class AreaResult:
             "partial": int(counts.get("partial", 0)),
             "covered": int(counts.get("covered", 0)),
             "not_electrified": int(counts.get("not_electrified", 0)),
-            "uncovered_electrified_km2": float(
-                self.villages["uncovered_electrified_km2"].sum()
-            ),
+            "uncovered_electrified_km2": float(self.villages["uncovered_electrified_km2"].sum()),
             "uncovered_population": float(pop.sum()) if self.with_population else np.nan,
             "sites": len(self.sites),
         }
@@ -124,8 +122,9 @@ def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
     timings[step] = timings.get(step, 0.0) + time.perf_counter() - t0
 
 
-def select_cells(cells: pd.DataFrame, operator_col: pd.Series, options: CoverageOptions
-                 ) -> pd.DataFrame:
+def select_cells(
+    cells: pd.DataFrame, operator_col: pd.Series, options: CoverageOptions
+) -> pd.DataFrame:
     """Cells whose radio and operator count as service under ``options``."""
     keep = cells["radio"].isin(options.radios).to_numpy()
     if options.operators:
@@ -177,15 +176,21 @@ def analyse_area(
         raise CoverageGapsError(f"{name!r} has no villages to analyse")
 
     with _timed(timings, "grid"):
-        crs = choose_metric_crs(
-            tuple(villages.total_bounds), villages.crs, user_crs=analysis.crs
-        )
+        crs = choose_metric_crs(tuple(villages.total_bounds), villages.crs, user_crs=analysis.crs)
         shapes = village_shapes(villages, crs, radius_m=village_options.village_radius_m)
         bounds = tuple(shapely.total_bounds(shapes))
-        grid = AnalysisGrid.covering(bounds, resolution=analysis.resolution_m, crs=crs,
-                                     margin=analysis.resolution_m)
-        log.info("%s: %d villages on a %d x %d grid of %g m in %s", name, len(villages),
-                 grid.width, grid.height, grid.resolution, crs.to_string())
+        grid = AnalysisGrid.covering(
+            bounds, resolution=analysis.resolution_m, crs=crs, margin=analysis.resolution_m
+        )
+        log.info(
+            "%s: %d villages on a %d x %d grid of %g m in %s",
+            name,
+            len(villages),
+            grid.width,
+            grid.height,
+            grid.resolution,
+            crs.to_string(),
+        )
 
     with _timed(timings, "sites"):
         area_sites, area_emitters, operators = _sites_near(sites, emitters, grid, coverage)
@@ -212,12 +217,20 @@ def analyse_area(
         rep = shapely.point_on_surface(shapes)
         spans = village_spans(shapes, grid, fallback_points=rep)
         totals = village_totals(
-            spans, electrified=electrified, serving=result.serving, broadband=result.broadband,
-            population=people, reach=result.reach, signal=result.best_signal_dbm,
+            spans,
+            electrified=electrified,
+            serving=result.serving,
+            broadband=result.broadband,
+            population=people,
+            reach=result.reach,
+            signal=result.best_signal_dbm,
         )
         table = classify(
-            totals, cell_area_m2=grid.cell_area_m2, operators=operators,
-            thresholds=analysis.thresholds, with_population=people is not None,
+            totals,
+            cell_area_m2=grid.cell_area_m2,
+            operators=operators,
+            thresholds=analysis.thresholds,
+            with_population=people is not None,
             with_signal=result.best_signal_dbm is not None,
         )
 
@@ -253,9 +266,16 @@ def analyse_area(
 
     sites_gdf = site_points(area_sites.drop(columns=["x", "y"]))
     return AreaResult(
-        name=name, villages=out, sites=sites_gdf, dead_zones=dead_zones, grid=grid,
-        coverage=result, electrified=electrified, operators=operators,
-        with_population=people is not None, timings=timings,
+        name=name,
+        villages=out,
+        sites=sites_gdf,
+        dead_zones=dead_zones,
+        grid=grid,
+        coverage=result,
+        electrified=electrified,
+        operators=operators,
+        with_population=people is not None,
+        timings=timings,
     )
 
 
@@ -311,9 +331,10 @@ def _nearest_site_m(
         pts = shapely.points(candidates["x"].to_numpy(), candidates["y"].to_numpy())
     else:
         to_grid = Transformer.from_crs(4326, crs, always_xy=True)
-        pts = shapely.points(*to_grid.transform(candidates["lon"].to_numpy(),
-                                                 candidates["lat"].to_numpy()))
-    tree = shapely.STRtree(pts)
+        pts = shapely.points(
+            *to_grid.transform(candidates["lon"].to_numpy(), candidates["lat"].to_numpy())
+        )
+    tree = shapely.STRtree(np.asarray(pts, dtype=object).tolist())
     (vi, _), d = tree.query_nearest(geoms, return_distance=True, all_matches=False)
     dist[vi] = d
     return np.round(dist, 1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import ContextManager
 
 import geopandas as gpd
 import pandas as pd
@@ -36,7 +36,7 @@ from coverage_gaps.sites import cell_operators, collapse_sites
 
 log = logging.getLogger(__name__)
 
-Step = Callable[[str], ContextManager[None]]
+Step = Callable[[str], AbstractContextManager[None]]
 
 
 @contextlib.contextmanager
@@ -80,8 +80,9 @@ class RunSummary:
     notes: list[str]
 
 
-def province_groups(villages: gpd.GeoDataFrame, typed: Sequence[str], *, fallback: str
-                    ) -> tuple[list[tuple[str, gpd.GeoDataFrame]], list[str]]:
+def province_groups(
+    villages: gpd.GeoDataFrame, typed: Sequence[str], *, fallback: str
+) -> tuple[list[tuple[str, gpd.GeoDataFrame]], list[str]]:
     """The (name, villages) of each province to analyse, and notes on how names matched."""
     names = villages["province"].astype(str)
     if (names == "").all():
@@ -108,8 +109,9 @@ def province_groups(villages: gpd.GeoDataFrame, typed: Sequence[str], *, fallbac
     return groups, notes
 
 
-def resolve_operators(typed: Sequence[str], known: Sequence[str], *, towers: Path
-                      ) -> tuple[str, ...]:
+def resolve_operators(
+    typed: Sequence[str], known: Sequence[str], *, towers: Path
+) -> tuple[str, ...]:
     """Operator names as the towers file has them; typed names match in any case or accents,
     and ``"452-04"`` style codes match the code of an unnamed operator."""
     by_key = {fold(k): k for k in known}
@@ -129,8 +131,9 @@ def resolve_operators(typed: Sequence[str], known: Sequence[str], *, towers: Pat
     return tuple(out)
 
 
-def run(config: RunConfig, *, step: Step = _no_progress,
-        on_area: Callable[[str], None] | None = None) -> RunSummary:
+def run(
+    config: RunConfig, *, step: Step = _no_progress, on_area: Callable[[str], None] | None = None
+) -> RunSummary:
     """Read the inputs, analyse every chosen province and write the outputs.
 
     Parameters
@@ -151,8 +154,12 @@ def run(config: RunConfig, *, step: Step = _no_progress,
         ops = cell_operators(cells)
         cov = config.coverage_options
         if cov.operators:
-            cov = replace(cov, operators=resolve_operators(cov.operators, ops.unique(),
-                                                          towers=config.towers))
+            cov = replace(
+                cov,
+                operators=resolve_operators(
+                    cov.operators, list(ops.unique()), towers=config.towers
+                ),
+            )
         cells = select_cells(cells, ops, cov)
     config = replace(config, coverage_options=cov)
     with step("Collapsing cells into sites"):
@@ -179,9 +186,15 @@ def run(config: RunConfig, *, step: Step = _no_progress,
             on_area(name)
         with step(f"Analysing {name} ({len(group)} villages)"):
             result = analyse_area(
-                name, group, sites, emitters, electrification=electrification,
-                population=population, analysis=config.analysis_options,
-                coverage=config.coverage_options, village_options=config.village_options,
+                name,
+                group,
+                sites,
+                emitters,
+                electrification=electrification,
+                population=population,
+                analysis=config.analysis_options,
+                coverage=config.coverage_options,
+                village_options=config.village_options,
             )
         with step(f"Writing {name}"):
             files += write_area_outputs(result, config.out_dir, outputs=config.outputs)

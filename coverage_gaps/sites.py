@@ -23,6 +23,7 @@ from coverage_gaps.coverage.base import RADIOS
 from coverage_gaps.operators import operator_name
 from coverage_gaps.settings import TowerOptions
 
+
 def cell_operators(cells: pd.DataFrame) -> pd.Series:
     """Operator name of every cell, from its MCC and MNC."""
     pairs = cells[["mcc", "net"]].drop_duplicates()
@@ -57,8 +58,12 @@ def collapse_sites(
     n = len(cells)
     if n == 0:
         return _empty_sites(), pd.DataFrame(
-            {"site_id": pd.Series(dtype="int64"), "radio": pd.Series(dtype="str"),
-             "range_m": pd.Series(dtype="f8"), "cells": pd.Series(dtype="int64")}
+            {
+                "site_id": pd.Series(dtype="int64"),
+                "radio": pd.Series(dtype="str"),
+                "range_m": pd.Series(dtype="f8"),
+                "cells": pd.Series(dtype="int64"),
+            }
         )
     op = cell_operators(cells)
     radio = cells["radio"].to_numpy()
@@ -73,8 +78,12 @@ def collapse_sites(
     ident[nr] = cell_id[nr] >> (36 - options.nr_gnb_bits)
     kind[nr] = 2
     node_key = pd.DataFrame(
-        {"mcc": cells["mcc"].to_numpy(), "net": cells["net"].to_numpy(), "kind": kind,
-         "ident": ident}
+        {
+            "mcc": cells["mcc"].to_numpy(),
+            "net": cells["net"].to_numpy(),
+            "kind": kind,
+            "ident": ident,
+        }
     )
     node = node_key.groupby(["mcc", "net", "kind", "ident"], sort=False).ngroup().to_numpy()
 

@@ -22,9 +22,42 @@ from coverage_gaps.io.towers import COLUMNS
 VN_OPERATORS: tuple[tuple[int, float], ...] = ((4, 0.5), (2, 0.25), (1, 0.2), (5, 0.05))
 
 _SYLLABLES = (
-    "Bản", "Nậm", "Pá", "Mường", "Phìn", "Sín", "Chải", "Hồ", "Thầu", "Tả", "Van", "Lùng",
-    "Khoang", "Coóc", "Ý", "Tý", "Nà", "Hạ", "Thượng", "Trung", "Phú", "Sơn", "Đồng", "Tân",
-    "Làng", "Cốc", "Lếch", "Dền", "Sáng", "Xèo", "Hum", "Chăn", "Mú", "Sung", "Đán", "Ngài",
+    "Bản",
+    "Nậm",
+    "Pá",
+    "Mường",
+    "Phìn",
+    "Sín",
+    "Chải",
+    "Hồ",
+    "Thầu",
+    "Tả",
+    "Van",
+    "Lùng",
+    "Khoang",
+    "Coóc",
+    "Ý",
+    "Tý",
+    "Nà",
+    "Hạ",
+    "Thượng",
+    "Trung",
+    "Phú",
+    "Sơn",
+    "Đồng",
+    "Tân",
+    "Làng",
+    "Cốc",
+    "Lếch",
+    "Dền",
+    "Sáng",
+    "Xèo",
+    "Hum",
+    "Chăn",
+    "Mú",
+    "Sung",
+    "Đán",
+    "Ngài",
 )
 
 
@@ -61,8 +94,12 @@ def synthetic_cells(
     *,
     mcc: int = 452,
     operators: Sequence[tuple[int, float]] = VN_OPERATORS,
-    radios: Sequence[tuple[str, float]] = (("GSM", 0.35), ("UMTS", 0.15), ("LTE", 0.45),
-                                           ("NR", 0.05)),
+    radios: Sequence[tuple[str, float]] = (
+        ("GSM", 0.35),
+        ("UMTS", 0.15),
+        ("LTE", 0.45),
+        ("NR", 0.05),
+    ),
     sectors: int = 3,
     jitter_m: float = 60.0,
     created_range: tuple[int, int] = (1_420_070_400, 1_735_603_200),  # 2015-01-01 .. 2024-12-31
@@ -83,6 +120,7 @@ def synthetic_cells(
     for i in range(n):
         created = int(rng.integers(*created_range))
         for s in range(sectors):
+            unit: int | None
             if radio[i] == "LTE":
                 cell = int(base_id[i]) * 256 + s + 1
                 unit = int(rng.integers(0, 504))
@@ -94,13 +132,19 @@ def synthetic_cells(
                 unit = int(rng.integers(0, 512)) if radio[i] == "UMTS" else None
             rows.append(
                 {
-                    "radio": radio[i], "mcc": mcc, "net": int(net[i]),
-                    "area": int(10_000 + i // 50), "cell": cell, "unit": unit,
+                    "radio": radio[i],
+                    "mcc": mcc,
+                    "net": int(net[i]),
+                    "area": int(10_000 + i // 50),
+                    "cell": cell,
+                    "unit": unit,
                     "lon": lon[i] + rng.normal(0, deg_lat / np.cos(np.radians(lat[i]))),
                     "lat": lat[i] + rng.normal(0, deg_lat),
                     "range": int(rng.choice([0, int(rng.uniform(800, 9000))], p=[0.1, 0.9])),
-                    "samples": int(rng.integers(1, 400)), "changeable": 1,
-                    "created": created + s * 3600, "updated": created + 86_400 * 365,
+                    "samples": int(rng.integers(1, 400)),
+                    "changeable": 1,
+                    "created": created + s * 3600,
+                    "updated": created + 86_400 * 365,
                     "averageSignal": 0,
                 }
             )
@@ -122,8 +166,9 @@ def voronoi_communes(
     return np.asarray(shapely.intersection(cells, box))
 
 
-def points_in(polygons: np.ndarray, counts: np.ndarray, rng: np.random.Generator
-              ) -> tuple[np.ndarray, np.ndarray]:
+def points_in(
+    polygons: np.ndarray, counts: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """``counts[i]`` random points inside each polygon; returns (points, polygon index)."""
     out, owner = [], []
     for i, (poly, k) in enumerate(zip(polygons, counts, strict=True)):
@@ -138,8 +183,9 @@ def points_in(polygons: np.ndarray, counts: np.ndarray, rng: np.random.Generator
     return np.asarray(out), np.asarray(owner)
 
 
-def villages_frame(points: np.ndarray, names: list[str], communes: list[str],
-                   provinces: list[str], crs: object) -> gpd.GeoDataFrame:
+def villages_frame(
+    points: np.ndarray, names: list[str], communes: list[str], provinces: list[str], crs: object
+) -> gpd.GeoDataFrame:
     """A village-points layer with the usual columns (``ma_thon``, ``ten_thon``, ``xa``,
     ``tinh``) as a provincial office would export it."""
     return gpd.GeoDataFrame(

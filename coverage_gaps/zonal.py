@@ -201,21 +201,38 @@ def village_totals(
     rch = reach if reach is not None else np.zeros((1, 1), dtype=np.uint32)
     sig = signal if signal is not None else np.full((1, 1), np.nan, dtype=np.float32)
     out = _reduce(
-        spans.row, spans.col_start, spans.col_stop, spans.offsets,
-        electrified.view(np.uint8), serving.astype(np.uint32, copy=False),
-        broadband.astype(np.uint32, copy=False), pop.astype(np.float32, copy=False),
-        population is not None, rch.astype(np.uint32, copy=False), reach is not None,
-        sig.astype(np.float32, copy=False), signal is not None,
+        spans.row,
+        spans.col_start,
+        spans.col_stop,
+        spans.offsets,
+        electrified.view(np.uint8),
+        serving.astype(np.uint32, copy=False),
+        broadband.astype(np.uint32, copy=False),
+        pop.astype(np.float32, copy=False),
+        population is not None,
+        rch.astype(np.uint32, copy=False),
+        reach is not None,
+        sig.astype(np.float32, copy=False),
+        signal is not None,
     )
     return VillageTotals(*out)
 
 
 @njit(cache=True, parallel=True)
 def _reduce(
-    row: np.ndarray, c0: np.ndarray, c1: np.ndarray, offsets: np.ndarray,
-    elec: np.ndarray, serving: np.ndarray, broadband: np.ndarray,
-    pop: np.ndarray, has_pop: bool, reach: np.ndarray, has_reach: bool,
-    signal: np.ndarray, has_signal: bool,
+    row: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    offsets: np.ndarray,
+    elec: np.ndarray,
+    serving: np.ndarray,
+    broadband: np.ndarray,
+    pop: np.ndarray,
+    has_pop: bool,
+    reach: np.ndarray,
+    has_reach: bool,
+    signal: np.ndarray,
+    has_signal: bool,
 ) -> tuple[np.ndarray, ...]:  # pragma: no cover - compiled
     n = offsets.shape[0] - 1
     cells = np.zeros(n, dtype=np.int64)

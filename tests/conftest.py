@@ -33,27 +33,68 @@ def utm_to_lonlat(x: float | np.ndarray, y: float | np.ndarray) -> tuple[np.ndar
     return np.asarray(lon), np.asarray(lat)
 
 
-def cell_row(radio: str, net: int, cell: int, x: float, y: float, *, rng: float = 2000,
-             samples: int = 10, created: int = 1_600_000_000, mcc: int = 452) -> dict:
+def cell_row(
+    radio: str,
+    net: int,
+    cell: int,
+    x: float,
+    y: float,
+    *,
+    rng: float = 2000,
+    samples: int = 10,
+    created: int = 1_600_000_000,
+    mcc: int = 452,
+) -> dict:
     """One OpenCelliD row for a cell at UTM (x, y)."""
     lon, lat = utm_to_lonlat(x, y)
-    return {"radio": radio, "mcc": mcc, "net": net, "area": 1, "cell": cell, "unit": 1,
-            "lon": float(lon), "lat": float(lat), "range": rng, "samples": samples,
-            "changeable": 1, "created": created, "updated": created, "averageSignal": 0}
+    return {
+        "radio": radio,
+        "mcc": mcc,
+        "net": net,
+        "area": 1,
+        "cell": cell,
+        "unit": 1,
+        "lon": float(lon),
+        "lat": float(lat),
+        "range": rng,
+        "samples": samples,
+        "changeable": 1,
+        "created": created,
+        "updated": created,
+        "averageSignal": 0,
+    }
 
 
 def write_cells(rows: list[dict], path: Path, *, header: bool = True) -> Path:
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    path.write_text(frame.to_csv(index=False, header=header, lineterminator="\n",
-                                 float_format="%.7f"))
+    path.write_text(
+        frame.to_csv(index=False, header=header, lineterminator="\n", float_format="%.7f")
+    )
     return path
 
 
-def write_raster(path: Path, array: np.ndarray, *, x0: float, y1: float, res: float,
-                 crs: str = UTM, nodata: float | None = None) -> Path:
-    with rasterio.open(path, "w", driver="GTiff", height=array.shape[0], width=array.shape[1],
-                       count=1, dtype=array.dtype.name, crs=crs,
-                       transform=from_origin(x0, y1, res, res), nodata=nodata) as dst:
+def write_raster(
+    path: Path,
+    array: np.ndarray,
+    *,
+    x0: float,
+    y1: float,
+    res: float,
+    crs: str = UTM,
+    nodata: float | None = None,
+) -> Path:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=array.shape[0],
+        width=array.shape[1],
+        count=1,
+        dtype=array.dtype.name,
+        crs=crs,
+        transform=from_origin(x0, y1, res, res),
+        nodata=nodata,
+    ) as dst:
         dst.write(array, 1)
     return path
 
@@ -64,9 +105,14 @@ def tiny_world(tmp_path: Path) -> dict[str, Path]:
     two are electrified, the third is not.  Files: villages.gpkg, towers.csv, electrified.tif."""
     squares = [shapely.box(X0 + i * 4000, Y0, X0 + i * 4000 + 2000, Y0 + 2000) for i in range(3)]
     villages = gpd.GeoDataFrame(
-        {"code": ["001", "002", "003"], "name": ["Bản Một", "Bản Hai", "Bản Ba"],
-         "commune": ["Xã Đông", "Xã Đông", "Xã Tây"], "province": ["Lào Cai"] * 3},
-        geometry=squares, crs=UTM,
+        {
+            "code": ["001", "002", "003"],
+            "name": ["Bản Một", "Bản Hai", "Bản Ba"],
+            "commune": ["Xã Đông", "Xã Đông", "Xã Tây"],
+            "province": ["Lào Cai"] * 3,
+        },
+        geometry=squares,
+        crs=UTM,
     )
     vpath = tmp_path / "villages.gpkg"
     villages.to_file(vpath, layer="villages")

@@ -18,8 +18,17 @@ def invoke(*args: str) -> object:
 
 
 def base(world: dict, out: Path) -> list[str]:
-    return ["run", "--villages", str(world["villages"]), "--towers", str(world["towers"]),
-            "--electrified-raster", str(world["electrified"]), "--out", str(out)]
+    return [
+        "run",
+        "--villages",
+        str(world["villages"]),
+        "--towers",
+        str(world["towers"]),
+        "--electrified-raster",
+        str(world["electrified"]),
+        "--out",
+        str(out),
+    ]
 
 
 def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
@@ -27,14 +36,35 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
     result = invoke("-q", *base(tiny_world, out), "--province", "lao cai")
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["lao-cai-to-fix.csv", "lao-cai-villages.csv", "lao-cai.gpkg",
-                     "lao-cai.html", "summary.csv"]
+    assert names == [
+        "lao-cai-to-fix.csv",
+        "lao-cai-villages.csv",
+        "lao-cai.gpkg",
+        "lao-cai.html",
+        "summary.csv",
+    ]
     raw = (out / "lao-cai-villages.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
-    table = pd.read_csv(out / "lao-cai-villages.csv", encoding="utf-8-sig", dtype={"village_id": str})
-    for col in ("village_id", "village_name", "commune", "province", "lon", "lat", "status",
-                "electrified_km2", "covered_share", "uncovered_electrified_km2", "population",
-                "uncovered_population", "nearest_site_m", "operators", "priority"):
+    table = pd.read_csv(
+        out / "lao-cai-villages.csv", encoding="utf-8-sig", dtype={"village_id": str}
+    )
+    for col in (
+        "village_id",
+        "village_name",
+        "commune",
+        "province",
+        "lon",
+        "lat",
+        "status",
+        "electrified_km2",
+        "covered_share",
+        "uncovered_electrified_km2",
+        "population",
+        "uncovered_population",
+        "nearest_site_m",
+        "operators",
+        "priority",
+    ):
         assert col in table.columns
     assert table["village_id"].tolist() == ["001", "002", "003"]
     assert table["village_name"].tolist() == ["Bản Một", "Bản Hai", "Bản Ba"]
@@ -43,7 +73,11 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
     layers = {name for name, _ in pyogrio.list_layers(out / "lao-cai.gpkg")}
     assert layers == {"villages", "sites", "dead_zones"}
     html = (out / "lao-cai.html").read_text()
-    assert json.dumps("Bản Hai")[1:-1] in html and "coverage-gaps-legend" in html and "Dead zones" in html
+    assert (
+        json.dumps("Bản Hai")[1:-1] in html
+        and "coverage-gaps-legend" in html
+        and "Dead zones" in html
+    )
     summary = pd.read_csv(out / "summary.csv")
     assert summary.loc[0, ["dead_zone", "covered", "not_electrified"]].tolist() == [1, 1, 1]
     assert "Lào Cai" in result.output  # the printed summary table
@@ -70,8 +104,9 @@ def test_unknown_province_exits_2_with_suggestions(tiny_world: dict, tmp_path: P
 
 
 def test_old_province_name_is_noted(tiny_world: dict, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["-q", *base(tiny_world, tmp_path / "o"),
-                                      "--province", "Yên Bái", "--outputs", "csv"])
+    result = CliRunner().invoke(
+        cli, ["-q", *base(tiny_world, tmp_path / "o"), "--province", "Yên Bái", "--outputs", "csv"]
+    )
     assert result.exit_code == 0, result.output
     assert "pre-2025 name" in result.output
 
@@ -94,21 +129,45 @@ def test_bad_options(tiny_world: dict, tmp_path: Path, args: list[str], message:
 def test_bad_inputs_one_clear_line_and_no_output(tiny_world: dict, tmp_path: Path) -> None:
     out = tmp_path / "o"
     elsewhere = tmp_path / "far.tif"
-    from tests.conftest import write_raster
     import numpy as np
 
+    from tests.conftest import write_raster
+
     write_raster(elsewhere, np.ones((10, 10), dtype="uint8"), x0=100_000, y1=1_000_000, res=100)
-    result = CliRunner().invoke(cli, ["run", "--villages", str(tiny_world["villages"]),
-                                      "--towers", str(tiny_world["towers"]),
-                                      "--electrified-raster", str(elsewhere), "--out", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "--villages",
+            str(tiny_world["villages"]),
+            "--towers",
+            str(tiny_world["towers"]),
+            "--electrified-raster",
+            str(elsewhere),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 1
     assert "far.tif" in result.output and "does not overlap the villages" in result.output
     assert "Traceback" not in result.output
     assert not out.exists() or not list(out.iterdir())
     # with -v the traceback is shown
-    verbose = CliRunner().invoke(cli, ["-v", "run", "--villages", str(tiny_world["villages"]),
-                                       "--towers", str(tiny_world["towers"]),
-                                       "--electrified-raster", str(elsewhere), "--out", str(out)])
+    verbose = CliRunner().invoke(
+        cli,
+        [
+            "-v",
+            "run",
+            "--villages",
+            str(tiny_world["villages"]),
+            "--towers",
+            str(tiny_world["towers"]),
+            "--electrified-raster",
+            str(elsewhere),
+            "--out",
+            str(out),
+        ],
+    )
     assert verbose.exit_code == 1 and "Traceback" in verbose.output
 
 
@@ -124,8 +183,19 @@ def test_missing_column_and_failing_bad_rows(tiny_world: dict, tmp_path: Path) -
 
 
 def test_no_site_reaches_is_a_warning_not_an_error(tiny_world: dict, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["-q", *base(tiny_world, tmp_path / "o"), "--operator",
-                                      "viettel", "--radio", "5G", "--outputs", "csv"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "-q",
+            *base(tiny_world, tmp_path / "o"),
+            "--operator",
+            "viettel",
+            "--radio",
+            "5G",
+            "--outputs",
+            "csv",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "no site reaches any of its villages" in result.output
     table = pd.read_csv(tmp_path / "o" / "lao-cai-villages.csv", encoding="utf-8-sig")
@@ -143,14 +213,30 @@ def test_grid_lines_input(tiny_world: dict, tmp_path: Path) -> None:
 
     from tests.conftest import UTM, X0, Y0
 
-    lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(X0, Y0 - 500), (X0 + 6000, Y0 - 500)])],
-                             crs=UTM).to_crs(4326)
+    lines = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(X0, Y0 - 500), (X0 + 6000, Y0 - 500)])], crs=UTM
+    ).to_crs(4326)
     lines.to_file(tmp_path / "grid.geojson")
     out = tmp_path / "o"
-    result = CliRunner().invoke(cli, ["-q", "run", "--villages", str(tiny_world["villages"]),
-                                      "--towers", str(tiny_world["towers"]), "--grid-lines",
-                                      str(tmp_path / "grid.geojson"), "--grid-distance", "1000",
-                                      "--out", str(out), "--outputs", "csv"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "-q",
+            "run",
+            "--villages",
+            str(tiny_world["villages"]),
+            "--towers",
+            str(tiny_world["towers"]),
+            "--grid-lines",
+            str(tmp_path / "grid.geojson"),
+            "--grid-distance",
+            "1000",
+            "--out",
+            str(out),
+            "--outputs",
+            "csv",
+        ],
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "lao-cai-villages.csv", encoding="utf-8-sig")
     # land within 1 km of the line: the southern 500 m strip of villages 1 and 2 (line ends at
@@ -160,6 +246,8 @@ def test_grid_lines_input(tiny_world: dict, tmp_path: Path) -> None:
 
 
 def test_needs_exactly_one_electrification_input(tiny_world: dict, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["run", "--villages", str(tiny_world["villages"]),
-                                      "--towers", str(tiny_world["towers"])])
+    result = CliRunner().invoke(
+        cli,
+        ["run", "--villages", str(tiny_world["villages"]), "--towers", str(tiny_world["towers"])],
+    )
     assert result.exit_code == 1 and "exactly one electrification input" in result.output

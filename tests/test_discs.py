@@ -13,15 +13,16 @@ from coverage_gaps.settings import CoverageOptions
 
 
 def test_discs_match_distance_to_cell_centres() -> None:
-    grid = AnalysisGrid.covering((0, 0, 20_000, 15_000), resolution=100,
-                                 crs=CRS.from_epsg(32648))
+    grid = AnalysisGrid.covering((0, 0, 20_000, 15_000), resolution=100, crs=CRS.from_epsg(32648))
     rng = np.random.default_rng(11)
     n = 40
     em = Emitters(
-        x=rng.uniform(-3000, 23_000, n), y=rng.uniform(-3000, 18_000, n),
+        x=rng.uniform(-3000, 23_000, n),
+        y=rng.uniform(-3000, 18_000, n),
         radio=rng.integers(0, len(RADIOS), n).astype(np.int8),
         operator=rng.integers(0, 3, n).astype(np.int16),
-        range_m=rng.uniform(50, 6000, n), site=np.arange(n),
+        range_m=rng.uniform(50, 6000, n),
+        site=np.arange(n),
     )
     cov = disc_coverage(em, grid)
     xs, ys = grid.cell_centres()
@@ -37,8 +38,12 @@ def test_discs_match_distance_to_cell_centres() -> None:
 
 
 def test_range_models() -> None:
-    em = pd.DataFrame({"radio": ["GSM", "LTE", "NR", "LTE", "UMTS"],
-                       "range_m": [50_000.0, 20.0, np.nan, 2500.0, 0.0]})
+    em = pd.DataFrame(
+        {
+            "radio": ["GSM", "LTE", "NR", "LTE", "UMTS"],
+            "range_m": [50_000.0, 20.0, np.nan, 2500.0, 0.0],
+        }
+    )
     radii = disc_radii(em, CoverageOptions())
     # clipped to 35 km and 100 m; missing and zero take the radio's fixed radius
     assert radii.tolist() == [35_000.0, 100.0, 500.0, 2500.0, 4000.0]

@@ -11,17 +11,27 @@ from coverage_gaps.settings import StatusThresholds
 from coverage_gaps.zonal import VillageTotals
 
 
-def totals(elec: list[int], cov: list[int], *, cov_ops: list[int] | None = None,
-           cov_bb: list[int] | None = None, reach: list[int] | None = None,
-           unc_pop: list[float] | None = None) -> VillageTotals:
+def totals(
+    elec: list[int],
+    cov: list[int],
+    *,
+    cov_ops: list[int] | None = None,
+    cov_bb: list[int] | None = None,
+    reach: list[int] | None = None,
+    unc_pop: list[float] | None = None,
+) -> VillageTotals:
     n = len(elec)
     z = np.zeros(n, dtype=np.uint32)
     ops = np.array(cov_ops or [0] * n, dtype=np.uint32)
     return VillageTotals(
-        cells=np.array(elec) + 5, electrified=np.array(elec), electrified_covered=np.array(cov),
+        cells=np.array(elec) + 5,
+        electrified=np.array(elec),
+        electrified_covered=np.array(cov),
         population=np.array(unc_pop or [0.0] * n) * 2,
-        uncovered_population=np.array(unc_pop or [0.0] * n), operators=ops,
-        broadband_operators=np.array(cov_bb or [0] * n, dtype=np.uint32), covered_operators=ops,
+        uncovered_population=np.array(unc_pop or [0.0] * n),
+        operators=ops,
+        broadband_operators=np.array(cov_bb or [0] * n, dtype=np.uint32),
+        covered_operators=ops,
         covered_broadband=np.array(cov_bb or [0] * n, dtype=np.uint32),
         uncovered_reach=np.array(reach or [0] * n, dtype=np.uint32) if reach else z,
         best_signal=np.full(n, np.nan, dtype=np.float32),
@@ -30,24 +40,40 @@ def totals(elec: list[int], cov: list[int], *, cov_ops: list[int] | None = None,
 
 def test_status_thresholds_at_their_edges() -> None:
     # shares: 0, 0.099, 0.1, 0.5, 0.899, 0.9, 1, no electrified land
-    t = totals([1000, 1000, 1000, 1000, 1000, 1000, 1000, 0],
-               [0, 99, 100, 500, 899, 900, 1000, 0])
+    t = totals([1000, 1000, 1000, 1000, 1000, 1000, 1000, 0], [0, 99, 100, 500, 899, 900, 1000, 0])
     table = classify(t, cell_area_m2=10_000, operators=["A"])
-    assert table["status"].tolist() == ["dead_zone", "dead_zone", "partial", "partial",
-                                        "partial", "covered", "covered", "not_electrified"]
+    assert table["status"].tolist() == [
+        "dead_zone",
+        "dead_zone",
+        "partial",
+        "partial",
+        "partial",
+        "covered",
+        "covered",
+        "not_electrified",
+    ]
     assert table["electrified_km2"].iloc[0] == pytest.approx(10.0)  # 1000 cells of 1 ha
     assert table["uncovered_electrified_km2"].iloc[3] == pytest.approx(5.0)
     assert np.isnan(table["covered_share"].iloc[7])
-    strict = classify(t, cell_area_m2=10_000, operators=["A"],
-                      thresholds=StatusThresholds(dead_zone=0.5, covered=0.95))
+    strict = classify(
+        t,
+        cell_area_m2=10_000,
+        operators=["A"],
+        thresholds=StatusThresholds(dead_zone=0.5, covered=0.95),
+    )
     assert strict["status"].tolist()[:7] == ["dead_zone"] * 3 + ["partial"] * 3 + ["covered"]
     with pytest.raises(ValueError, match="dead_zone <= covered"):
         StatusThresholds(dead_zone=0.6, covered=0.5)
 
 
 def test_reasons() -> None:
-    t = totals([10, 10, 10, 10], [0, 5, 10, 10], cov_ops=[0, 0b01, 0b11, 0b10],
-               cov_bb=[0, 0, 0b11, 0b10], reach=[0b1, 0, 0, 0])
+    t = totals(
+        [10, 10, 10, 10],
+        [0, 5, 10, 10],
+        cov_ops=[0, 0b01, 0b11, 0b10],
+        cov_bb=[0, 0, 0b11, 0b10],
+        reach=[0b1, 0, 0, 0],
+    )
     table = classify(t, cell_area_m2=1, operators=["MobiFone", "Viettel"])
     assert table["reason"].tolist() == [
         "terrain_shadow",  # reachable over flat ground, blocked

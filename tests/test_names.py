@@ -35,8 +35,15 @@ def test_city_prefixes() -> None:
     assert match_province("TP HCM", IN_DATA).value == "Hồ Chí Minh"
 
 
-@pytest.mark.parametrize(("old", "new"), [("Hà Giang", "Tuyên Quang"), ("yen bai", "Lào Cai"),
-                                          ("Ninh Thuận", "Khánh Hoà"), ("Phú Yên", "Đắk Lắk")])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Hà Giang", "Tuyên Quang"),
+        ("yen bai", "Lào Cai"),
+        ("Ninh Thuận", "Khánh Hoà"),
+        ("Phú Yên", "Đắk Lắk"),
+    ],
+)
 def test_pre_2025_names_resolve_to_the_merged_province(old: str, new: str) -> None:
     match = match_province(old, IN_DATA)
     assert match.value == new

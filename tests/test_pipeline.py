@@ -27,8 +27,13 @@ def test_tiny_world_by_hand(tiny_world: dict) -> None:
     villages = read_villages(tiny_world["villages"])
     cells, _ = read_towers(tiny_world["towers"])
     sites, emitters = collapse_sites(cells)
-    res = analyse_area("Lào Cai", villages, sites, emitters,
-                       electrification=RasterElectrification(tiny_world["electrified"]))
+    res = analyse_area(
+        "Lào Cai",
+        villages,
+        sites,
+        emitters,
+        electrification=RasterElectrification(tiny_world["electrified"]),
+    )
     v = res.villages.set_index("village_id")
     # village 1: 2 km square, LTE site at its centre with a 1.5 km range: every cell centre is
     # within 1.5 km (corner centres at 1.34 km), so 4 km² electrified, all covered.
@@ -53,24 +58,44 @@ def random_world(seed: int) -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoData
         cx, cy = X0 + rng.uniform(0, 30_000), Y0 + rng.uniform(0, 30_000)
         ang = np.sort(rng.uniform(0, 2 * np.pi, 9))
         rad = rng.uniform(1500, 4000, 9)
-        villages.append(shapely.Polygon(np.column_stack([cx + rad * np.cos(ang),
-                                                         cy + rad * np.sin(ang)])))
+        villages.append(
+            shapely.Polygon(np.column_stack([cx + rad * np.cos(ang), cy + rad * np.sin(ang)]))
+        )
     vgdf = gpd.GeoDataFrame(
-        {"village_id": [f"{i:03d}" for i in range(len(villages))],
-         "village_name": [f"V{i}" for i in range(len(villages))], "commune": "",
-         "province": "P", "province_code": "", "source_row": np.arange(len(villages))},
-        geometry=villages, crs=UTM,
+        {
+            "village_id": [f"{i:03d}" for i in range(len(villages))],
+            "village_name": [f"V{i}" for i in range(len(villages))],
+            "commune": "",
+            "province": "P",
+            "province_code": "",
+            "source_row": np.arange(len(villages)),
+        },
+        geometry=villages,
+        crs=UTM,
     )
-    rows = [cell_row(str(rng.choice(["GSM", "LTE", "UMTS"])), int(rng.choice([1, 4])),
-                     int(rng.integers(0, 10**6)) * 256 + 1,
-                     X0 + rng.uniform(-2000, 32_000), Y0 + rng.uniform(-2000, 32_000),
-                     rng=float(rng.uniform(500, 4000))) for _ in range(25)]
+    rows = [
+        cell_row(
+            str(rng.choice(["GSM", "LTE", "UMTS"])),
+            int(rng.choice([1, 4])),
+            int(rng.integers(0, 10**6)) * 256 + 1,
+            X0 + rng.uniform(-2000, 32_000),
+            Y0 + rng.uniform(-2000, 32_000),
+            rng=float(rng.uniform(500, 4000)),
+        )
+        for _ in range(25)
+    ]
     cells = pd.DataFrame(rows)
     cells["range"] = cells["range"].astype("f8")
     lines = gpd.GeoDataFrame(
-        geometry=[shapely.LineString([(X0 - 1000, Y0 + rng.uniform(0, 30_000)),
-                                      (X0 + 31_000, Y0 + rng.uniform(0, 30_000))])
-                  for _ in range(3)],
+        geometry=[
+            shapely.LineString(
+                [
+                    (X0 - 1000, Y0 + rng.uniform(0, 30_000)),
+                    (X0 + 31_000, Y0 + rng.uniform(0, 30_000)),
+                ]
+            )
+            for _ in range(3)
+        ],
         crs=UTM,
     )
     return vgdf, cells, lines
@@ -85,15 +110,19 @@ def test_covered_share_matches_exact_geometry(seed: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = analyse_area(
-            "P", villages, sites, emitters,
+            "P",
+            villages,
+            sites,
+            emitters,
             electrification=LineElectrification(lines, distance),
             analysis=AnalysisOptions(resolution_m=res_m, crs=UTM),
             coverage=CoverageOptions(),
         )
     # Independent: exact polygons.  Electrified land = lines buffered; coverage = union of discs
     # with the same radii (largest observed range per site and radio, clipped).
-    elec = shapely.union_all(shapely.buffer(np.asarray(lines.geometry.values), distance,
-                                            quad_segs=64))
+    elec = shapely.union_all(
+        shapely.buffer(np.asarray(lines.geometry.values), distance, quad_segs=64)
+    )
     from coverage_gaps.coverage.discs import disc_radii
 
     radii = disc_radii(emitters, CoverageOptions())
@@ -120,16 +149,18 @@ def test_covered_share_matches_exact_geometry(seed: int) -> None:
 
 
 def test_population_is_conserved_on_the_grid(tiny_world: dict, tmp_path) -> None:
+    from pyproj import CRS
+
     from coverage_gaps.grid import AnalysisGrid
     from coverage_gaps.io.population import population_on_grid
-    from pyproj import CRS
     from tests.conftest import write_raster
 
     # 1 person per 250 m pixel in Mollweide-like equal-area metres, read onto a 100 m UTM grid.
     pop = np.ones((40, 40), dtype="float32")
     path = write_raster(tmp_path / "pop.tif", pop, x0=X0, y1=Y0 + 10_000, res=250.0)
-    grid = AnalysisGrid.covering((X0 + 1000, Y0 + 1000, X0 + 9000, Y0 + 9000), resolution=100,
-                                 crs=CRS.from_user_input(UTM))
+    grid = AnalysisGrid.covering(
+        (X0 + 1000, Y0 + 1000, X0 + 9000, Y0 + 9000), resolution=100, crs=CRS.from_user_input(UTM)
+    )
     on_grid = population_on_grid(path, grid)
     # 8 km x 8 km of 1 person per 6.25 ha = 1024 people
     assert on_grid.sum() == pytest.approx(1024, rel=0.01)

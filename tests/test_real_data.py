@@ -44,14 +44,33 @@ def lao_cai_towers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_lao_cai_communes_end_to_end(lao_cai_towers: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, [
-        "-q", "run", "--villages", str(WARDS), "--towers", str(lao_cai_towers),
-        "--grid-lines", str(LINES), "--grid-distance", "5000", "--province", "lao cai",
-        "--mcc", "452", "--radio", "broadband", "--out", str(out),
-    ])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "-q",
+            "run",
+            "--villages",
+            str(WARDS),
+            "--towers",
+            str(lao_cai_towers),
+            "--grid-lines",
+            str(LINES),
+            "--grid-distance",
+            "5000",
+            "--province",
+            "lao cai",
+            "--mcc",
+            "452",
+            "--radio",
+            "broadband",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(out / "lao-cai-villages.csv", encoding="utf-8-sig",
-                        dtype={"village_id": str})
+    table = pd.read_csv(
+        out / "lao-cai-villages.csv", encoding="utf-8-sig", dtype={"village_id": str}
+    )
     assert len(table) == 99  # Lào Cai's communes and wards in the 2025 data
     assert table["village_id"].str.len().eq(5).all()  # codes keep their leading zeros
     assert set(table["status"]) <= {"dead_zone", "partial", "covered", "not_electrified"}
@@ -59,8 +78,8 @@ def test_lao_cai_communes_end_to_end(lao_cai_towers: Path, tmp_path: Path) -> No
     # 110-500 kV lines: a commune is electrified here only near one, so some are not
     assert (table["status"] == "not_electrified").any()
     assert table["area_km2"].sum() == pytest.approx(
-        gpd.read_file(WARDS).query("province_code == '15'").to_crs(32648).area.sum() / 1e6,
-        rel=1e-3)
+        gpd.read_file(WARDS).query("province_code == '15'").to_crs(32648).area.sum() / 1e6, rel=1e-3
+    )
     fix = pd.read_csv(out / "lao-cai-to-fix.csv", encoding="utf-8-sig")
     assert fix["priority"].tolist() == list(range(1, len(fix) + 1))
     assert (out / "lao-cai.html").stat().st_size < 5_000_000
@@ -100,15 +119,15 @@ def test_lesotho_rasters_in_other_crs() -> None:
     from pyproj import CRS
 
     crs = CRS.from_epsg(32735)
-    grid = AnalysisGrid.covering((480_000, 6_700_000, 560_000, 6_780_000), resolution=500,
-                                 crs=crs)
+    grid = AnalysisGrid.covering((480_000, 6_700_000, 560_000, 6_780_000), resolution=500, crs=crs)
     lit = electrified_from_raster(LESOTHO / "ntl.tif", grid, threshold=0.5)
     assert 0.001 < lit.mean() < 0.5
     people = population_on_grid(LESOTHO / "ghs.tif", grid)
     assert people.sum() > 50_000
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        viet = AnalysisGrid.covering((400_000, 2_300_000, 420_000, 2_320_000), resolution=100,
-                                     crs=CRS.from_epsg(32648))
-    with pytest.raises(NoOverlapError, match="ntl.tif.*does not overlap the villages"):
+        viet = AnalysisGrid.covering(
+            (400_000, 2_300_000, 420_000, 2_320_000), resolution=100, crs=CRS.from_epsg(32648)
+        )
+    with pytest.raises(NoOverlapError, match=r"ntl\.tif.*does not overlap the villages"):
         electrified_from_raster(LESOTHO / "ntl.tif", viet)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from coverage_gaps.sites import collapse_sites
 from coverage_gaps.settings import TowerOptions
+from coverage_gaps.sites import collapse_sites
 from tests.conftest import cell_row
 
 
@@ -17,8 +17,10 @@ def frame(rows: list[dict]) -> pd.DataFrame:
 
 def test_lte_sectors_of_one_enb_are_one_site_even_far_apart() -> None:
     # Crowd-sourced positions of one eNB's sectors can sit kilometres apart.
-    rows = [cell_row("LTE", 4, 777 * 256 + s, 500_000 + 900 * s, 2_400_000, rng=1000 * s)
-            for s in (1, 2, 3)]
+    rows = [
+        cell_row("LTE", 4, 777 * 256 + s, 500_000 + 900 * s, 2_400_000, rng=1000 * s)
+        for s in (1, 2, 3)
+    ]
     sites, emitters = collapse_sites(frame(rows))
     assert len(sites) == 1
     assert sites.loc[0, "cells"] == 3 and sites.loc[0, "range_m"] == 3000
@@ -55,8 +57,7 @@ def test_co_located_radios_of_one_operator_merge_but_operators_do_not() -> None:
 def test_no_chaining_along_a_road() -> None:
     # Ten GSM cells 100 m apart along a road: single linkage at 150 m would make one 900 m
     # "site"; leader clustering keeps every site within 150 m of its leader.
-    rows = [cell_row("GSM", 4, i, 500_000 + 100 * i, 2_400_000, samples=10 + i)
-            for i in range(10)]
+    rows = [cell_row("GSM", 4, i, 500_000 + 100 * i, 2_400_000, samples=10 + i) for i in range(10)]
     sites, _ = collapse_sites(frame(rows), options=TowerOptions(co_location_m=150))
     assert 3 <= len(sites) <= 5
     assert sites["cells"].sum() == 10

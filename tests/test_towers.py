@@ -106,5 +106,5 @@ def test_missing_and_wrong_files(tmp_path: Path) -> None:
         read_towers(wrong)
     broken = tmp_path / "b.csv.gz"
     broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
-    with pytest.raises(InputError, match="b.csv.gz"):
+    with pytest.raises(InputError, match=r"b\.csv\.gz"):
         read_towers(broken)

@@ -17,10 +17,15 @@ from tests.conftest import UTM, X0, Y0
 
 def sample(n: int = 3) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"ma_thon": [f"{i:05d}" for i in range(n)], "ten_thon": [f"Bản {i}" for i in range(n)],
-         "xa": ["Xã A"] * n, "tinh": ["Lào Cai"] * n},
-        geometry=[shapely.box(X0 + 3000 * i, Y0, X0 + 3000 * i + 1000, Y0 + 1000)
-                  for i in range(n)],
+        {
+            "ma_thon": [f"{i:05d}" for i in range(n)],
+            "ten_thon": [f"Bản {i}" for i in range(n)],
+            "xa": ["Xã A"] * n,
+            "tinh": ["Lào Cai"] * n,
+        },
+        geometry=[
+            shapely.box(X0 + 3000 * i, Y0, X0 + 3000 * i + 1000, Y0 + 1000) for i in range(n)
+        ],
         crs=UTM,
     )
 
@@ -94,11 +99,12 @@ def test_errors(tmp_path: Path) -> None:
         read_villages(tmp_path / "nocrs.shp")
     sample().to_file(tmp_path / "two.gpkg", layer="a")
     sample().to_file(tmp_path / "two.gpkg", layer="b")
-    with pytest.raises(InputError, match="has 2 layers .*choose one with --layer"):
+    with pytest.raises(InputError, match=r"has 2 layers .*choose one with --layer"):
         read_villages(tmp_path / "two.gpkg")
     assert len(read_villages(tmp_path / "two.gpkg", options=VillageOptions(layer="b"))) == 3
-    lines = gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])],
-                             crs=4326)
+    lines = gpd.GeoDataFrame(
+        {"name": ["x"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=4326
+    )
     lines.to_file(tmp_path / "l.geojson")
     with pytest.raises(InputError, match="LineString features; villages must be polygons or"):
         read_villages(tmp_path / "l.geojson")

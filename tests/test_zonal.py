@@ -25,11 +25,13 @@ def shapes() -> np.ndarray:
         cx, cy = rng.uniform(500, 4500), rng.uniform(500, 3500)
         ang = np.sort(rng.uniform(0, 2 * np.pi, 17))
         rad = rng.uniform(200, 1400, 17)
-        out.append(shapely.Polygon(np.column_stack([cx + rad * np.cos(ang),
-                                                    cy + rad * np.sin(ang)])))
+        out.append(
+            shapely.Polygon(np.column_stack([cx + rad * np.cos(ang), cy + rad * np.sin(ang)]))
+        )
     ring = shapely.box(1000, 1000, 3000, 3000).difference(shapely.box(1500, 1500, 2500, 2500))
-    two = shapely.MultiPolygon([shapely.box(-600, -600, 600, 600), shapely.box(4000, 3000,
-                                                                                 6000, 5000)])
+    two = shapely.MultiPolygon(
+        [shapely.box(-600, -600, 600, 600), shapely.box(4000, 3000, 6000, 5000)]
+    )
     out += [ring, two, shapely.box(2000.5, 2000.5, 2010.5, 2010.5)]  # a hole, parts off-grid, tiny
     return np.asarray(out)
 
@@ -41,8 +43,8 @@ def test_spans_match_cell_centre_containment() -> None:
     for v, geom in enumerate(geoms):
         got = np.zeros(GRID.shape, dtype=bool)
         for s in range(spans.offsets[v], spans.offsets[v + 1]):
-            assert not got[spans.row[s], spans.col_start[s]:spans.col_stop[s]].any()
-            got[spans.row[s], spans.col_start[s]:spans.col_stop[s]] = True
+            assert not got[spans.row[s], spans.col_start[s] : spans.col_stop[s]].any()
+            got[spans.row[s], spans.col_start[s] : spans.col_stop[s]] = True
         np.testing.assert_array_equal(got, brute_force(geom), err_msg=f"village {v}")
 
 
@@ -66,20 +68,28 @@ def test_totals_against_numpy() -> None:
     rng = np.random.default_rng(3)
     elec = rng.random(GRID.shape) < 0.6
     serving = (rng.random(GRID.shape) < 0.5).astype(np.uint32) * 1 | (
-        (rng.random(GRID.shape) < 0.3).astype(np.uint32) * 4)
+        (rng.random(GRID.shape) < 0.3).astype(np.uint32) * 4
+    )
     broadband = serving & 4
     pop = rng.random(GRID.shape).astype(np.float32) * 10
     sig = rng.uniform(-130, -50, GRID.shape).astype(np.float32)
-    t = village_totals(village_spans(geoms, GRID), electrified=elec, serving=serving,
-                       broadband=broadband, population=pop, signal=sig)
+    t = village_totals(
+        village_spans(geoms, GRID),
+        electrified=elec,
+        serving=serving,
+        broadband=broadband,
+        population=pop,
+        signal=sig,
+    )
     for v, geom in enumerate(geoms):
         m = brute_force(geom)
         assert t.cells[v] == m.sum()
         assert t.electrified[v] == (m & elec).sum()
         assert t.electrified_covered[v] == (m & elec & (serving > 0)).sum()
         assert np.isclose(t.population[v], pop[m].sum(dtype="f8"), rtol=1e-5)
-        assert np.isclose(t.uncovered_population[v], pop[m & elec & (serving == 0)].sum(
-            dtype="f8"), rtol=1e-5)
+        assert np.isclose(
+            t.uncovered_population[v], pop[m & elec & (serving == 0)].sum(dtype="f8"), rtol=1e-5
+        )
         assert t.operators[v] == (np.bitwise_or.reduce(serving[m]) if m.any() else 0)
         if m.any():
             assert t.best_signal[v] == sig[m].max()

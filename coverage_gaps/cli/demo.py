@@ -22,17 +22,41 @@ def default_data_dir() -> Path:
 
 
 @click.command(short_help="Run on the bundled demo data.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Folder of the demo data (default: ./data).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("maps"), show_default=True, help="Output folder.")
-@click.option("--outputs", default="csv,gpkg,html", show_default=True, callback=o.parse_outputs,
-              help="Which outputs to write, among csv, gpkg, html.")
-@click.option("--regenerate", is_flag=True,
-              help="Make the demo data afresh (seeded, so the same files) before running.")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the demo data (default: ./data).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("maps"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--outputs",
+    default="csv,gpkg,html",
+    show_default=True,
+    callback=o.parse_outputs,
+    help="Which outputs to write, among csv, gpkg, html.",
+)
+@click.option(
+    "--regenerate",
+    is_flag=True,
+    help="Make the demo data afresh (seeded, so the same files) before running.",
+)
 @click.pass_context
-def demo(ctx: click.Context, data_dir: Path | None, out_dir: Path, outputs: tuple[str, ...],
-         regenerate: bool) -> None:
+def demo(
+    ctx: click.Context,
+    data_dir: Path | None,
+    out_dir: Path,
+    outputs: tuple[str, ...],
+    regenerate: bool,
+) -> None:
     """Analyse the demo area (two synthetic highland provinces) and write maps and CSVs.
 
     Uses the hamlet points of data/demo-villages.gpkg, the OpenCelliD-format towers, the

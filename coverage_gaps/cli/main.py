@@ -28,8 +28,14 @@ class _Group(click.Group):
             ctx.exit(exc.exit_code)
 
 
-def _show_warning(message: Any, category: Any, filename: str, lineno: int,
-                  file: Any = None, line: str | None = None) -> None:
+def _show_warning(
+    message: Any,
+    category: Any,
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     click.echo(f"Warning: {message}", err=True)
 
 
@@ -46,7 +52,9 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     """
     verbosity = verbose - quiet
     level = logging.WARNING - 10 * max(verbosity, 0) if verbosity > 0 else logging.WARNING
-    logging.basicConfig(stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("coverage_gaps").setLevel(level)
     warnings.showwarning = _show_warning
     ctx.obj = {"verbosity": verbosity}

@@ -16,22 +16,30 @@ from coverage_gaps.settings import DEFAULT_FIXED_RADII_M
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_RADIO_ALIASES = {"2G": ("GSM", "CDMA"), "3G": ("UMTS",), "4G": ("LTE",), "5G": ("NR",),
-                  "BROADBAND": tuple(r for r in RADIOS if r in BROADBAND), "ALL": RADIOS}
+_RADIO_ALIASES = {
+    "2G": ("GSM", "CDMA"),
+    "3G": ("UMTS",),
+    "4G": ("LTE",),
+    "5G": ("NR",),
+    "BROADBAND": tuple(r for r in RADIOS if r in BROADBAND),
+    "ALL": RADIOS,
+}
 OUTPUT_KINDS = ("csv", "gpkg", "html")
 
 
-def parse_radios(ctx: click.Context | None, param: click.Parameter | None, value: str
-                 ) -> tuple[str, ...]:
+def parse_radios(
+    ctx: click.Context | None, param: click.Parameter | None, value: str
+) -> tuple[str, ...]:
     """``"broadband"`` → ``("UMTS", "LTE", "NR")``; ``"GSM,4G"`` → ``("GSM", "LTE")``."""
     out: list[str] = []
     for token in (t.strip().upper() for t in value.split(",") if t.strip()):
         names = _RADIO_ALIASES.get(token, (token,) if token in RADIOS else None)
         if names is None:
             raise click.BadParameter(
-                f"{token!r} is not a radio; use {', '.join(RADIOS)}, 2G/3G/4G/5G, broadband or "
-                "all",
-                ctx=ctx, param=param, param_hint="--radio",
+                f"{token!r} is not a radio; use {', '.join(RADIOS)}, 2G/3G/4G/5G, broadband or all",
+                ctx=ctx,
+                param=param,
+                param_hint="--radio",
             )
         out += [n for n in names if n not in out]
     if not out:
@@ -39,36 +47,43 @@ def parse_radios(ctx: click.Context | None, param: click.Parameter | None, value
     return tuple(out)
 
 
-def parse_outputs(ctx: click.Context | None, param: click.Parameter | None, value: str
-                  ) -> tuple[str, ...]:
+def parse_outputs(
+    ctx: click.Context | None, param: click.Parameter | None, value: str
+) -> tuple[str, ...]:
     kinds = tuple(t.strip().lower() for t in value.split(",") if t.strip())
     for kind in kinds:
         if kind not in OUTPUT_KINDS:
             raise click.BadParameter(
                 f"{kind!r} is not an output; choose among {', '.join(OUTPUT_KINDS)}",
-                ctx=ctx, param=param, param_hint="--outputs",
+                ctx=ctx,
+                param=param,
+                param_hint="--outputs",
             )
     if not kinds:
         raise click.BadParameter("no output chosen", ctx=ctx, param=param, param_hint="--outputs")
     return kinds
 
 
-def parse_date(ctx: click.Context | None, param: click.Parameter | None, value: str | None
-               ) -> str | None:
+def parse_date(
+    ctx: click.Context | None, param: click.Parameter | None, value: str | None
+) -> str | None:
     if value is None:
         return None
     try:
         datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not a date of the form YYYY-MM-DD", ctx=ctx, param=param,
+            f"{value!r} is not a date of the form YYYY-MM-DD",
+            ctx=ctx,
+            param=param,
             param_hint="--as-of",
         ) from None
     return value
 
 
-def parse_radii(ctx: click.Context | None, param: click.Parameter | None,
-                value: tuple[str, ...]) -> dict[str, float]:
+def parse_radii(
+    ctx: click.Context | None, param: click.Parameter | None, value: tuple[str, ...]
+) -> dict[str, float]:
     """``--fixed-radius 4G=5000`` overrides; radios by name or generation."""
     radii = dict(DEFAULT_FIXED_RADII_M)
     for item in value:
@@ -79,7 +94,9 @@ def parse_radii(ctx: click.Context | None, param: click.Parameter | None,
             radius = -1.0
         if not sep or radius <= 0:
             raise click.BadParameter(
-                f"{item!r} is not RADIO=METRES (e.g. 4G=5000)", ctx=ctx, param=param,
+                f"{item!r} is not RADIO=METRES (e.g. 4G=5000)",
+                ctx=ctx,
+                param=param,
                 param_hint="--fixed-radius",
             )
         for radio in parse_radios(ctx, param, key):
@@ -90,8 +107,9 @@ def parse_radii(ctx: click.Context | None, param: click.Parameter | None,
 def positive(name: str) -> Callable[[click.Context, click.Parameter, float], float]:
     def check(ctx: click.Context, param: click.Parameter, value: float) -> float:
         if value is not None and not value > 0:
-            raise click.BadParameter(f"{value!r} is not a positive number", ctx=ctx,
-                                     param=param, param_hint=name)
+            raise click.BadParameter(
+                f"{value!r} is not a positive number", ctx=ctx, param=param, param_hint=name
+            )
         return value
 
     return check
@@ -100,7 +118,9 @@ def positive(name: str) -> Callable[[click.Context, click.Parameter, float], flo
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 villages_opt = click.option(
-    "--villages", required=True, type=existing_file,
+    "--villages",
+    required=True,
+    type=existing_file,
     help="Villages or communes: GeoPackage, GeoJSON, Shapefile or GeoParquet (points/polygons).",
 )
 layer_opt = click.option("--layer", default=None, help="Layer of a multi-layer villages file.")

@@ -14,16 +14,31 @@ from coverage_gaps.settings import VillageOptions
 @click.command(short_help="List the provinces of a villages layer.")
 @o.villages_opt
 @o.village_columns
-def provinces(villages: Path, layer: str | None, id_col: str | None, name_col: str | None,
-              commune_col: str | None, province_col: str | None) -> None:
+def provinces(
+    villages: Path,
+    layer: str | None,
+    id_col: str | None,
+    name_col: str | None,
+    commune_col: str | None,
+    province_col: str | None,
+) -> None:
     """List the provinces of the villages layer with how many villages each has."""
-    frame = read_villages(villages, options=VillageOptions(
-        layer=layer, id_col=id_col, name_col=name_col, commune_col=commune_col,
-        province_col=province_col))
+    frame = read_villages(
+        villages,
+        options=VillageOptions(
+            layer=layer,
+            id_col=id_col,
+            name_col=name_col,
+            commune_col=commune_col,
+            province_col=province_col,
+        ),
+    )
     counts = frame.groupby(["province", "province_code"]).size().reset_index(name="villages")
     if (counts["province"] == "").all():
-        click.echo(f"{villages}: no province column found; use --province-col. "
-                   f"{len(frame)} villages in all.")
+        click.echo(
+            f"{villages}: no province column found; use --province-col. "
+            f"{len(frame)} villages in all."
+        )
         return
     width = max(len(str(p)) for p in counts["province"])
     for row in counts.itertuples(index=False):

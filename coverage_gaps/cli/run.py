@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,63 +22,180 @@ from coverage_gaps.settings import (
 
 @click.command(short_help="Find electrified villages with no signal, per province.")
 @o.villages_opt
-@click.option("--towers", required=True, type=o.existing_file,
-              help="OpenCelliD / MLS cell CSV (14 columns, header optional, .gz allowed).")
-@click.option("--electrified-raster", type=o.existing_file, default=None,
-              help="GeoTIFF: value above --electrified-threshold is electrified.")
-@click.option("--grid-lines", type=o.existing_file, default=None,
-              help="Vector grid lines/polygons: land within --grid-distance is electrified.")
+@click.option(
+    "--towers",
+    required=True,
+    type=o.existing_file,
+    help="OpenCelliD / MLS cell CSV (14 columns, header optional, .gz allowed).",
+)
+@click.option(
+    "--electrified-raster",
+    type=o.existing_file,
+    default=None,
+    help="GeoTIFF: value above --electrified-threshold is electrified.",
+)
+@click.option(
+    "--grid-lines",
+    type=o.existing_file,
+    default=None,
+    help="Vector grid lines/polygons: land within --grid-distance is electrified.",
+)
 @click.option("--grid-lines-layer", default=None, help="Layer of a multi-layer grid-lines file.")
-@click.option("--population", type=o.existing_file, default=None,
-              help="Population raster (people per pixel, any CRS).")
-@click.option("--province", "provinces", multiple=True,
-              help="Province to analyse (repeatable; old or new name, any case or accents). "
-                   "Default: all.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("maps"), show_default=True, help="Output folder.")
-@click.option("--outputs", default="csv,gpkg,html", show_default=True, callback=o.parse_outputs,
-              help="Which outputs to write, among csv, gpkg, html.")
+@click.option(
+    "--population",
+    type=o.existing_file,
+    default=None,
+    help="Population raster (people per pixel, any CRS).",
+)
+@click.option(
+    "--province",
+    "provinces",
+    multiple=True,
+    help="Province to analyse (repeatable; old or new name, any case or accents). Default: all.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("maps"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--outputs",
+    default="csv,gpkg,html",
+    show_default=True,
+    callback=o.parse_outputs,
+    help="Which outputs to write, among csv, gpkg, html.",
+)
 @o.village_columns
-@click.option("--village-radius", type=float, default=500.0, show_default=True,
-              callback=o.positive("--village-radius"),
-              help="Radius in metres of a village given as a point.")
-@click.option("--mcc", type=int, multiple=True, help="Keep only this mobile country code (452 = "
-              "Vietnam); repeatable.")
-@click.option("--min-samples", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Drop cells seen fewer times than this.")
-@click.option("--as-of", callback=o.parse_date, default=None,
-              help="Only cells created on or before this date (YYYY-MM-DD).")
-@click.option("--bad-rows", type=click.Choice(["skip", "fail"]), default="skip",
-              show_default=True, help="Skip bad tower rows with a warning, or fail the run.")
-@click.option("--nr-gnb-bits", type=click.IntRange(22, 32), default=24, show_default=True,
-              help="Bits of the NR cell id that hold the gNB id.")
-@click.option("--co-location", type=float, default=150.0, show_default=True,
-              help="Cells of one operator within this many metres are one site.")
-@click.option("--range-model", type=click.Choice(["opencellid", "fixed"]), default="opencellid",
-              show_default=True, help="Disc radius: observed cell range, or fixed per radio.")
-@click.option("--min-range", type=float, default=100.0, show_default=True,
-              help="Smallest disc radius (m) under the opencellid range model.")
-@click.option("--max-range", type=float, default=35_000.0, show_default=True,
-              help="Largest disc radius (m) under the opencellid range model.")
-@click.option("--fixed-radius", multiple=True, callback=o.parse_radii,
-              help="Override a fixed radius, RADIO=METRES (e.g. 4G=5000); repeatable.")
-@click.option("--radio", default="all", show_default=True, callback=o.parse_radios,
-              help="Technologies that count as service: GSM,UMTS,LTE,NR,CDMA, 2G..5G, broadband.")
-@click.option("--operator", "operators", multiple=True,
-              help="Only this operator's sites count (name, e.g. Viettel); repeatable.")
-@click.option("--resolution", type=float, default=100.0, show_default=True,
-              callback=o.positive("--resolution"), help="Analysis grid cell size in metres.")
+@click.option(
+    "--village-radius",
+    type=float,
+    default=500.0,
+    show_default=True,
+    callback=o.positive("--village-radius"),
+    help="Radius in metres of a village given as a point.",
+)
+@click.option(
+    "--mcc",
+    type=int,
+    multiple=True,
+    help="Keep only this mobile country code (452 = Vietnam); repeatable.",
+)
+@click.option(
+    "--min-samples",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Drop cells seen fewer times than this.",
+)
+@click.option(
+    "--as-of",
+    callback=o.parse_date,
+    default=None,
+    help="Only cells created on or before this date (YYYY-MM-DD).",
+)
+@click.option(
+    "--bad-rows",
+    type=click.Choice(["skip", "fail"]),
+    default="skip",
+    show_default=True,
+    help="Skip bad tower rows with a warning, or fail the run.",
+)
+@click.option(
+    "--nr-gnb-bits",
+    type=click.IntRange(22, 32),
+    default=24,
+    show_default=True,
+    help="Bits of the NR cell id that hold the gNB id.",
+)
+@click.option(
+    "--co-location",
+    type=float,
+    default=150.0,
+    show_default=True,
+    help="Cells of one operator within this many metres are one site.",
+)
+@click.option(
+    "--range-model",
+    type=click.Choice(["opencellid", "fixed"]),
+    default="opencellid",
+    show_default=True,
+    help="Disc radius: observed cell range, or fixed per radio.",
+)
+@click.option(
+    "--min-range",
+    type=float,
+    default=100.0,
+    show_default=True,
+    help="Smallest disc radius (m) under the opencellid range model.",
+)
+@click.option(
+    "--max-range",
+    type=float,
+    default=35_000.0,
+    show_default=True,
+    help="Largest disc radius (m) under the opencellid range model.",
+)
+@click.option(
+    "--fixed-radius",
+    multiple=True,
+    callback=o.parse_radii,
+    help="Override a fixed radius, RADIO=METRES (e.g. 4G=5000); repeatable.",
+)
+@click.option(
+    "--radio",
+    default="all",
+    show_default=True,
+    callback=o.parse_radios,
+    help="Technologies that count as service: GSM,UMTS,LTE,NR,CDMA, 2G..5G, broadband.",
+)
+@click.option(
+    "--operator",
+    "operators",
+    multiple=True,
+    help="Only this operator's sites count (name, e.g. Viettel); repeatable.",
+)
+@click.option(
+    "--resolution",
+    type=float,
+    default=100.0,
+    show_default=True,
+    callback=o.positive("--resolution"),
+    help="Analysis grid cell size in metres.",
+)
 @click.option("--crs", default=None, help="Metric CRS of the analysis (default: UTM zone).")
-@click.option("--electrified-threshold", type=float, default=0.0, show_default=True,
-              help="Raster values above this are electrified.")
-@click.option("--grid-distance", type=float, default=1000.0, show_default=True,
-              help="Land within this many metres of a grid line is electrified.")
-@click.option("--dead-zone-share", type=click.FloatRange(0, 1), default=0.10, show_default=True,
-              help="Below this covered share of electrified land a village is a dead zone.")
-@click.option("--covered-share", type=click.FloatRange(0, 1), default=0.90, show_default=True,
-              help="From this covered share on a village is covered.")
+@click.option(
+    "--electrified-threshold",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Raster values above this are electrified.",
+)
+@click.option(
+    "--grid-distance",
+    type=float,
+    default=1000.0,
+    show_default=True,
+    help="Land within this many metres of a grid line is electrified.",
+)
+@click.option(
+    "--dead-zone-share",
+    type=click.FloatRange(0, 1),
+    default=0.10,
+    show_default=True,
+    help="Below this covered share of electrified land a village is a dead zone.",
+)
+@click.option(
+    "--covered-share",
+    type=click.FloatRange(0, 1),
+    default=0.90,
+    show_default=True,
+    help="From this covered share on a village is covered.",
+)
 @click.pass_context
-def run(ctx: click.Context, **kw: object) -> None:
+def run(ctx: click.Context, /, **kw: Any) -> None:
     """Analyse villages against towers and electrification; write CSV, GeoPackage and map.
 
     \b
@@ -91,53 +209,54 @@ def run(ctx: click.Context, **kw: object) -> None:
     report(summary, config.out_dir, quiet=quiet)
 
 
-def build_config(kw: dict[str, object]) -> RunConfig:
+def build_config(kw: dict[str, Any]) -> RunConfig:
     """The :class:`RunConfig` of the ``run`` options."""
     try:
-        thresholds = StatusThresholds(float(kw["dead_zone_share"]),  # type: ignore[arg-type]
-                                      float(kw["covered_share"]))  # type: ignore[arg-type]
+        thresholds = StatusThresholds(
+            float(kw["dead_zone_share"]),
+            float(kw["covered_share"]),
+        )
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--dead-zone-share/--covered-share"
-                                 ) from None
+        raise click.BadParameter(str(exc), param_hint="--dead-zone-share/--covered-share") from None
     return RunConfig(
-        villages=kw["villages"],  # type: ignore[arg-type]
-        towers=kw["towers"],  # type: ignore[arg-type]
-        electrified_raster=kw["electrified_raster"],  # type: ignore[arg-type]
-        grid_lines=kw["grid_lines"],  # type: ignore[arg-type]
-        grid_lines_layer=kw["grid_lines_layer"],  # type: ignore[arg-type]
-        population=kw["population"],  # type: ignore[arg-type]
-        provinces=tuple(kw["provinces"]),  # type: ignore[arg-type]
-        out_dir=kw["out_dir"],  # type: ignore[arg-type]
-        outputs=kw["outputs"],  # type: ignore[arg-type]
+        villages=kw["villages"],
+        towers=kw["towers"],
+        electrified_raster=kw["electrified_raster"],
+        grid_lines=kw["grid_lines"],
+        grid_lines_layer=kw["grid_lines_layer"],
+        population=kw["population"],
+        provinces=tuple(kw["provinces"]),
+        out_dir=kw["out_dir"],
+        outputs=kw["outputs"],
         towers_options=TowerOptions(
-            mcc=tuple(kw["mcc"]),  # type: ignore[arg-type]
-            min_samples=kw["min_samples"],  # type: ignore[arg-type]
-            as_of=kw["as_of"],  # type: ignore[arg-type]
-            bad_rows=kw["bad_rows"],  # type: ignore[arg-type]
-            nr_gnb_bits=kw["nr_gnb_bits"],  # type: ignore[arg-type]
-            co_location_m=kw["co_location"],  # type: ignore[arg-type]
+            mcc=tuple(kw["mcc"]),
+            min_samples=kw["min_samples"],
+            as_of=kw["as_of"],
+            bad_rows=kw["bad_rows"],
+            nr_gnb_bits=kw["nr_gnb_bits"],
+            co_location_m=kw["co_location"],
         ),
         village_options=VillageOptions(
-            layer=kw["layer"],  # type: ignore[arg-type]
-            id_col=kw["id_col"],  # type: ignore[arg-type]
-            name_col=kw["name_col"],  # type: ignore[arg-type]
-            commune_col=kw["commune_col"],  # type: ignore[arg-type]
-            province_col=kw["province_col"],  # type: ignore[arg-type]
-            village_radius_m=kw["village_radius"],  # type: ignore[arg-type]
+            layer=kw["layer"],
+            id_col=kw["id_col"],
+            name_col=kw["name_col"],
+            commune_col=kw["commune_col"],
+            province_col=kw["province_col"],
+            village_radius_m=kw["village_radius"],
         ),
         coverage_options=CoverageOptions(
-            range_model=kw["range_model"],  # type: ignore[arg-type]
-            min_range_m=kw["min_range"],  # type: ignore[arg-type]
-            max_range_m=kw["max_range"],  # type: ignore[arg-type]
-            fixed_radii_m=kw["fixed_radius"],  # type: ignore[arg-type]
-            radios=kw["radio"],  # type: ignore[arg-type]
-            operators=tuple(kw["operators"]),  # type: ignore[arg-type]
+            range_model=kw["range_model"],
+            min_range_m=kw["min_range"],
+            max_range_m=kw["max_range"],
+            fixed_radii_m=kw["fixed_radius"],
+            radios=kw["radio"],
+            operators=tuple(kw["operators"]),
         ),
         analysis_options=AnalysisOptions(
-            resolution_m=kw["resolution"],  # type: ignore[arg-type]
-            crs=kw["crs"],  # type: ignore[arg-type]
-            electrified_threshold=kw["electrified_threshold"],  # type: ignore[arg-type]
-            grid_distance_m=kw["grid_distance"],  # type: ignore[arg-type]
+            resolution_m=kw["resolution"],
+            crs=kw["crs"],
+            electrified_threshold=kw["electrified_threshold"],
+            grid_distance_m=kw["grid_distance"],
             thresholds=thresholds,
         ),
     )

@@ -59,7 +59,11 @@ def disc_coverage(emitters: Emitters, grid: AnalysisGrid) -> CoverageResult:
 
 @njit(cache=True)
 def _paint(
-    cx: np.ndarray, cy: np.ndarray, radius: np.ndarray, diff: np.ndarray, out: np.ndarray,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    radius: np.ndarray,
+    diff: np.ndarray,
+    out: np.ndarray,
     bit: np.uint32,
 ) -> None:  # pragma: no cover - compiled
     height, width = out.shape

@@ -27,9 +27,7 @@ def electrified_from_raster(
     lights need a radiance threshold (Gridfinder uses 0.1 nW/cm²/sr on filtered VIIRS).
     Nodata and cells outside the raster are not electrified.
     """
-    values = warp_to_grid(
-        path, grid, option="--electrified-raster", resampling=Resampling.nearest
-    )
+    values = warp_to_grid(path, grid, option="--electrified-raster", resampling=Resampling.nearest)
     with np.errstate(invalid="ignore"):
         return np.asarray(values > threshold)
 
@@ -40,8 +38,10 @@ def read_grid_lines(path: str | Path, *, layer: str | None = None) -> gpd.GeoDat
     if not path.exists():
         raise InputError(path, "no such file; check the --grid-lines path")
     try:
-        frame = gpd.read_parquet(path) if path.suffix.lower() == ".parquet" else gpd.read_file(
-            path, layer=layer
+        frame = (
+            gpd.read_parquet(path)
+            if path.suffix.lower() == ".parquet"
+            else gpd.read_file(path, layer=layer)
         )
     except Exception as exc:
         raise InputError(path, f"cannot be read as a vector layer ({exc})") from None

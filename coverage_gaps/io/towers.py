@@ -86,7 +86,9 @@ def _open_text_source(path: Path) -> tuple[object, bool]:
         with opener(path, "rb") as fh:
             first = fh.readline(4096)
     except (OSError, EOFError) as exc:
-        raise InputError(path, f"is not a readable {'gzip ' if is_gzip else ''}CSV ({exc})") from None
+        raise InputError(
+            path, f"is not a readable {'gzip ' if is_gzip else ''}CSV ({exc})"
+        ) from None
     first_field = first.split(b",", 1)[0].strip().strip(b'"').lower()
     has_header = first_field == b"radio"
     if has_header:
@@ -185,9 +187,7 @@ def read_towers(
         )
         if options.bad_rows == "fail":
             raise BadRowsError(path, message + "\n(use --bad-rows skip to skip them)")
-        warnings.warn(
-            f"{path}: skipped {message}", CoverageGapsWarning, stacklevel=2
-        )
+        warnings.warn(f"{path}: skipped {message}", CoverageGapsWarning, stacklevel=2)
 
     cells = _filter(cells, options, report)
     log.info(

@@ -12,6 +12,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,21 +28,43 @@ log = logging.getLogger(__name__)
 #: Column names tried, in order, when the user does not name the column (case-insensitive).
 ID_CANDIDATES = ("village_id", "id", "code", "ma", "ma_thon", "ma_xa", "gid_3", "osm_id", "@id")
 NAME_CANDIDATES = (
-    "village_name", "name", "ten", "ten_thon", "name_vi", "name:vi", "name_3", "fullname",
-    "name_en", "nameen",
+    "village_name",
+    "name",
+    "ten",
+    "ten_thon",
+    "name_vi",
+    "name:vi",
+    "name_3",
+    "fullname",
+    "name_en",
+    "nameen",
 )
 COMMUNE_CANDIDATES = ("commune", "commune_name", "xa", "ten_xa", "ward", "ward_name", "name_3")
 PROVINCE_CANDIDATES = (
-    "province", "province_name", "tinh", "ten_tinh", "name_1", "province_code", "provincecode",
-    "ma_tinh", "admin1",
+    "province",
+    "province_name",
+    "tinh",
+    "ten_tinh",
+    "name_1",
+    "province_code",
+    "provincecode",
+    "ma_tinh",
+    "admin1",
 )
 
 #: Standard columns of the villages GeoDataFrame the reader returns.
 STANDARD = ("village_id", "village_name", "commune", "province", "province_code")
 
 
-def _pick(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], *, option: str,
-          path: Path, exclude: Sequence[str] = ()) -> str | None:
+def _pick(
+    columns: Sequence[str],
+    wanted: str | None,
+    candidates: Sequence[str],
+    *,
+    option: str,
+    path: Path,
+    exclude: Sequence[str] = (),
+) -> str | None:
     lower = {c.lower(): c for c in columns if c != "geometry"}
     if wanted is not None:
         if wanted in columns:
@@ -121,19 +144,28 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
     id_col = _pick(cols, options.id_col, ID_CANDIDATES, option="--id-col", path=path)
     name_col = _pick(cols, options.name_col, NAME_CANDIDATES, option="--name-col", path=path)
     commune_col = _pick(
-        cols, options.commune_col, COMMUNE_CANDIDATES, option="--commune-col", path=path,
+        cols,
+        options.commune_col,
+        COMMUNE_CANDIDATES,
+        option="--commune-col",
+        path=path,
         exclude=[c for c in (name_col,) if c],
     )
     province_col = _pick(
         cols, options.province_col, PROVINCE_CANDIDATES, option="--province-col", path=path
     )
     log.info(
-        "%s: id=%s name=%s commune=%s province=%s", path.name, id_col, name_col, commune_col,
+        "%s: id=%s name=%s commune=%s province=%s",
+        path.name,
+        id_col,
+        name_col,
+        commune_col,
         province_col,
     )
 
     out = gpd.GeoDataFrame(
-        {"source_row": np.arange(len(raw), dtype=np.int64)}, geometry=raw.geometry.values,
+        {"source_row": np.arange(len(raw), dtype=np.int64)},
+        geometry=raw.geometry.values,
         crs=raw.crs,
     )
     out["village_id"] = (
@@ -150,8 +182,17 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
     out["province"] = province
     out["province_code"] = code
     out = _clean_geometries(out, path)
-    return out[["village_id", "village_name", "commune", "province", "province_code",
-                "source_row", "geometry"]]
+    return out[
+        [
+            "village_id",
+            "village_name",
+            "commune",
+            "province",
+            "province_code",
+            "source_row",
+            "geometry",
+        ]
+    ]
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -216,7 +257,7 @@ def _clean_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+def _polygonal(geom: Any) -> Any:
     if geom.geom_type in {"Polygon", "MultiPolygon"}:
         return geom
     parts = [g for g in shapely.get_parts(geom) if g.geom_type in {"Polygon", "MultiPolygon"}]

@@ -25,7 +25,9 @@ def write_area_outputs(
 
         written.append(
             write_geopackage(
-                out_dir / f"{slug}.gpkg", villages=result.villages, sites=result.sites,
+                out_dir / f"{slug}.gpkg",
+                villages=result.villages,
+                sites=result.sites,
                 dead_zones=result.dead_zones,
             )
         )
@@ -33,9 +35,13 @@ def write_area_outputs(
         from coverage_gaps.outputs.webmap import build_map, write_map
 
         fmap = build_map(
-            result.name, villages=result.villages, sites=result.sites,
-            dead_zones=result.dead_zones, grid=result.grid,
-            covered=result.coverage.serving != 0, operators=result.operators,
+            result.name,
+            villages=result.villages,
+            sites=result.sites,
+            dead_zones=result.dead_zones,
+            grid=result.grid,
+            covered=result.coverage.serving != 0,
+            operators=result.operators,
             signal_dbm=result.coverage.best_signal_dbm,
         )
         written.append(write_map(out_dir / f"{slug}.html", fmap))

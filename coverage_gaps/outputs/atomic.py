@@ -18,8 +18,7 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}-", suffix=final.suffix,
-                                    dir=final.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}-", suffix=final.suffix, dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # let the writer create it (some drivers refuse an existing empty file)
@@ -27,8 +26,12 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, final)
     except BaseException:
-        for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"),
-                         Path(str(tmp) + "-shm")):
+        for leftover in (
+            tmp,
+            Path(str(tmp) + "-journal"),
+            Path(str(tmp) + "-wal"),
+            Path(str(tmp) + "-shm"),
+        ):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         raise

@@ -19,8 +19,9 @@ def write_geopackage(
 ) -> Path:
     """Write the three layers to one GeoPackage, atomically."""
     path = Path(path)
-    layer = gpd.GeoDataFrame(village_table(villages), geometry=villages.geometry.values,
-                             crs=villages.crs)
+    layer = gpd.GeoDataFrame(
+        village_table(villages), geometry=villages.geometry.values, crs=villages.crs
+    )
     with atomic_path(path) as tmp:
         layer.to_file(tmp, layer="villages", driver="GPKG")
         sites.to_file(tmp, layer="sites", driver="GPKG", mode="a")

@@ -11,14 +11,36 @@ from coverage_gaps.outputs.atomic import atomic_path
 
 #: Columns of ``<province>-villages.csv`` and ``-to-fix.csv``, in order.
 VILLAGE_COLUMNS: tuple[str, ...] = (
-    "priority", "village_id", "village_name", "commune", "province", "lon", "lat", "status",
-    "reason", "area_km2", "electrified_km2", "covered_share", "uncovered_electrified_km2",
-    "population", "uncovered_population", "nearest_site_m", "operators", "operator_names",
-    "broadband_operators", "best_signal_dbm",
+    "priority",
+    "village_id",
+    "village_name",
+    "commune",
+    "province",
+    "lon",
+    "lat",
+    "status",
+    "reason",
+    "area_km2",
+    "electrified_km2",
+    "covered_share",
+    "uncovered_electrified_km2",
+    "population",
+    "uncovered_population",
+    "nearest_site_m",
+    "operators",
+    "operator_names",
+    "broadband_operators",
+    "best_signal_dbm",
 )
 _ROUND = {
-    "area_km2": 3, "electrified_km2": 3, "covered_share": 3, "uncovered_electrified_km2": 3,
-    "population": 0, "uncovered_population": 0, "nearest_site_m": 0, "best_signal_dbm": 1,
+    "area_km2": 3,
+    "electrified_km2": 3,
+    "covered_share": 3,
+    "uncovered_electrified_km2": 3,
+    "population": 0,
+    "uncovered_population": 0,
+    "nearest_site_m": 0,
+    "best_signal_dbm": 1,
 }
 
 

@@ -34,7 +34,14 @@ STATUS_LABELS: dict[str, str] = {
     "not_electrified": "Not electrified",
 }
 OPERATOR_COLOURS = (
-    "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999",
+    "#e41a1c",
+    "#377eb8",
+    "#4daf4a",
+    "#984ea3",
+    "#ff7f00",
+    "#a65628",
+    "#f781bf",
+    "#999999",
 )
 #: Largest side of an image overlay, in pixels.
 MAX_IMAGE_SIDE = 2048
@@ -48,8 +55,9 @@ def _light_geometries(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries
     return gpd.GeoSeries(rounded, index=geoms.index, crs=4326)
 
 
-def _overlay_image(values: np.ndarray, grid: AnalysisGrid, *, resampling: str = "nearest"
-                   ) -> tuple[np.ndarray, list[list[float]]]:
+def _overlay_image(
+    values: np.ndarray, grid: AnalysisGrid, *, resampling: str = "nearest"
+) -> tuple[np.ndarray, list[list[float]]]:
     """``values`` (float, NaN transparent) reprojected to Web Mercator for an image overlay, and
     its lat/lon bounds."""
     from rasterio.enums import Resampling
@@ -65,9 +73,15 @@ def _overlay_image(values: np.ndarray, grid: AnalysisGrid, *, resampling: str = 
         width, height = int(np.ceil(width / scale)), int(np.ceil(height / scale))
     dest = np.full((height, width), np.nan, dtype="float32")
     reproject(
-        source=values.astype("float32"), destination=dest, src_transform=grid.transform,
-        src_crs=grid.crs, dst_transform=transform, dst_crs="EPSG:3857",
-        src_nodata=np.nan, dst_nodata=np.nan, resampling=getattr(Resampling, resampling),
+        source=values.astype("float32"),
+        destination=dest,
+        src_transform=grid.transform,
+        src_crs=grid.crs,
+        dst_transform=transform,
+        dst_crs="EPSG:3857",
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+        resampling=getattr(Resampling, resampling),
     )
     west = transform.c
     north = transform.f
@@ -113,35 +127,47 @@ def build_map(
     bounds = villages.total_bounds  # lon/lat
     fmap = folium.Map(tiles="OpenStreetMap", control_scale=True, prefer_canvas=True)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    fmap.get_root().html.add_child(folium.Element(f"<title>{html.escape(name)} – coverage gaps"
-                                                  "</title>"))
+    _root(fmap).html.add_child(
+        folium.Element(f"<title>{html.escape(name)} – coverage gaps</title>")
+    )
 
     # Coverage (any counted service) as an image.
     cov = np.where(covered, 1.0, np.nan).astype("float32")
     img, img_bounds = _overlay_image(cov, grid)
-    rgba = np.zeros(img.shape + (4,), dtype=np.uint8)
+    rgba = np.zeros((*img.shape, 4), dtype=np.uint8)
     rgba[np.isfinite(img)] = (49, 130, 189, 110)
     folium.raster_layers.ImageOverlay(
-        rgba, bounds=img_bounds, name="Coverage (any counted service)", interactive=False,
+        rgba,
+        bounds=img_bounds,
+        name="Coverage (any counted service)",
+        interactive=False,
         zindex=2,
     ).add_to(fmap)
 
     if signal_dbm is not None:
         lo, hi = signal_range
         colormap = cm.LinearColormap(
-            ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"], vmin=lo, vmax=hi,
+            ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"],
+            vmin=lo,
+            vmax=hi,
             caption="Best-server signal (dBm)",
         )
         sig, sig_bounds = _overlay_image(signal_dbm, grid, resampling="bilinear")
-        rgba_sig = np.zeros(sig.shape + (4,), dtype=np.uint8)
+        rgba_sig = np.zeros((*sig.shape, 4), dtype=np.uint8)
         ok = np.isfinite(sig)
         norm = np.clip((sig[ok] - lo) / (hi - lo), 0, 1)
-        rgb = np.array([_hex_rgb(colormap.rgb_hex_str(lo + t * (hi - lo))) for t in
-                        np.linspace(0, 1, 64)], dtype=np.uint8)
+        rgb = np.array(
+            [_hex_rgb(colormap.rgb_hex_str(lo + t * (hi - lo))) for t in np.linspace(0, 1, 64)],
+            dtype=np.uint8,
+        )
         rgba_sig[ok, :3] = rgb[np.round(norm * 63).astype(int)]
         rgba_sig[ok, 3] = 150
         folium.raster_layers.ImageOverlay(
-            rgba_sig, bounds=sig_bounds, name="Signal (dBm)", interactive=False, zindex=3,
+            rgba_sig,
+            bounds=sig_bounds,
+            name="Signal (dBm)",
+            interactive=False,
+            zindex=3,
             show=False,
         ).add_to(fmap)
         colormap.add_to(fmap)
@@ -152,17 +178,35 @@ def build_map(
         folium.GeoJson(
             dz[["area_km2", "geometry"]].round({"area_km2": 3}),
             name="Dead zones (electrified, no signal)",
-            style_function=lambda _: {"color": "#7f0000", "weight": 0.5, "fillColor": "#d7191c",
-                                      "fillOpacity": 0.55},
+            style_function=lambda _: {
+                "color": "#7f0000",
+                "weight": 0.5,
+                "fillColor": "#d7191c",
+                "fillOpacity": 0.55,
+            },
             tooltip=folium.GeoJsonTooltip(["area_km2"], aliases=["Dead zone km²"]),
         ).add_to(fmap)
 
     v = villages.copy()
     v["geometry"] = _light_geometries(v.geometry, tolerance)
-    fields = ["village_name", "commune", "status", "reason", "covered_share",
-              "uncovered_electrified_km2", "operator_names"]
-    aliases = ["Village", "Commune", "Status", "Reason", "Covered share of electrified land",
-               "Uncovered electrified km²", "Operators"]
+    fields = [
+        "village_name",
+        "commune",
+        "status",
+        "reason",
+        "covered_share",
+        "uncovered_electrified_km2",
+        "operator_names",
+    ]
+    aliases = [
+        "Village",
+        "Commune",
+        "Status",
+        "Reason",
+        "Covered share of electrified land",
+        "Uncovered electrified km²",
+        "Operators",
+    ]
     if v["population"].notna().any():
         fields += ["population", "uncovered_population"]
         aliases += ["People", "People without signal"]
@@ -192,15 +236,25 @@ def build_map(
     ).add_to(fmap)
 
     if len(sites):
-        colours = {op: OPERATOR_COLOURS[i % len(OPERATOR_COLOURS)] for i, op in
-                   enumerate(operators)}
+        colours = {
+            op: OPERATOR_COLOURS[i % len(OPERATOR_COLOURS)] for i, op in enumerate(operators)
+        }
         data = [
-            [round(lat, 5), round(lon, 5), colours.get(op, "#000000"),
-             f"<b>{html.escape(op)}</b><br>{html.escape(radios)}<br>{cells} cells<br>"
-             f"range {'' if rng != rng else f'{rng:,.0f} m'}"]
+            [
+                round(lat, 5),
+                round(lon, 5),
+                colours.get(op, "#000000"),
+                f"<b>{html.escape(op)}</b><br>{html.escape(radios)}<br>{cells} cells<br>"
+                f"range {'' if rng != rng else f'{rng:,.0f} m'}",
+            ]
             for lat, lon, op, radios, cells, rng in zip(
-                sites["lat"], sites["lon"], sites["operator"], sites["radios"], sites["cells"],
-                sites["range_m"], strict=True,
+                sites["lat"],
+                sites["lon"],
+                sites["operator"],
+                sites["radios"],
+                sites["cells"],
+                sites["range_m"],
+                strict=True,
             )
         ]
         callback = (
@@ -216,9 +270,13 @@ def build_map(
     legend_rows = [(STATUS_COLOURS[s], STATUS_LABELS[s]) for s in STATUS_COLOURS]
     legend_rows += [("#d7191c", "Dead-zone land"), ("rgba(49,130,189,0.5)", "Coverage")]
     legend_rows += [(c, f"Site: {op}") for op, c in colours.items()]
-    fmap.get_root().html.add_child(folium.Element(_legend_html(name, legend_rows)))
+    _root(fmap).html.add_child(folium.Element(_legend_html(name, legend_rows)))
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
+
+
+def _root(fmap: Any) -> Any:
+    return fmap.get_root()
 
 
 def _hex_rgb(value: str) -> tuple[int, int, int]:
@@ -236,5 +294,8 @@ def write_map(path: str | Path, fmap: Any) -> Path:
 
 def map_data_summary(fmap: Any) -> dict[str, Any]:
     """Names of the map's layers (for tests and logs)."""
-    return json.loads(json.dumps([child.layer_name for child in fmap._children.values()
-                                  if hasattr(child, "layer_name")]))
+    return json.loads(
+        json.dumps(
+            [child.layer_name for child in fmap._children.values() if hasattr(child, "layer_name")]
+        )
+    )
