@@ -1,0 +1,223 @@
+"""Line of sight against GDAL's own viewshed, and diffraction behind a hand-built ridge."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+
+from coverage_gaps.coverage.propagation import wavelength_m
+from coverage_gaps.coverage.synthetic_terrain import fractal_dem
+from coverage_gaps.coverage.terrain import (
+    WGS84_SEMI_MAJOR_M,
+    SiteArrays,
+    curvature_factor,
+    signal_grids,
+    viewshed,
+)
+
+RES = 30.0
+X0, Y0 = 500_000.0, 2_500_000.0
+TRANSFORM = Affine(RES, 0.0, X0, 0.0, -RES, Y0)
+
+
+@pytest.fixture(scope="module")
+def mountains() -> np.ndarray:
+    return fractal_dem((400, 400), RES, seed=7, relief=(0.0, 2500.0), ridges=True)
+
+
+def _gdal_viewshed(
+    tmp: Path,
+    dem: np.ndarray,
+    col: int,
+    row: int,
+    *,
+    height: float,
+    target: float,
+    max_distance: float,
+    cc: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """GDAL's visibility and in-range masks, placed on the full DEM."""
+    src, dst = tmp / "dem.tif", tmp / "vs.tif"
+    if not src.exists():
+        with rasterio.open(src, "w", driver="GTiff", width=dem.shape[1], height=dem.shape[0],
+                           count=1, dtype="float32", crs="EPSG:32648",
+                           transform=TRANSFORM) as ds:  # fmt: skip
+            ds.write(dem, 1)
+    x = X0 + (col + 0.5) * RES
+    y = Y0 - (row + 0.5) * RES
+    cmd = ["gdal_viewshed", "-q", "-ox", str(x), "-oy", str(y), "-oz", str(height),
+           "-tz", str(target), "-vv", "1", "-iv", "0", "-ov", "2", "-cc", str(cc)]  # fmt: skip
+    if max_distance:
+        cmd += ["-md", str(max_distance)]
+    subprocess.run([*cmd, str(src), str(dst)], check=True, capture_output=True)
+    with rasterio.open(dst) as ds:
+        out = ds.read(1)
+        c0 = round((ds.transform.c - X0) / RES)
+        r0 = round((Y0 - ds.transform.f) / RES)
+    visible = np.zeros(dem.shape, dtype=bool)
+    in_range = np.zeros(dem.shape, dtype=bool)
+    win = (slice(r0, r0 + out.shape[0]), slice(c0, c0 + out.shape[1]))
+    visible[win] = out == 1
+    in_range[win] = out != 2
+    return visible, in_range
+
+
+@pytest.mark.gdal
+@pytest.mark.skipif(shutil.which("gdal_viewshed") is None, reason="gdal_viewshed not installed")
+@pytest.mark.parametrize(
+    ("where", "height", "max_distance", "k_factor"),
+    [
+        ("peak", 30.0, 6000.0, 4 / 3),
+        ("peak", 10.0, 0.0, 7 / 6),
+        ("centre", 30.0, 4500.0, None),
+        ("valley", 50.0, 3000.0, 4 / 3),
+        ("corner", 2.0, 9000.0, 7 / 6),
+    ],
+)
+def test_viewshed_matches_gdal(
+    tmp_path: Path,
+    mountains: np.ndarray,
+    where: str,
+    height: float,
+    max_distance: float,
+    k_factor: float | None,
+) -> None:
+    dem = mountains
+    if where == "peak":
+        row, col = np.unravel_index(int(np.argmax(dem)), dem.shape)
+    elif where == "valley":
+        inner = dem[100:300, 100:300]
+        r, c = np.unravel_index(int(np.argmin(inner)), inner.shape)
+        row, col = r + 100, c + 100
+    elif where == "corner":
+        row, col = 20, 370
+    else:
+        row, col = 200, 200
+    cc = 0.0 if k_factor is None else 1.0 / k_factor  # GDAL's -cc is 1/k
+    gdal_vis, in_range = _gdal_viewshed(
+        tmp_path, dem, int(col), int(row), height=height, target=1.5,
+        max_distance=max_distance, cc=cc,
+    )  # fmt: skip
+    xy = (X0 + (col + 0.5) * RES, Y0 - (row + 0.5) * RES)
+    kw = {"observer_height": height, "target_height": 1.5, "max_distance": max_distance or None,
+          "k_factor": k_factor, "earth_radius_m": WGS84_SEMI_MAJOR_M}  # fmt: skip
+    assert int(gdal_vis.sum()) > 200, "too few visible cells for the IoU to mean anything"
+    for gdal36 in (True, False):
+        ours = viewshed(dem, TRANSFORM, observer_xy=xy, gdal36=gdal36, **kw)  # type: ignore[arg-type]
+        assert not np.any(ours & ~in_range), "visible cells beyond the radius"
+        agree = float(np.mean(ours[in_range] == gdal_vis[in_range]))
+        iou = float(np.sum(ours & gdal_vis)) / int(np.sum(ours | gdal_vis))
+        if gdal36:
+            assert agree >= 0.995, agree
+            assert iou >= 0.95, iou
+        else:
+            # GDAL 3.6 gives the observer's ground as the horizon of its row neighbours (see the
+            # summit test): its horizons are never lower than ours, so we only ever differ from
+            # it by seeing more, and only near observers standing above their neighbours.
+            assert not np.any(gdal_vis & ~ours)
+            assert agree >= 0.95, agree
+
+
+def _cone(n: int = 201) -> np.ndarray:
+    yy, xx = np.mgrid[:n, :n]
+    r = np.hypot(xx - n // 2, yy - n // 2) * RES
+    return (1000.0 - 0.5 * r).astype(np.float32)
+
+
+def test_viewshed_summit_sees_its_slopes(tmp_path: Path) -> None:
+    # A 50 % cone with a 2 m observer on its apex, target 1.5 m.  The line from the eye
+    # (1002 m) to a target at distance r (1000 - 0.5 r + 1.5) has height at r' < r of
+    # 1002 - 0.5 r' - 0.5 r'/r, above the cone (1000 - 0.5 r') because 2 > 0.5 r'/r:
+    # every cell is visible.
+    dem = _cone()
+    ours = viewshed(dem, RES, observer_colrow=(100, 100), observer_height=2.0, target_height=1.5)
+    assert ours.all()
+    legacy = viewshed(dem, RES, observer_colrow=(100, 100), observer_height=2.0,
+                      target_height=1.5, gdal36=True)  # fmt: skip
+    assert legacy.mean() < 0.05  # GDAL <= 3.8 sees almost nothing from the summit
+    if shutil.which("gdal_viewshed") is not None:
+        gdal_vis, _ = _gdal_viewshed(tmp_path, dem, 100, 100, height=2.0, target=1.5,
+                                            max_distance=0.0, cc=0.0)  # fmt: skip
+        version = subprocess.run(["gdalinfo", "--version"], capture_output=True, text=True)
+        if "GDAL 3.6" in version.stdout:
+            assert np.array_equal(gdal_vis, legacy)
+
+
+def test_viewshed_curvature_hides_far_flat_ground() -> None:
+    # Radio horizon over smooth Earth: d = sqrt(2 k R h); with k = 4/3, R = 6371 km, h = 10 m
+    # the horizon is 13.03 km (target height 0).  Cells well inside are visible, well beyond not.
+    dem = np.zeros((3, 1000), dtype=np.float32)
+    vis = viewshed(dem, RES, observer_colrow=(0, 1), observer_height=10.0, k_factor=4 / 3)
+    horizon = math.sqrt(2 * (4 / 3) * 6_371_000.0 * 10.0)
+    assert horizon == pytest.approx(13_033, abs=5)
+    x = np.arange(1000) * RES
+    assert vis[1, x < horizon - 300].all()
+    assert not vis[1, x > horizon + 300].any()
+    assert curvature_factor(None) == 0.0
+
+
+def test_viewshed_rejects_bad_input() -> None:
+    dem = np.zeros((10, 10), dtype=np.float32)
+    with pytest.raises(ValueError, match="exactly one"):
+        viewshed(dem, RES, observer_height=1.0)
+    with pytest.raises(ValueError, match="outside"):
+        viewshed(dem, RES, observer_colrow=(10, 0), observer_height=1.0)
+    with pytest.raises(ValueError, match="north-up"):
+        viewshed(dem, Affine(30, 0, 0, 0, 30, 0), observer_colrow=(1, 1), observer_height=1.0)
+    bad = dem.copy()
+    bad[2, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        viewshed(bad, RES, observer_colrow=(1, 1), observer_height=1.0)
+
+
+def _one_site(dem: np.ndarray, *, terrain: bool) -> np.ndarray:
+    """Signal of one LTE-like emitter at (col 0, row 20): EIRP 30 dBm, 30 m mast, 1842.5 MHz,
+    with a loss table that is free space, so the numbers can be worked by hand."""
+    rc2 = (11_000.0 / RES) ** 2
+    d = np.sqrt(np.arange(int(rc2) + 1)) * RES
+    d[0] = RES / 2
+    table = 20 * np.log10(d / 1000) + 20 * np.log10(1842.5) + 32.4478
+    sites = SiteArrays(
+        col=np.array([0]), row=np.array([20]), antenna_height_m=np.array([30.0]),
+        receiver_height_m=np.array([1.5]), eirp_dbm=np.array([30.0]),
+        threshold_dbm=np.array([-110.0]), flat_max_loss_db=np.array([140.0]),
+        table=np.array([0]), wavelength_m=np.array([wavelength_m(1842.5)]),
+        bit=np.array([1], dtype=np.uint32), broadband=np.array([True]), layer=np.array([0]),
+    )  # fmt: skip
+    out = signal_grids(dem, dem.shape, RES, sites, loss_tables=table[None, :], n_layers=1,
+                       max_range_m=11_000.0, k_factor=4 / 3, terrain=terrain)  # fmt: skip
+    return out.signal[0]
+
+
+def test_knife_edge_behind_a_ridge() -> None:
+    # Site at column 0 (30 m mast on flat ground at 0 m), a 300 m ridge along column 100
+    # (3000 m away), receiver 1.5 m above ground at column 150 (4500 m), same row.
+    # Heights relative to the antenna with k = 4/3 curvature (drop d^2 / (2 k R)):
+    #   ridge: 300 - 30 - 3000^2 / 16_989_333 = 269.470 m
+    #   rx:    1.5 - 30 - 4500^2 / 16_989_333 = -29.692 m
+    # Direct line at 3000 m: -29.692 * 3000 / 4500 = -19.795 m, so the ridge stands
+    # H = 289.265 m above it.  lambda = 0.162709 m;
+    # v = 289.265 sqrt(2 * 4500 / (0.162709 * 3000 * 1500)) = 289.265 * 0.110868 = 32.070
+    # J(v) = 6.9 + 20 log10(sqrt(31.970^2 + 1) + 31.970) = 6.9 + 20 log10(63.956) = 43.019 dB
+    dem = np.zeros((41, 400), dtype=np.float32)
+    flat = _one_site(dem, terrain=True)
+    dem[:, 100] = 300.0
+    ridge = _one_site(dem, terrain=True)
+    # free space at 4500 m, 1842.5 MHz: 32.4478 + 65.3084 + 13.0643 = 110.8205 -> -80.8205 dBm
+    assert flat[20, 150] == pytest.approx(-80.8205, abs=0.01)
+    assert flat[20, 150] - ridge[20, 150] == pytest.approx(43.019, abs=0.01)
+    # in front of the ridge nothing changes
+    assert ridge[20, 99] == pytest.approx(flat[20, 99])
+    # with this free-space table the flat cell serves (-80.8 >= -110), the shadowed one does not
+    assert flat[20, 150] >= -110 > ridge[20, 150]
+    # off-axis cells behind the ridge are shadowed too, by a similar amount
+    assert np.all(flat[5:36, 150] - ridge[5:36, 150] > 40)
+    # terrain=False ignores the DEM
+    assert _one_site(dem, terrain=False)[20, 150] == pytest.approx(flat[20, 150])
