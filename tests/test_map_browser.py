@@ -21,6 +21,7 @@ pytestmark = pytest.mark.browser
 AREA = "Test Province"
 OPERATORS = ["Viettel", "MobiFone"]
 OVERLAYS = [
+    "Analysis area",
     "Coverage (any counted service)",
     "Signal (dBm)",
     "Dead zones (electrified, no signal)",
@@ -145,9 +146,9 @@ def test_legend_and_layer_control(rendered):
     assert 'id="coverage-gaps-legend"' in dom
     assert "leaflet-container" in dom
     assert probe["overlay_names"] == OVERLAYS
-    # The signal layer starts hidden, everything else shown.
+    # Every overlay starts shown.
     assert dict(zip(probe["overlay_names"], probe["overlay_checked"], strict=True)) == {
-        name: name != "Signal (dBm)" for name in OVERLAYS
+        name: True for name in OVERLAYS
     }
     legend = probe["rects"]["legend"]
     window = probe["rects"]["window"]
@@ -212,9 +213,6 @@ def test_screenshot_is_a_map_not_a_blank_page(rendered):
         assert hits > 5, f"no {status} colour on screen"
 
 
-@pytest.mark.xfail(reason="webmap legend is position:fixed bottom-left over Leaflet's scale "
-                          "control; make it an L.control at bottomleft (see PR notes)",
-                   strict=False)
 def test_legend_does_not_hide_map_controls(rendered):
     rects = rendered["probe"]["rects"]
     legend = rects["legend"]

@@ -33,15 +33,27 @@ STATUS_LABELS: dict[str, str] = {
     "covered": "Covered (≥ 90%)",
     "not_electrified": "Not electrified",
 }
-OPERATOR_COLOURS = (
-    "#e41a1c",
-    "#377eb8",
-    "#4daf4a",
-    "#984ea3",
-    "#ff7f00",
-    "#a65628",
-    "#f781bf",
-    "#999999",
+#: Site colours: no reds, greens or light blues, which mean statuses and coverage on this map.
+OPERATOR_COLOURS = ("#6a3d9a", "#222222", "#e7298a", "#8c510a", "#01665e", "#b2abd2")
+STATUS_SHORT: dict[str, str] = {
+    "dead_zone": "Dead zone",
+    "partial": "Partial",
+    "covered": "Covered",
+    "not_electrified": "Not electrified",
+}
+#: Fill colour by the status label the tooltip shows.
+STATUS_FILL: dict[str, str] = {STATUS_SHORT[k]: c for k, c in STATUS_COLOURS.items()}
+REASON_TEXT: dict[str, str] = {
+    "no_site_in_reach": "no site within reach",
+    "terrain_shadow": "terrain blocks the signal",
+    "2g_only": "2G only",
+    "single_operator": "one operator only",
+}
+_CLUSTER_ICON = (
+    "function (cluster) { return L.divIcon({html: '<div style=\"background:#555;color:#fff;"
+    "border:2px solid #fff;border-radius:50%;width:30px;height:30px;line-height:26px;"
+    "text-align:center;font:bold 12px sans-serif\">' + cluster.getChildCount() + '</div>',"
+    " className: 'marker-cluster', iconSize: [30, 30]}); }"
 )
 #: Largest side of an image overlay, in pixels.
 MAX_IMAGE_SIDE = 2048
@@ -99,11 +111,30 @@ def _legend_html(title: str, rows: list[tuple[str, str]]) -> str:
         for colour, label in rows
     )
     return (
-        '<div id="coverage-gaps-legend" style="position:fixed;bottom:24px;left:12px;z-index:9999;'
-        "background:white;padding:8px 10px;border:1px solid #888;border-radius:4px;"
-        f'font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{html.escape(title)}'
-        f"</b>{items}</div>"
+        '<div id="coverage-gaps-legend" style="background:white;padding:8px 10px;'
+        "border:1px solid #888;border-radius:4px;font:12px/1.5 sans-serif;"
+        f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{html.escape(title)}</b>{items}</div>'
     )
+
+
+def _legend_control(legend: str) -> Any:
+    """A Leaflet control at the bottom left holding ``legend`` (so it never covers the scale),
+    and a metric-only scale bar."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    element = MacroElement()
+    element._template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var legend = L.control({position: 'bottomleft'});"
+        "legend.onAdd = function () { var d = L.DomUtil.create('div');"
+        f" d.innerHTML = {json.dumps(legend)}; return d; }};"
+        "legend.addTo({{ this._parent.get_name() }});"
+        "L.control.scale({imperial: false, position: 'bottomright'})"
+        ".addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+    return element
 
 
 def build_map(
@@ -125,11 +156,26 @@ def build_map(
 
     tolerance = max(grid.resolution / 2, 20.0)
     bounds = villages.total_bounds  # lon/lat
-    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True, prefer_canvas=True)
+    fmap = folium.Map(tiles=None, prefer_canvas=True)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (base map)").add_to(fmap)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    _root(fmap).html.add_child(
+    _root(fmap).header.add_child(
         folium.Element(f"<title>{html.escape(name)} – coverage gaps</title>")
     )
+    # The analysis area: coverage and dead zones are computed inside it only.
+    gx0, gy0, gx1, gy1 = grid.bounds
+    area = gpd.GeoSeries([shapely.box(gx0, gy0, gx1, gy1)], crs=grid.crs).to_crs(4326)
+    folium.GeoJson(
+        area.__geo_interface__,
+        name="Analysis area",
+        style_function=lambda _: {
+            "color": "#555555",
+            "weight": 1.5,
+            "dashArray": "6 6",
+            "fill": False,
+        },
+        interactive=False,
+    ).add_to(fmap)
 
     # Coverage (any counted service) as an image.
     cov = np.where(covered, 1.0, np.nan).astype("float32")
@@ -168,7 +214,6 @@ def build_map(
             name="Signal (dBm)",
             interactive=False,
             zindex=3,
-            show=False,
         ).add_to(fmap)
         colormap.add_to(fmap)
 
@@ -220,17 +265,27 @@ def build_map(
     for col in ("population", "uncovered_population"):
         if col in shown:
             shown[col] = shown[col].astype("f8").round(0)
-    shown = shown.fillna({"reason": ""})
+    shown["status"] = shown["status"].map(STATUS_SHORT).fillna(shown["status"])
+    shown["reason"] = [
+        ", ".join(REASON_TEXT.get(r, r) for r in str(text).split(";") if r)
+        for text in shown["reason"].fillna("")
+    ]
+    shown["covered_share"] = [
+        "—" if share != share else f"{share:.0%}" for share in v["covered_share"].astype("f8")
+    ]
+    # Dead zones drawn last, on top of their neighbours.
+    order = {"not_electrified": 0, "covered": 1, "partial": 2, "dead_zone": 3}
+    shown = shown.iloc[np.argsort(v["status"].map(order).to_numpy(), kind="stable")]
     folium.GeoJson(
         shown,
         name="Villages by status",
         style_function=lambda f: {
             "color": "#333333",
             "weight": 0.6,
-            "fillColor": STATUS_COLOURS.get(f["properties"]["status"], "#ffffff"),
-            "fillOpacity": 0.45,
+            "fillColor": STATUS_FILL.get(f["properties"]["status"], "#ffffff"),
+            "fillOpacity": 0.8 if f["geometry"]["type"] == "Point" else 0.45,
         },
-        marker=folium.CircleMarker(radius=6, fill=True, weight=1),
+        marker=folium.CircleMarker(radius=7, fill=True, weight=1),
         tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, localize=True),
         zoom_on_click=False,
     ).add_to(fmap)
@@ -263,14 +318,26 @@ def build_map(
             " fillColor: row[2], fillOpacity: 0.9, weight: 1});"
             " m.bindPopup(row[3]); return m; }"
         )
-        FastMarkerCluster(data, callback=callback, name="Sites (by operator)").add_to(fmap)
+        FastMarkerCluster(
+            data,
+            callback=callback,
+            name="Sites (by operator)",
+            icon_create_function=_CLUSTER_ICON,
+            options={"maxClusterRadius": 40},
+        ).add_to(fmap)
     else:
         colours = {}
 
     legend_rows = [(STATUS_COLOURS[s], STATUS_LABELS[s]) for s in STATUS_COLOURS]
     legend_rows += [("#d7191c", "Dead-zone land"), ("rgba(49,130,189,0.5)", "Coverage")]
     legend_rows += [(c, f"Site: {op}") for op, c in colours.items()]
-    _root(fmap).html.add_child(folium.Element(_legend_html(name, legend_rows)))
+    legend_rows.append(
+        (
+            "repeating-linear-gradient(90deg,#555 0 4px,#fff 4px 7px)",
+            "Analysis area (coverage computed inside)",
+        )
+    )
+    fmap.add_child(_legend_control(_legend_html(name, legend_rows)))
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
