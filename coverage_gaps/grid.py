@@ -76,6 +76,13 @@ class AnalysisGrid:
         ys = ymax - (np.arange(self.height) + 0.5) * res
         return xs, ys
 
+    def refined(self, resolution: float) -> AnalysisGrid:
+        """A grid of smaller cells with the same origin, covering at least the same extent."""
+        width = math.ceil(self.width * self.resolution / resolution)
+        height = math.ceil(self.height * self.resolution / resolution)
+        transform = Affine(resolution, 0.0, self.transform.c, 0.0, -resolution, self.transform.f)
+        return AnalysisGrid(crs=self.crs, transform=transform, width=width, height=height)
+
     @classmethod
     def covering(
         cls,

@@ -23,7 +23,8 @@ import shapely
 from pyproj import CRS, Transformer
 
 from coverage_gaps.coverage.base import MAX_OPERATORS, RADIOS, CoverageResult, Emitters
-from coverage_gaps.coverage.discs import disc_coverage, disc_radii
+from coverage_gaps.coverage.discs import disc_radii
+from coverage_gaps.coverage.models import CoverageModel, make_coverage_model, sample_to_grid
 from coverage_gaps.errors import CoverageGapsError, CoverageGapsWarning, InputError
 from coverage_gaps.gaps import classify, priority_rank
 from coverage_gaps.grid import AnalysisGrid, choose_metric_crs
@@ -77,6 +78,18 @@ class PopulationRaster:
         from coverage_gaps.io.population import population_on_grid
 
         return population_on_grid(self.path, grid)
+
+
+@dataclass(frozen=True)
+class DemTiles:
+    """Elevation tiles (GeoTIFF, SRTM .hgt, zipped .hgt) mosaicked onto a grid."""
+
+    paths: tuple[Path, ...]
+
+    def on_grid(self, grid: AnalysisGrid) -> np.ndarray:
+        from coverage_gaps.io.dem import read_dem
+
+        return read_dem(list(self.paths), grid)
 
 
 @dataclass
@@ -147,7 +160,8 @@ def analyse_area(
     *,
     electrification: GridSource,
     population: GridSource | None = None,
-    coverage_model: Callable[[Emitters, AnalysisGrid], CoverageResult] | None = None,
+    coverage_model: CoverageModel | None = None,
+    dem: GridSource | None = None,
     analysis: AnalysisOptions | None = None,
     coverage: CoverageOptions | None = None,
     village_options: VillageOptions | None = None,
@@ -166,7 +180,12 @@ def analyse_area(
     electrification, population
         Sources that put a boolean electrified mask / people per cell onto a grid.
     coverage_model
-        ``f(emitters, grid) -> CoverageResult``; the disc model when ``None``.
+        ``f(emitters, grid, dem) -> CoverageResult``
+        (:func:`coverage_gaps.coverage.models.make_coverage_model`); the disc model when ``None``.
+    dem
+        Elevation source, for the terrain model.  The terrain is modelled on a grid of
+        ``coverage.terrain_resolution_m`` (when finer than the analysis grid) and read back at the
+        analysis cells' centres.
     """
     analysis = analysis or AnalysisOptions()
     coverage = coverage or CoverageOptions()
@@ -203,8 +222,18 @@ def analyse_area(
             people = population.on_grid(grid)
 
     with _timed(timings, "coverage"):
-        model = coverage_model or disc_coverage
-        result = model(area_emitters, grid)
+        model = coverage_model or make_coverage_model(coverage)
+        if dem is None:
+            result = model(area_emitters, grid, None)
+        else:
+            fine = grid
+            if coverage.terrain_resolution_m < grid.resolution:
+                fine = grid.refined(coverage.terrain_resolution_m)
+            with _timed(timings, "dem"):
+                elevation = dem.on_grid(fine)
+            result = model(area_emitters, fine, elevation)
+            if fine is not grid:
+                result = sample_to_grid(result, fine, grid)
     if len(area_emitters) == 0 or not result.serving.any():
         warnings.warn(
             f"{name}: no site reaches any of its villages; every electrified village is a dead "

@@ -18,7 +18,9 @@ from coverage_gaps.io.villages import read_villages
 from coverage_gaps.names import fold, match_province
 from coverage_gaps.outputs.area import write_area_outputs
 from coverage_gaps.outputs.tables import write_csv
+from coverage_gaps.coverage.models import make_coverage_model
 from coverage_gaps.pipeline import (
+    DemTiles,
     GridSource,
     LineElectrification,
     PopulationRaster,
@@ -109,6 +111,15 @@ def province_groups(
     return groups, notes
 
 
+def dem_resolution_m(path: Path) -> float:
+    """Approximate cell size of a DEM in metres (degrees × 111 km for geographic CRSs)."""
+    from coverage_gaps.io.raster import open_raster
+
+    with open_raster(path, option="--dem") as src:
+        res = float(min(abs(src.res[0]), abs(src.res[1])))
+        return res * 111_320.0 if src.crs.is_geographic else res
+
+
 def resolve_operators(
     typed: Sequence[str], known: Sequence[str], *, towers: Path
 ) -> tuple[str, ...]:
@@ -178,6 +189,18 @@ def run(
             lines = read_grid_lines(config.grid_lines, layer=config.grid_lines_layer)
         electrification = LineElectrification(lines, config.analysis_options.grid_distance_m)
     population = PopulationRaster(config.population) if config.population else None
+    cov = config.coverage_options
+    dem = None
+    if cov.model == "terrain":
+        if not config.dem:
+            raise InputError(None, "--model terrain needs an elevation model: give --dem F")
+        native = dem_resolution_m(config.dem[0])
+        if native > cov.terrain_resolution_m:
+            log.info("terrain grid %.0f m (the DEM's own resolution)", native)
+            cov = replace(cov, terrain_resolution_m=native)
+            config = replace(config, coverage_options=cov)
+        dem = DemTiles(config.dem)
+    model = make_coverage_model(cov, radio_params=config.radio_params)
 
     rows = []
     files: list[Path] = []
@@ -192,6 +215,8 @@ def run(
                 emitters,
                 electrification=electrification,
                 population=population,
+                dem=dem,
+                coverage_model=model,
                 analysis=config.analysis_options,
                 coverage=config.coverage_options,
                 village_options=config.village_options,

@@ -75,6 +75,7 @@ class CoverageOptions:
     operators: tuple[str, ...] = ()
     environment: Environment = "open"
     k_factor: float = 4.0 / 3.0
+    terrain_resolution_m: float = 30.0
 
 
 @dataclass(frozen=True)
