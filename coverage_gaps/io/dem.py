@@ -1,0 +1,168 @@
+"""Read elevation models (GeoTIFF, SRTM ``.hgt``, zipped ``.hgt``) onto the analysis grid."""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.fill import fillnodata
+from rasterio.transform import array_bounds
+from rasterio.warp import reproject, transform_bounds
+
+from coverage_gaps.errors import CoverageGapsWarning, CRSError, InputError, NoOverlapError
+from coverage_gaps.grid import AnalysisGrid
+
+#: SRTM marks voids with this value; any cell at or below it is a void whatever the nodata tag.
+SRTM_VOID = -32768.0
+_RESAMPLING = {
+    "nearest": Resampling.nearest,
+    "bilinear": Resampling.bilinear,
+    "cubic": Resampling.cubic,
+    "average": Resampling.average,
+}
+
+
+def _gdal_path(path: Path) -> str:
+    """The path GDAL opens: ``/vsizip/`` into a zipped ``.hgt``/``.tif``, else the file."""
+    if path.suffix.lower() != ".zip":
+        return str(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.lower().endswith((".hgt", ".tif", ".tiff"))]
+    except zipfile.BadZipFile as exc:
+        raise InputError(path, f"not a readable zip file ({exc})") from None
+    if len(names) != 1:
+        raise InputError(
+            path, f"the zip should hold exactly one .hgt or .tif elevation file, found {names}"
+        )
+    return f"/vsizip/{path.resolve()}/{names[0]}"
+
+
+def _read_tile(path: Path) -> tuple[np.ndarray, Any, Any]:
+    """(float32 array with NaN voids, transform, crs) of one elevation file."""
+    try:
+        src = rasterio.open(_gdal_path(path))
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(
+            path, f"cannot be read as an elevation raster ({exc}); expected GeoTIFF or SRTM .hgt"
+        ) from None
+    with src:
+        if src.crs is None:
+            raise CRSError(
+                path, "the elevation raster has no CRS; assign one (gdal_edit.py -a_srs)"
+            )
+        data = src.read(1, masked=True).astype("float32")
+        arr = np.asarray(data.filled(np.nan), dtype="float32")
+        arr[arr <= SRTM_VOID] = np.nan
+        return arr, src.transform, src.crs
+
+
+def read_dem(
+    paths: Sequence[str | Path],
+    grid: AnalysisGrid,
+    *,
+    resampling: str = "bilinear",
+) -> np.ndarray:
+    """Elevation in metres on ``grid``, mosaicked from one or more tiles.
+
+    Parameters
+    ----------
+    paths
+        GeoTIFF, SRTM ``.hgt`` or zipped ``.hgt`` files, in any CRS.  Where tiles overlap the first
+        one given wins.
+    grid
+        The analysis (or terrain) grid.
+    resampling
+        ``"bilinear"`` (default), ``"nearest"``, ``"cubic"`` or ``"average"`` (use ``average``
+        when the grid is much coarser than the DEM).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 array of ``grid.shape`` with no NaN.
+
+    Raises
+    ------
+    InputError
+        A file is missing or unreadable, or no path was given.
+    NoOverlapError
+        None of the tiles overlaps the grid.
+
+    Warns
+    -----
+    CoverageGapsWarning
+        When cells had no elevation (SRTM voids, nodata, or grid cells outside every tile): they
+        are filled by inverse-distance interpolation from the nearest valid cells
+        (``rasterio.fill.fillnodata``) and counted in the message.
+    """
+    if not paths:
+        raise InputError(None, "--dem needs at least one elevation file")
+    try:
+        method = _RESAMPLING[resampling]
+    except KeyError:
+        allowed = ", ".join(_RESAMPLING)
+        raise ValueError(f"resampling must be one of {allowed}; got {resampling!r}") from None
+    files = [Path(p) for p in paths]
+    for f in files:
+        if not f.exists():
+            raise InputError(f, "no such elevation file; check the --dem path")
+    dest = np.full(grid.shape, np.nan, dtype="float32")
+    gx0, gy0, gx1, gy1 = grid.bounds
+    used = 0
+    described = []
+    for f in files:
+        arr, transform, crs = _read_tile(f)
+        h, w = arr.shape
+        bounds = array_bounds(h, w, transform)
+        described.append(f"{f.name} {tuple(round(v, 4) for v in bounds)} in {crs}")
+        b = transform_bounds(crs, grid.crs, *bounds, densify_pts=21)
+        if b[0] >= gx1 or b[2] <= gx0 or b[1] >= gy1 or b[3] <= gy0:
+            continue
+        used += 1
+        tile = np.full(grid.shape, np.nan, dtype="float32")
+        reproject(
+            source=arr,
+            destination=tile,
+            src_transform=transform,
+            src_crs=crs,
+            src_nodata=np.nan,
+            dst_transform=grid.transform,
+            dst_crs=grid.crs,
+            dst_nodata=np.nan,
+            resampling=method,
+        )
+        fill = np.isnan(dest) & ~np.isnan(tile)
+        dest[fill] = tile[fill]
+    if not used:
+        raise NoOverlapError(
+            files[0] if len(files) == 1 else None,
+            "no elevation tile overlaps the analysis area "
+            f"{tuple(round(v) for v in grid.bounds)} in {grid.crs.to_string()}; tiles: "
+            + "; ".join(described),
+        )
+    missing = np.isnan(dest)
+    n_missing = int(missing.sum())
+    if n_missing == dest.size:
+        raise NoOverlapError(None, "the elevation tiles hold only voids over the analysis area")
+    if n_missing:
+        warnings.warn(
+            f"{n_missing} of {dest.size} DEM grid cells ({100 * n_missing / dest.size:.2f} %) "
+            "had no elevation (voids, nodata or outside the tiles) and were filled by "
+            "interpolation from the nearest valid cells",
+            CoverageGapsWarning,
+            stacklevel=2,
+        )
+        valid = (~missing).astype("uint8")
+        dest = fillnodata(
+            np.where(missing, 0, dest).astype("float32"),
+            mask=valid,
+            max_search_distance=float(max(dest.shape)) * 1.5,
+            smoothing_iterations=0,
+        ).astype("float32")
+    return np.ascontiguousarray(dest, dtype=np.float32)
