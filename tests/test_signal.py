@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -211,3 +212,27 @@ def test_errors_and_warnings() -> None:
                         site=np.array([0]))  # fmt: skip
         res = predict_coverage(near, grid, model="hata", link_budget=lb, max_range_m=600.0)
     assert res.serving[9, 0] == 1 and res.serving[9, 19] == 0
+
+
+def test_write_signal_cog(tmp_path: Path) -> None:
+    import rasterio
+
+    from coverage_gaps.outputs.rasters import write_signal_cog
+
+    grid = _grid(600, 700)
+    em = _emitters(grid, [(300, 300, LTE, 0)])
+    res = predict_coverage(em, grid, model="hata", link_budget=default_link_budget(),
+                           max_range_m=6000.0)  # fmt: skip
+    assert res.best_signal_dbm is not None
+    out = write_signal_cog(tmp_path / "signal-LTE.tif", res.best_signal_dbm, grid)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["signal-LTE.tif"]  # no temp left
+    with rasterio.open(out) as src:
+        assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+        assert src.crs == grid.crs and src.transform == grid.transform
+        assert src.dtypes[0] == "float32" and np.isnan(src.nodata)
+        back = src.read(1)
+    np.testing.assert_array_equal(np.isnan(back), np.isnan(res.best_signal_dbm))
+    np.testing.assert_array_equal(back[~np.isnan(back)],
+                                  res.best_signal_dbm[~np.isnan(res.best_signal_dbm)])  # fmt: skip
+    with pytest.raises(ValueError, match="shape"):
+        write_signal_cog(tmp_path / "bad.tif", np.zeros((3, 3)), grid)
