@@ -10,7 +10,7 @@ from coverage_gaps.cli import options as o
 from coverage_gaps.cli.run import execute, report
 from coverage_gaps.demo import DemoFiles, make_demo_data
 from coverage_gaps.runner import RunConfig
-from coverage_gaps.settings import TowerOptions, VillageOptions
+from coverage_gaps.settings import CoverageOptions, TowerOptions, VillageOptions
 
 
 def default_data_dir() -> Path:
@@ -45,6 +45,13 @@ def default_data_dir() -> Path:
     help="Which outputs to write, among csv, gpkg, html.",
 )
 @click.option(
+    "--model",
+    type=click.Choice(["disc", "free-space", "hata", "terrain"]),
+    default="terrain",
+    show_default=True,
+    help="Coverage model; terrain uses the demo DEM and shows terrain shadows.",
+)
+@click.option(
     "--regenerate",
     is_flag=True,
     help="Make the demo data afresh (seeded, so the same files) before running.",
@@ -55,12 +62,14 @@ def demo(
     data_dir: Path | None,
     out_dir: Path,
     outputs: tuple[str, ...],
+    model: str,
     regenerate: bool,
 ) -> None:
     """Analyse the demo area (two synthetic highland provinces) and write maps and CSVs.
 
     Uses the hamlet points of data/demo-villages.gpkg, the OpenCelliD-format towers, the
-    electrification raster and the population raster (in Mollweide, like GHS-POP).
+    electrification raster, the population raster (in Mollweide, like GHS-POP) and, with the
+    default terrain model, the demo elevation model.
     """
     quiet = ctx.obj.get("verbosity", 0) < 0
     folder = data_dir or default_data_dir()
@@ -83,6 +92,8 @@ def demo(
         outputs=outputs,
         towers_options=TowerOptions(mcc=(452,)),
         village_options=VillageOptions(layer="villages", village_radius_m=500.0),
+        coverage_options=CoverageOptions(model=model),  # type: ignore[arg-type]
+        dem=(files.dem,) if model == "terrain" else (),
     )
     summary = execute(config, quiet=quiet)
     report(summary, out_dir, quiet=quiet)

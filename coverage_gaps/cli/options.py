@@ -149,3 +149,65 @@ def progress_step(message: str, *, quiet: bool) -> Iterator[None]:
     t0 = time.perf_counter()
     yield
     click.echo(f"  done in {time.perf_counter() - t0:.1f} s", err=True)
+
+
+model_opt = click.option(
+    "--model",
+    type=click.Choice(["disc", "free-space", "hata", "terrain"]),
+    default="disc",
+    show_default=True,
+    help="Coverage model: discs of the range model, or predicted signal (free space, "
+    "Okumura-Hata/COST-231, or Hata plus terrain diffraction over --dem).",
+)
+dem_opt = click.option(
+    "--dem",
+    "dem",
+    type=existing_file,
+    multiple=True,
+    help="Elevation: GeoTIFF or SRTM .hgt/.hgt.zip, any CRS; repeat for several tiles.",
+)
+environment_opt = click.option(
+    "--environment",
+    type=click.Choice(["urban", "suburban", "open"]),
+    default="open",
+    show_default=True,
+    help="Clutter class of the Hata base model (the remaining gaps are rural: open).",
+)
+radio_params_opt = click.option(
+    "--radio-params",
+    type=existing_file,
+    default=None,
+    help="TOML file overriding the per-radio link budget (see README).",
+)
+k_factor_opt = click.option(
+    "--k-factor",
+    type=float,
+    default=4.0 / 3.0,
+    show_default="4/3",
+    callback=positive("--k-factor"),
+    help="Effective Earth radius factor for the terrain model.",
+)
+terrain_resolution_opt = click.option(
+    "--terrain-resolution",
+    type=float,
+    default=30.0,
+    show_default=True,
+    callback=positive("--terrain-resolution"),
+    help="Terrain grid cell size in metres (never finer than the DEM's own).",
+)
+
+
+def propagation_options(f: F) -> F:
+    """The options that choose and parameterise the coverage model."""
+    for opt in reversed(
+        (
+            model_opt,
+            dem_opt,
+            environment_opt,
+            radio_params_opt,
+            k_factor_opt,
+            terrain_resolution_opt,
+        )
+    ):
+        f = opt(f)
+    return f

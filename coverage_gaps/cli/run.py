@@ -194,6 +194,7 @@ from coverage_gaps.settings import (
     show_default=True,
     help="From this covered share on a village is covered.",
 )
+@o.propagation_options
 @click.pass_context
 def run(ctx: click.Context, /, **kw: Any) -> None:
     """Analyse villages against towers and electrification; write CSV, GeoPackage and map.
@@ -225,6 +226,8 @@ def build_config(kw: dict[str, Any]) -> RunConfig:
         grid_lines=kw["grid_lines"],
         grid_lines_layer=kw["grid_lines_layer"],
         population=kw["population"],
+        dem=tuple(kw["dem"]),
+        radio_params=kw["radio_params"],
         provinces=tuple(kw["provinces"]),
         out_dir=kw["out_dir"],
         outputs=kw["outputs"],
@@ -251,6 +254,10 @@ def build_config(kw: dict[str, Any]) -> RunConfig:
             fixed_radii_m=kw["fixed_radius"],
             radios=kw["radio"],
             operators=tuple(kw["operators"]),
+            model=kw["model"],
+            environment=kw["environment"],
+            k_factor=kw["k_factor"],
+            terrain_resolution_m=kw["terrain_resolution"],
         ),
         analysis_options=AnalysisOptions(
             resolution_m=kw["resolution"],

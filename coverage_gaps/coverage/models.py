@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -16,7 +17,7 @@ CoverageModel = Callable[[Emitters, AnalysisGrid, "np.ndarray | None"], Coverage
 
 
 def make_coverage_model(
-    options: CoverageOptions, *, radio_params: str | None = None
+    options: CoverageOptions, *, radio_params: str | Path | None = None
 ) -> CoverageModel:
     """The coverage function for ``options.model``.
 

@@ -1,0 +1,74 @@
+"""``coverage-gaps run --model terrain``: a ridge between a village and its only site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from click.testing import CliRunner
+
+from coverage_gaps.cli.main import cli
+from tests.conftest import X0, Y0, cell_row, write_cells, write_raster
+
+
+def ridge_world(world: dict) -> tuple[Path, Path]:
+    """The tiny world with a 10 km-range LTE site in village 1, and a DEM: flat ground at 200 m
+    with a 900 m ridge running north-south between village 1 (x 0-2 km) and village 2 (4-6 km)."""
+    rows = [cell_row("LTE", 4, 1000 * 256 + s, X0 + 1000, Y0 + 1000, rng=10_000) for s in (1, 2)]
+    towers = write_cells(rows, world["dir"] / "ridge-towers.csv")
+    res = 30.0
+    x0, y1 = X0 - 3000, Y0 + 5000
+    width, height = int(16_000 / res), int(10_000 / res)
+    xs = x0 + (np.arange(width) + 0.5) * res
+    dem = np.full((height, width), 200.0, dtype="float32")
+    dem[:, np.abs(xs - (X0 + 3000)) < 150] = 900.0
+    return towers, write_raster(world["dir"] / "ridge.tif", dem, x0=x0, y1=y1, res=res)
+
+
+def run(world: dict, towers: Path, out: Path, *extra: str) -> pd.DataFrame:
+    result = CliRunner().invoke(cli, [
+        "-q", "run", "--villages", str(world["villages"]), "--towers", str(towers),
+        "--electrified-raster", str(world["electrified"]), "--out", str(out), *extra,
+    ])
+    assert result.exit_code == 0, result.output
+    return pd.read_csv(out / "lao-cai-villages.csv", encoding="utf-8-sig",
+                       dtype={"village_id": str}).set_index("village_id")
+
+
+def test_ridge_turns_a_disc_covered_village_into_a_terrain_shadow(tiny_world: dict,
+                                                                  tmp_path: Path) -> None:
+    towers, dem = ridge_world(tiny_world)
+    disc = run(tiny_world, towers, tmp_path / "disc", "--outputs", "csv")
+    assert disc.loc["002", "status"] == "covered"  # 4 km from a 10 km disc
+    terrain = run(tiny_world, towers, tmp_path / "terrain", "--model", "terrain", "--dem",
+                  str(dem), "--outputs", "csv,gpkg,html")
+    assert terrain.loc["001", "status"] == "covered"  # the site's own village
+    assert terrain.loc["002", "status"] == "dead_zone"
+    assert terrain.loc["002", "reason"].split(";")[0] == "terrain_shadow"
+    assert terrain.loc["002", "best_signal_dbm"] < terrain.loc["001", "best_signal_dbm"] - 30
+    # the same site over flat ground (no ridge in the DEM) serves village 2
+    flat = tmp_path / "flat.tif"
+    write_raster(flat, np.full((100, 100), 200.0, dtype="float32"), x0=X0 - 3000,
+                 y1=Y0 + 5000, res=160.0)
+    flat_run = run(tiny_world, towers, tmp_path / "flat", "--model", "terrain", "--dem",
+                   str(flat), "--outputs", "csv")
+    assert flat_run.loc["002", "status"] == "covered"
+    html = (tmp_path / "terrain" / "lao-cai.html").read_text()
+    assert "Signal (dBm)" in html and "terrain blocks the signal" in html
+
+
+def test_terrain_needs_a_dem(tiny_world: dict, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, [
+        "run", "--villages", str(tiny_world["villages"]), "--towers", str(tiny_world["towers"]),
+        "--electrified-raster", str(tiny_world["electrified"]), "--model", "terrain",
+        "--out", str(tmp_path / "o"),
+    ])
+    assert result.exit_code == 1 and "--model terrain needs an elevation model" in result.output
+
+
+def test_hata_model_runs_without_a_dem(tiny_world: dict, tmp_path: Path) -> None:
+    table = run(tiny_world, tiny_world["towers"], tmp_path / "h", "--model", "hata",
+                "--outputs", "csv")
+    assert table["best_signal_dbm"].notna().all()
+    assert table.loc["001", "status"] == "covered"
