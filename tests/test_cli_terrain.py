@@ -27,48 +27,103 @@ def ridge_world(world: dict) -> tuple[Path, Path]:
 
 
 def run(world: dict, towers: Path, out: Path, *extra: str) -> pd.DataFrame:
-    result = CliRunner().invoke(cli, [
-        "-q", "run", "--villages", str(world["villages"]), "--towers", str(towers),
-        "--electrified-raster", str(world["electrified"]), "--out", str(out), *extra,
-    ])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "-q",
+            "run",
+            "--villages",
+            str(world["villages"]),
+            "--towers",
+            str(towers),
+            "--electrified-raster",
+            str(world["electrified"]),
+            "--out",
+            str(out),
+            *extra,
+        ],
+    )
     assert result.exit_code == 0, result.output
-    return pd.read_csv(out / "lao-cai-villages.csv", encoding="utf-8-sig",
-                       dtype={"village_id": str}).set_index("village_id")
+    return pd.read_csv(
+        out / "lao-cai-villages.csv", encoding="utf-8-sig", dtype={"village_id": str}
+    ).set_index("village_id")
 
 
-def test_ridge_turns_a_disc_covered_village_into_a_terrain_shadow(tiny_world: dict,
-                                                                  tmp_path: Path) -> None:
+def test_ridge_turns_a_disc_covered_village_into_a_terrain_shadow(
+    tiny_world: dict, tmp_path: Path
+) -> None:
     towers, dem = ridge_world(tiny_world)
     disc = run(tiny_world, towers, tmp_path / "disc", "--outputs", "csv")
     assert disc.loc["002", "status"] == "covered"  # 4 km from a 10 km disc
-    terrain = run(tiny_world, towers, tmp_path / "terrain", "--model", "terrain", "--dem",
-                  str(dem), "--outputs", "csv,gpkg,html")
+    terrain = run(
+        tiny_world,
+        towers,
+        tmp_path / "terrain",
+        "--model",
+        "terrain",
+        "--dem",
+        str(dem),
+        "--outputs",
+        "csv,gpkg,html",
+    )
     assert terrain.loc["001", "status"] == "covered"  # the site's own village
     assert terrain.loc["002", "status"] == "dead_zone"
     assert terrain.loc["002", "reason"].split(";")[0] == "terrain_shadow"
     assert terrain.loc["002", "best_signal_dbm"] < terrain.loc["001", "best_signal_dbm"] - 30
     # the same site over flat ground (no ridge in the DEM) serves village 2
     flat = tmp_path / "flat.tif"
-    write_raster(flat, np.full((100, 100), 200.0, dtype="float32"), x0=X0 - 3000,
-                 y1=Y0 + 5000, res=160.0)
-    flat_run = run(tiny_world, towers, tmp_path / "flat", "--model", "terrain", "--dem",
-                   str(flat), "--outputs", "csv")
+    write_raster(
+        flat, np.full((100, 100), 200.0, dtype="float32"), x0=X0 - 3000, y1=Y0 + 5000, res=160.0
+    )
+    flat_run = run(
+        tiny_world,
+        towers,
+        tmp_path / "flat",
+        "--model",
+        "terrain",
+        "--dem",
+        str(flat),
+        "--outputs",
+        "csv",
+    )
     assert flat_run.loc["002", "status"] == "covered"
+    import rasterio
+
+    with rasterio.open(tmp_path / "terrain" / "lao-cai-signal-lte.tif") as cog:
+        assert cog.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+        assert cog.crs.to_epsg() == 32648 and np.isnan(cog.nodata)
+        signal = cog.read(1)
+        # west of the ridge the signal is strong, just east of it far weaker
+        row = signal.shape[0] // 2
+        cols = ((np.array([X0 + 2500, X0 + 3600]) - cog.transform.c) / cog.res[0]).astype(int)
+        assert signal[row, cols[0]] - signal[row, cols[1]] > 20
     html = (tmp_path / "terrain" / "lao-cai.html").read_text()
     assert "Signal (dBm)" in html and "terrain blocks the signal" in html
 
 
 def test_terrain_needs_a_dem(tiny_world: dict, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, [
-        "run", "--villages", str(tiny_world["villages"]), "--towers", str(tiny_world["towers"]),
-        "--electrified-raster", str(tiny_world["electrified"]), "--model", "terrain",
-        "--out", str(tmp_path / "o"),
-    ])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "--villages",
+            str(tiny_world["villages"]),
+            "--towers",
+            str(tiny_world["towers"]),
+            "--electrified-raster",
+            str(tiny_world["electrified"]),
+            "--model",
+            "terrain",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert result.exit_code == 1 and "--model terrain needs an elevation model" in result.output
 
 
 def test_hata_model_runs_without_a_dem(tiny_world: dict, tmp_path: Path) -> None:
-    table = run(tiny_world, tiny_world["towers"], tmp_path / "h", "--model", "hata",
-                "--outputs", "csv")
+    table = run(
+        tiny_world, tiny_world["towers"], tmp_path / "h", "--model", "hata", "--outputs", "csv"
+    )
     assert table["best_signal_dbm"].notna().all()
     assert table.loc["001", "status"] == "covered"

@@ -31,6 +31,21 @@ def write_area_outputs(
                 dead_zones=result.dead_zones,
             )
         )
+    signals = result.coverage.signal_by_radio or {}
+    if signals and ("gpkg" in outputs or "html" in outputs):
+        from coverage_gaps.outputs.cog import write_cog
+
+        for radio, layer in signals.items():
+            if ":" in radio:  # per-operator layers are not written by default
+                continue
+            written.append(
+                write_cog(
+                    out_dir / f"{slug}-signal-{radio.lower()}.tif",
+                    layer,
+                    result.grid,
+                    description=f"best-server {radio} signal (dBm)",
+                )
+            )
     if "html" in outputs:
         from coverage_gaps.outputs.webmap import build_map, write_map
 
