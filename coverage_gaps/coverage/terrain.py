@@ -141,6 +141,7 @@ def _sweep_row(
     serving: np.ndarray,
     broadband: np.ndarray,
     reach: np.ndarray,
+    inv: np.ndarray,
 ) -> None:
     """Process the row at offset ``dy`` from the observer (``zl``/``dl``: the row before it)."""
     width = dem.shape[1]
@@ -170,20 +171,20 @@ def _sweep_row(
                 zz = dem[cy, cx] - zobs if mode == _MODE_VIEWSHED_GDAL36 and ady == 1 else h
                 dd = 0.0
             elif ady == 0:
-                zz = zt[ip] * adx / (adx - 1)
+                zz = zt[ip] * adx * inv[adx - 1]
                 dd = dt[ip]
             elif adx == 0:
-                zz = zl[i] * ady / (ady - 1)
+                zz = zl[i] * ady * inv[ady - 1]
                 dd = dl[i]
             elif adx == ady:
-                zz = zl[ip] * adx / (adx - 1)
+                zz = zl[ip] * adx * inv[adx - 1]
                 dd = dl[ip]
             elif adx > ady:
-                zz = (zl[ip] * ady + zt[ip] * (adx - ady)) / (adx - 1)
-                dd = (dl[ip] * ady + dt[ip] * (adx - ady)) / adx
+                zz = (zl[ip] * ady + zt[ip] * (adx - ady)) * inv[adx - 1]
+                dd = (dl[ip] * ady + dt[ip] * (adx - ady)) * inv[adx]
             else:
-                zz = (zl[ip] * adx + zl[i] * (ady - adx)) / (ady - 1)
-                dd = (dl[ip] * adx + dl[i] * (ady - adx)) / ady
+                zz = (zl[ip] * adx + zl[i] * (ady - adx)) * inv[ady - 1]
+                dd = (dl[ip] * adx + dl[i] * (ady - adx)) * inv[ady]
             if mode != _MODE_SIGNAL:
                 vis[y, x] = 1 if h + target_h >= zz else 0
                 zt[i] = h if h > zz else zz
@@ -263,6 +264,10 @@ def _sweep_site(
     da = np.empty(n)
     zb = np.empty(n)
     db = np.empty(n)
+    inv = np.empty(rci + 2)  # reciprocals: multiplications instead of divisions in the sweep
+    inv[0] = 0.0
+    for k in range(1, rci + 2):
+        inv[k] = 1.0 / k
     _sweep_row(
         dem,
         cx,
@@ -294,6 +299,7 @@ def _sweep_site(
         serving,
         broadband,
         reach,
+        inv,
     )
     for direction in (-1, 1):
         last_z, last_d, this_z, this_d = z0, d0, za, da
@@ -332,6 +338,7 @@ def _sweep_site(
                 serving,
                 broadband,
                 reach,
+                inv,
             )
             if ady == 1:
                 last_z, last_d, this_z, this_d = za, da, zb, db
@@ -622,7 +629,7 @@ def viewshed(
     zobs = float(arr[row, col]) + float(observer_height)
     mode = _MODE_VIEWSHED_GDAL36 if gdal36 else _MODE_VIEWSHED
     vis = _viewshed_kernel(arr, col, row, zobs, adj, rc2, float(target_height), mode)
-    return vis.astype(bool)
+    return vis.view(bool)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,265 @@
+"""Benchmark of the terrain model against GDAL's viewshed, and a province end to end.
+
+Run ``python benchmarks/bench_terrain.py`` (full: about two minutes) or ``--quick``.
+
+1. Per site, 10 km and 30 km radius at 30 m on one fractal DEM (0-2500 m with ridges):
+   ``gdal_viewshed`` (the command, as a user runs it, and, when the system Python has GDAL's
+   bindings, ``gdal.ViewshedGenerate`` into memory, which is the algorithm alone) against our
+   ``viewshed`` and our coverage sweep (``predict_coverage(model="terrain")``, which also computes
+   the diffraction loss and best-server signal), with agreement and IoU of the visible cells.
+2. A province: 100 km x 100 km at 30 m (3334 x 3334 cells), 3,000 LTE sites, 10 km radius,
+   ``predict_coverage(model="terrain")`` end to end, in a fresh process so that its peak memory
+   is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+import rasterio
+from affine import Affine
+from pyproj import CRS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from coverage_gaps.coverage.base import RADIOS, Emitters  # noqa: E402
+from coverage_gaps.coverage.linkbudget import default_link_budget  # noqa: E402
+from coverage_gaps.coverage.signal import predict_coverage  # noqa: E402
+from coverage_gaps.coverage.synthetic_terrain import fractal_dem  # noqa: E402
+from coverage_gaps.coverage.terrain import WGS84_SEMI_MAJOR_M, viewshed  # noqa: E402
+from coverage_gaps.grid import AnalysisGrid  # noqa: E402
+
+RES = 30.0
+X0, Y0 = 400_000.0, 2_500_000.0
+CRS_UTM = CRS.from_epsg(32648)
+LTE = RADIOS.index("LTE")
+
+_OSGEO_TIMER = r"""
+import sys, time, json
+from osgeo import gdal
+gdal.UseExceptions()
+src = gdal.Open(sys.argv[1]); band = src.GetRasterBand(1)
+out = []
+for spec in json.loads(sys.argv[2]):
+    x, y, oh, md, cc = spec
+    t = time.perf_counter()
+    ds = gdal.ViewshedGenerate(band, "MEM", "vs", [], x, y, oh, 1.5, 1, 0, 2, -1, cc,
+                               gdal.GVM_Edge, md)
+    ds.GetRasterBand(1).ReadAsArray()
+    out.append(time.perf_counter() - t)
+    ds = None
+print(json.dumps(out))
+"""
+
+
+def _grid(n: int) -> AnalysisGrid:
+    return AnalysisGrid(
+        crs=CRS_UTM, transform=Affine(RES, 0.0, X0, 0.0, -RES, Y0), width=n, height=n
+    )
+
+
+def _gdal_cli(tif: Path, out: Path, x: float, y: float, oh: float, md: float, cc: float) -> float:
+    cmd = ["gdal_viewshed", "-q", "-ox", str(x), "-oy", str(y), "-oz", str(oh), "-tz", "1.5",
+           "-vv", "1", "-iv", "0", "-ov", "2", "-cc", str(cc), "-md", str(md), str(tif),
+           str(out)]  # fmt: skip
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def _read_gdal(out: Path, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    with rasterio.open(out) as ds:
+        a = ds.read(1)
+        c0 = round((ds.transform.c - X0) / RES)
+        r0 = round((Y0 - ds.transform.f) / RES)
+    vis = np.zeros(shape, dtype=bool)
+    inr = np.zeros(shape, dtype=bool)
+    win = (slice(r0, r0 + a.shape[0]), slice(c0, c0 + a.shape[1]))
+    vis[win] = a == 1
+    inr[win] = a != 2
+    return vis, inr
+
+
+def per_site(n_obs: int, workdir: Path) -> list[dict[str, float]]:
+    n = 2101  # 63 km: room for a 30 km disc
+    t = time.perf_counter()
+    dem = fractal_dem((n, n), RES, seed=2024, relief=(0.0, 2500.0), ridges=True)
+    print(f"fractal DEM {n} x {n} at {RES:g} m: {time.perf_counter() - t:.1f} s")
+    tif = workdir / "dem.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32",
+                       crs=CRS_UTM, transform=Affine(RES, 0, X0, 0, -RES, Y0),
+                       tiled=True) as ds:  # fmt: skip
+        ds.write(dem, 1)
+    grid = _grid(n)
+    lb = default_link_budget()
+    rng = np.random.default_rng(1)
+    # warm the numba caches
+    viewshed(dem, RES, observer_colrow=(5, 5), observer_height=30.0, max_distance=300.0)
+    one = Emitters(x=np.array([X0 + 1000.0]), y=np.array([Y0 - 1000.0]),
+                   radio=np.array([LTE], dtype=np.int8), operator=np.array([0], dtype=np.int16),
+                   range_m=np.array([1.0]), site=np.array([0]))  # fmt: skip
+    predict_coverage(one, grid, model="terrain", link_budget=lb, dem=dem, max_range_m=500.0)
+    have_osgeo = (
+        shutil.which("/usr/bin/python3") is not None
+        and subprocess.run(
+            ["/usr/bin/python3", "-c", "import osgeo.gdal"], capture_output=True
+        ).returncode
+        == 0  # fmt: skip
+    )
+    rows = []
+    for radius in (10_000.0, 30_000.0):
+        rc = int(radius / RES)
+        specs = []
+        cli_t, ours_t, agree36, iou36, agree, iou = [], [], [], [], [], []
+        for _ in range(n_obs):
+            col = int(rng.integers(rc, n - rc)) if n - 2 * rc > 0 else n // 2
+            row = int(rng.integers(rc, n - rc)) if n - 2 * rc > 0 else n // 2
+            x, y = X0 + (col + 0.5) * RES, Y0 - (row + 0.5) * RES
+            k = float(rng.choice([4 / 3, 7 / 6]))
+            oh = float(rng.choice([10.0, 30.0, 50.0]))
+            specs.append([x, y, oh, radius, 1.0 / k])
+            out = workdir / "vs.tif"
+            cli_t.append(_gdal_cli(tif, out, x, y, oh, radius, 1.0 / k))
+            g, inr = _read_gdal(out, dem.shape)
+            for gdal36, agr, io in ((True, agree36, iou36), (False, agree, iou)):
+                t = time.perf_counter()
+                v = viewshed(dem, grid.transform, observer_xy=(x, y), observer_height=oh,
+                             target_height=1.5, max_distance=radius, k_factor=k,
+                             earth_radius_m=WGS84_SEMI_MAJOR_M, gdal36=gdal36)  # fmt: skip
+                if gdal36:
+                    ours_t.append(time.perf_counter() - t)
+                agr.append(float(np.mean(v[inr] == g[inr])))
+                io.append(float(np.sum(v & g) / max(int(np.sum(v | g)), 1)))
+        osgeo_t: list[float] = []
+        if have_osgeo:
+            res = subprocess.run(["/usr/bin/python3", "-c", _OSGEO_TIMER, str(tif),
+                                  json.dumps(specs)], capture_output=True, text=True,
+                                 check=True)  # fmt: skip
+            osgeo_t = json.loads(res.stdout)
+        # coverage sweep: n_obs sites at once, amortised per site (all workers)
+        cols = rng.integers(rc, n - rc, size=n_obs * 4) if n - 2 * rc > 0 else np.full(4, n // 2)
+        rows_ = rng.integers(rc, n - rc, size=cols.size) if n - 2 * rc > 0 else cols
+        em = Emitters(x=X0 + (cols + 0.5) * RES, y=Y0 - (rows_ + 0.5) * RES,
+                      radio=np.full(cols.size, LTE, dtype=np.int8),
+                      operator=(np.arange(cols.size) % 3).astype(np.int16),
+                      range_m=np.full(cols.size, 1.0), site=np.arange(cols.size))  # fmt: skip
+        t = time.perf_counter()
+        predict_coverage(em, grid, model="terrain", link_budget=lb, dem=dem, max_range_m=radius)
+        cov_t = (time.perf_counter() - t) / cols.size
+        row = {
+            "radius_km": radius / 1000,
+            "gdal_cli_s": float(np.median(cli_t)),
+            "gdal_inproc_s": float(np.median(osgeo_t)) if osgeo_t else float("nan"),
+            "ours_viewshed_s": float(np.median(ours_t)),
+            "ours_coverage_per_site_s": cov_t,
+            "agree_gdal36_min": min(agree36),
+            "iou_gdal36_min": min(iou36),
+            "agree_default_min": min(agree),
+            "iou_default_min": min(iou),
+        }
+        rows.append(row)
+        print(
+            f"radius {radius / 1000:.0f} km, {n_obs} observers (median time per site):\n"
+            f"  gdal_viewshed command      {row['gdal_cli_s'] * 1000:8.1f} ms\n"
+            f"  gdal.ViewshedGenerate MEM  {row['gdal_inproc_s'] * 1000:8.1f} ms\n"
+            f"  ours viewshed (1 thread)   {row['ours_viewshed_s'] * 1000:8.1f} ms   "
+            f"x{row['gdal_cli_s'] / row['ours_viewshed_s']:.1f} vs command, "
+            f"x{row['gdal_inproc_s'] / row['ours_viewshed_s']:.1f} vs in-process\n"
+            f"  ours coverage sweep        {cov_t * 1000:8.1f} ms   "
+            f"(signal + diffraction + bitmasks, {numba.get_num_threads()} threads, "
+            f"{cols.size} sites)  x{row['gdal_inproc_s'] / cov_t:.1f} vs in-process\n"
+            f"  agreement with GDAL 3.6: gdal36=True min {row['agree_gdal36_min']:.5f} "
+            f"(IoU {row['iou_gdal36_min']:.4f}); default min {row['agree_default_min']:.5f} "
+            f"(IoU {row['iou_default_min']:.4f})"
+        )
+    return rows
+
+
+def province_worker(dem_path: str, n_sites: int, radius: float) -> None:
+    """Runs in a fresh process: load the DEM, run the province, print JSON figures."""
+    dem = np.load(dem_path)
+    n = dem.shape[0]
+    grid = _grid(n)
+    lb = default_link_budget()
+    rng = np.random.default_rng(7)
+    em = Emitters(x=X0 + rng.uniform(0, n * RES, n_sites), y=Y0 - rng.uniform(0, n * RES, n_sites),
+                  radio=np.full(n_sites, LTE, dtype=np.int8),
+                  operator=rng.integers(0, 4, n_sites).astype(np.int16),
+                  range_m=np.full(n_sites, 1.0), site=np.arange(n_sites))  # fmt: skip
+    t = time.perf_counter()
+    predict_coverage(em.subset(np.arange(n_sites) < 1), _grid(64), model="terrain",
+                     link_budget=lb, dem=dem[:64, :64].copy(), max_range_m=300.0)  # fmt: skip
+    warm = time.perf_counter() - t
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = time.perf_counter()
+    res = predict_coverage(em, grid, model="terrain", link_budget=lb, dem=dem, max_range_m=radius)
+    elapsed = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    served = float(np.mean(res.serving > 0))
+    assert res.reach is not None
+    shadow = float(np.mean((res.reach > 0) & (res.serving == 0)))
+    print(json.dumps({"elapsed_s": elapsed, "warmup_s": warm, "rss_before_mb": rss0,
+                      "rss_peak_mb": peak, "served": served, "shadow": shadow,
+                      "grid_mb": dem.nbytes / 2**20}))  # fmt: skip
+
+
+def province(n: int, n_sites: int, radius: float, workdir: Path) -> dict[str, float]:
+    t = time.perf_counter()
+    dem = fractal_dem((n, n), RES, seed=99, relief=(0.0, 2500.0), ridges=True)
+    print(f"\nprovince DEM {n} x {n} at {RES:g} m ({n * RES / 1000:.0f} km square): "
+          f"{time.perf_counter() - t:.1f} s to make")  # fmt: skip
+    path = workdir / "province.npy"
+    np.save(path, dem)
+    del dem
+    out = subprocess.run([sys.executable, __file__, "--province-worker", str(path), str(n_sites),
+                          str(radius)], capture_output=True, text=True, check=True)  # fmt: skip
+    fig: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"province: {n_sites} sites, {radius / 1000:.0f} km radius, terrain model: "
+        f"{fig['elapsed_s']:.2f} s end to end on {numba.get_num_threads()} threads "
+        f"({fig['elapsed_s'] / n_sites * 1000:.2f} ms per site); numba cache load "
+        f"{fig['warmup_s']:.1f} s\n"
+        f"  memory: peak RSS {fig['rss_peak_mb']:.0f} MB (before the run {fig['rss_before_mb']:.0f}"
+        f" MB with the DEM loaded; one float32 grid = {fig['grid_mb']:.0f} MB)\n"
+        f"  served {fig['served']:.1%} of cells; terrain shadow (reach but not served) "
+        f"{fig['shadow']:.1%}"
+    )
+    return fig
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer observers, smaller province")
+    parser.add_argument("--province-worker", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.province_worker:
+        province_worker(args.province_worker[0], int(args.province_worker[1]),
+                        float(args.province_worker[2]))  # fmt: skip
+        return
+    print(f"{os.cpu_count()} CPUs, numba {numba.__version__} with {numba.get_num_threads()} "
+          f"threads; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if shutil.which("gdal_viewshed") is None:
+            print("gdal_viewshed not found: skipping the per-site comparison")
+        else:
+            per_site(3 if args.quick else 8, work)
+        if args.quick:
+            province(1667, 750, 10_000.0, work)
+        else:
+            province(3334, 3000, 10_000.0, work)
+
+
+if __name__ == "__main__":
+    main()
