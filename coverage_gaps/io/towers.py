@@ -196,41 +196,86 @@ def read_towers(
     return cells, report
 
 
+def _parse_number(values: pd.Series, *, integer: bool) -> np.ndarray | None:
+    """``pd.to_numeric(values.str.strip(), errors="coerce")`` as a float/int array, the fast way:
+    an Arrow cast of the whole column.  ``None`` when any value is neither empty nor a plain
+    number (the caller then takes the slow, row-by-row path, which finds the bad rows).
+
+    Only ASCII whitespace is trimmed here (a subset of what ``str.strip`` removes), so a value
+    with other whitespace fails the cast and goes the slow way: the results never differ.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values.array, type=pa.string())
+        trimmed = pc.ascii_trim_whitespace(arr)
+        nulled = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        num = pc.cast(nulled, pa.int64() if integer else pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+        return None
+    if num.null_count:
+        return num.to_numpy(zero_copy_only=False).astype("f8")  # as to_numeric: NaN for empty
+    return num.to_numpy(zero_copy_only=False)
+
+
 def _validate(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """Convert the string columns and find the bad rows; returns the good rows typed."""
     n = len(raw)
     reason = np.full(n, "", dtype=object)
+    flagged = np.zeros(n, dtype=bool)
 
-    def flag(mask: np.ndarray, message: pd.Series | str) -> None:
-        fresh = mask & (reason == "")
-        if isinstance(message, str):
+    def flag(mask: np.ndarray, message: str, col: str | None = None) -> None:
+        """Give the rows of ``mask`` not yet flagged a reason; ``message`` is a format with
+        ``{value}`` (the raw text of ``col``, as ``repr``) when ``col`` is given."""
+        fresh = mask & ~flagged
+        if not fresh.any():
+            return
+        flagged[fresh] = True
+        if col is None:
             reason[fresh] = message
         else:
-            reason[fresh] = message[fresh].to_numpy()
+            idx = np.flatnonzero(fresh)
+            texts = raw[col].to_numpy(dtype=object)[idx]
+            reason[idx] = [message.format(value=repr(t)) for t in texts]
 
     radio = raw["radio"].str.strip().str.upper()
     flag(
         ~radio.isin(RADIOS).to_numpy(),
-        "column 'radio': " + raw["radio"].map(repr) + f" is not one of {', '.join(RADIOS)}",
+        "column 'radio': {value}" + f" is not one of {', '.join(RADIOS)}",
+        "radio",
     )
     out = pd.DataFrame({"radio": radio, "line": raw["line"].to_numpy()})
     for col in _REQUIRED_INT + _OPTIONAL_INT:
-        text = raw[col].str.strip()
-        empty = (text == "").to_numpy()
-        num = pd.to_numeric(text, errors="coerce")
-        not_int = num.isna().to_numpy().copy()
-        if col != "range":  # some exports write the range estimate with decimals
-            not_int |= num.to_numpy(dtype="f8", na_value=np.nan) % 1 != 0
-        if col in _REQUIRED_INT:
-            flag(not_int, f"column {col!r}: " + raw[col].map(repr) + " is not an integer")
+        fast = _parse_number(raw[col], integer=True)
+        if fast is not None:
+            # Every value is empty or an integer.
+            not_int = np.isnan(fast) if fast.dtype.kind == "f" else np.zeros(n, dtype=bool)
+            empty = not_int
+            num: pd.Series | np.ndarray = fast
         else:
-            flag(not_int & ~empty, f"column {col!r}: " + raw[col].map(repr) + " is not an integer")
+            text = raw[col].str.strip()
+            empty = (text == "").to_numpy()
+            num = pd.to_numeric(text, errors="coerce")
+            not_int = num.isna().to_numpy().copy()
+            as_float = num.to_numpy(dtype="f8", na_value=np.nan)
+            if col != "range":  # some exports write the range estimate with decimals
+                not_int |= as_float % 1 != 0
+                # Beyond int64 (e.g. 99999999999999999999) is not an integer we can keep.
+                not_int |= np.abs(as_float) >= 2.0**63
+        message = f"column {col!r}: " + "{value} is not an integer"
+        if col in _REQUIRED_INT:
+            flag(not_int, message, col)
+        else:
+            flag(not_int & ~empty, message, col)
         out[col] = num
     for col, lo, hi, what in (("lon", -180, 180, "longitude"), ("lat", -90, 90, "latitude")):
-        num = pd.to_numeric(raw[col].str.strip(), errors="coerce")
-        vals = num.to_numpy(dtype="f8", na_value=np.nan)
+        vals = _parse_number(raw[col], integer=False)
+        if vals is None:
+            num = pd.to_numeric(raw[col].str.strip(), errors="coerce")
+            vals = num.to_numpy(dtype="f8", na_value=np.nan)
         bad = ~np.isfinite(vals) | (vals < lo) | (vals > hi)
-        flag(bad, f"column {col!r}: " + raw[col].map(repr) + f" is not a {what} in [{lo}, {hi}]")
+        flag(bad, f"column {col!r}: " + "{value}" + f" is not a {what} in [{lo}, {hi}]", col)
         out[col] = vals
     flag(((out["lon"] == 0) & (out["lat"] == 0)).to_numpy(), "lon/lat is (0, 0), a null position")
     flag((out["mcc"] < 1).to_numpy() | (out["mcc"] > 999).to_numpy(), "column 'mcc' out of 1-999")
@@ -238,7 +283,7 @@ def _validate(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     flag((out["range"] < 0).to_numpy(), "column 'range' is negative")
     flag((out["samples"] < 0).to_numpy(), "column 'samples' is negative")
 
-    bad = reason != ""
+    bad = flagged
     problems = list(zip(raw["line"].to_numpy()[bad].tolist(), reason[bad].tolist(), strict=True))
     good = out.loc[~bad].reset_index(drop=True)
     for col in ("mcc", "net", "area", "created"):
