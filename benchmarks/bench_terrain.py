@@ -33,12 +33,12 @@ from pyproj import CRS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coverage_gaps.coverage.base import RADIOS, Emitters  # noqa: E402
-from coverage_gaps.coverage.linkbudget import default_link_budget  # noqa: E402
-from coverage_gaps.coverage.signal import predict_coverage  # noqa: E402
-from coverage_gaps.coverage.synthetic_terrain import fractal_dem  # noqa: E402
-from coverage_gaps.coverage.terrain import WGS84_SEMI_MAJOR_M, viewshed  # noqa: E402
-from coverage_gaps.grid import AnalysisGrid  # noqa: E402
+from coverage_gaps.coverage.base import RADIOS, Emitters
+from coverage_gaps.coverage.linkbudget import default_link_budget
+from coverage_gaps.coverage.signal import predict_coverage
+from coverage_gaps.coverage.synthetic_terrain import fractal_dem
+from coverage_gaps.coverage.terrain import WGS84_SEMI_MAJOR_M, viewshed
+from coverage_gaps.grid import AnalysisGrid
 
 RES = 30.0
 X0, Y0 = 400_000.0, 2_500_000.0
@@ -115,7 +115,7 @@ def per_site(n_obs: int, workdir: Path) -> list[dict[str, float]]:
         and subprocess.run(
             ["/usr/bin/python3", "-c", "import osgeo.gdal"], capture_output=True
         ).returncode
-        == 0  # fmt: skip
+        == 0
     )
     rows = []
     for radius in (10_000.0, 30_000.0):
@@ -186,6 +186,18 @@ def per_site(n_obs: int, workdir: Path) -> list[dict[str, float]]:
     return rows
 
 
+def _peak_mb() -> float:
+    """This process's peak resident memory in MB (VmHWM: unlike ru_maxrss it is not inherited
+    from the parent across fork/exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def province_worker(dem_path: str, n_sites: int, radius: float) -> None:
     """Runs in a fresh process: load the DEM, run the province, print JSON figures."""
     dem = np.load(dem_path)
@@ -201,11 +213,11 @@ def province_worker(dem_path: str, n_sites: int, radius: float) -> None:
     predict_coverage(em.subset(np.arange(n_sites) < 1), _grid(64), model="terrain",
                      link_budget=lb, dem=dem[:64, :64].copy(), max_range_m=300.0)  # fmt: skip
     warm = time.perf_counter() - t
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss0 = _peak_mb()
     t = time.perf_counter()
     res = predict_coverage(em, grid, model="terrain", link_budget=lb, dem=dem, max_range_m=radius)
     elapsed = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_mb()
     served = float(np.mean(res.serving > 0))
     assert res.reach is not None
     shadow = float(np.mean((res.reach > 0) & (res.serving == 0)))
@@ -241,6 +253,7 @@ def province(n: int, n_sites: int, radius: float, workdir: Path) -> dict[str, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer observers, smaller province")
+    parser.add_argument("--province-only", action="store_true", help="skip the GDAL comparison")
     parser.add_argument("--province-worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.province_worker:
@@ -253,7 +266,7 @@ def main() -> None:
         work = Path(tmp)
         if shutil.which("gdal_viewshed") is None:
             print("gdal_viewshed not found: skipping the per-site comparison")
-        else:
+        elif not args.province_only:
             per_site(3 if args.quick else 8, work)
         if args.quick:
             province(1667, 750, 10_000.0, work)

@@ -104,8 +104,8 @@ def _rma_los(d2d: float, fc_ghz: float, hbs: float, hut: float) -> float:
     h = 5.0
     dh2 = (hbs - hut) ** 2
     d_bp = 2.0 * math.pi * hbs * hut * fc_ghz * 1e9 / SPEED_OF_LIGHT
-    a = min(0.03 * h**1.72, 10.0)
-    b = min(0.044 * h**1.72, 14.77)
+    a = min(0.03 * math.pow(h, 1.72), 10.0)
+    b = min(0.044 * math.pow(h, 1.72), 14.77)
     c = 0.002 * math.log10(h)
     d2d = max(d2d, 10.0)
     if d2d <= d_bp:
@@ -218,24 +218,24 @@ def _fresnel_v(h: float, d1: float, d2: float, wavelength: float) -> float:
     return h * math.sqrt(2.0 * (d1 + d2) / (wavelength * d1 * d2))
 
 
-@vectorize(["float64(float64, float64)"], cache=True)  # type: ignore[untyped-decorator]
+@vectorize(["float64(float64, float64)"], cache=True)  # type: ignore[untyped-decorator,no-untyped-call,unused-ignore]
 def _free_space_vec(distance_m: float, frequency_mhz: float) -> float:
     return _free_space(distance_m, frequency_mhz)
 
 
-@vectorize(["float64(float64, float64, float64, float64, int64)"], cache=True)  # type: ignore[untyped-decorator]
+@vectorize(["float64(float64, float64, float64, float64, int64)"], cache=True)  # type: ignore[untyped-decorator,no-untyped-call,unused-ignore]
 def _hata_vec(d: float, f: float, hb: float, hm: float, env: int) -> float:
     return _hata(d, f, hb, hm, env)
 
 
-@vectorize(["float64(float64, float64, float64, float64, int64, boolean, boolean)"], cache=True)  # type: ignore[untyped-decorator]
+@vectorize(["float64(float64, float64, float64, float64, int64, boolean, boolean)"], cache=True)  # type: ignore[untyped-decorator,no-untyped-call,unused-ignore]
 def _base_loss_vec(
     d: float, f: float, hb: float, hm: float, env: int, fs: bool, los: bool
 ) -> float:
     return _base_loss(d, f, hb, hm, env, fs, los)
 
 
-@vectorize(["float64(float64)"], cache=True)  # type: ignore[untyped-decorator]
+@vectorize(["float64(float64)"], cache=True)  # type: ignore[untyped-decorator,no-untyped-call,unused-ignore]
 def _knife_edge_vec(v: float) -> float:
     return _knife_edge(v)
 

@@ -84,7 +84,7 @@ def _knife_edge_fast(v: float, jtab: np.ndarray) -> float:
     f = v * _J_STEPS
     i = int(f)
     w = f - i
-    return jtab[i] * (1.0 - w) + jtab[i + 1] * w
+    return float(jtab[i] * (1.0 - w) + jtab[i + 1] * w)
 
 
 _J_TABLE = _knife_edge_table()
