@@ -26,10 +26,23 @@ from coverage_gaps.settings import TowerOptions
 
 def cell_operators(cells: pd.DataFrame) -> pd.Series:
     """Operator name of every cell, from its MCC and MNC."""
-    pairs = cells[["mcc", "net"]].drop_duplicates()
-    names = {(m, n): operator_name(m, n) for m, n in pairs.itertuples(index=False)}
-    keys = pd.MultiIndex.from_frame(cells[["mcc", "net"]])
-    return pd.Series(keys.map(names), index=cells.index, name="operator")
+    codes, pairs = _operator_codes(cells)
+    names = np.array([operator_name(m, n) for m, n in pairs], dtype=object)
+    return pd.Series(names[codes], index=cells.index, name="operator", dtype="str")
+
+
+def _operator_codes(cells: pd.DataFrame) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Dense code of each cell's (MCC, MNC) pair, and the pairs in order of first appearance."""
+    mcc_code, mcc_values = pd.factorize(cells["mcc"].to_numpy())
+    net_code, net_values = pd.factorize(cells["net"].to_numpy())
+    combined = mcc_code.astype(np.int64) * max(len(net_values), 1) + net_code
+    codes, firsts = pd.factorize(combined)
+    pairs = [
+        (mcc_values[c // max(len(net_values), 1)].item(),
+         net_values[c % max(len(net_values), 1)].item())
+        for c in firsts.tolist()
+    ]
+    return codes, pairs
 
 
 def collapse_sites(
@@ -222,22 +235,51 @@ def _leader_cluster(
     lead_order = np.argsort(-weight, kind="mergesort")
     next_label = 0
     r2 = radius * radius
+    rank = np.empty(n, dtype=np.int64)  # position of each node in the sorted keys
+    rank[order] = np.arange(n)
     for li in range(n):
         i = lead_order[li]
         if labels[i] >= 0:
             continue
         labels[i] = next_label
         for dx in range(-1, 2):
-            for dy in range(-1, 2):
-                k = key[i] + dx * span_y + dy
-                lo = np.searchsorted(skey, k)
-                hi = np.searchsorted(skey, k + 1)
-                for p in range(lo, hi):
-                    j = order[p]
-                    if labels[j] < 0:
-                        ddx = x[j] - x[i]
-                        ddy = y[j] - y[i]
-                        if ddx * ddx + ddy * ddy <= r2:
-                            labels[j] = next_label
+            # Buckets (dx, -1), (dx, 0), (dx, +1) are consecutive keys: one run of the sorted
+            # array, found by galloping from this node's own place (neighbours are close).
+            k = key[i] + dx * span_y
+            lo = _lower_bound_from(skey, rank[i], k - 1)
+            hi = _lower_bound_from(skey, rank[i], k + 2)
+            for p in range(lo, hi):
+                j = order[p]
+                if labels[j] < 0:
+                    ddx = x[j] - x[i]
+                    ddy = y[j] - y[i]
+                    if ddx * ddx + ddy * ddy <= r2:
+                        labels[j] = next_label
         next_label += 1
     return labels
+
+
+@njit(cache=True)
+def _lower_bound_from(a: np.ndarray, start: int, k: int) -> int:  # pragma: no cover - compiled
+    """First index of sorted ``a`` whose value is >= ``k`` (``np.searchsorted(a, k)``),
+    searched by galloping out from ``start``."""
+    n = a.shape[0]
+    if n == 0:
+        return 0
+    start = min(max(start, 0), n - 1)
+    if a[start] >= k:
+        # Answer is at or left of start: gallop left.
+        step = 1
+        hi = start
+        while hi - step >= 0 and a[hi - step] >= k:
+            hi -= step
+            step *= 2
+        lo = max(hi - step, 0)
+        return lo + np.searchsorted(a[lo:hi], k)
+    step = 1
+    lo = start + 1
+    while lo + step - 1 < n and a[lo + step - 1] < k:
+        lo += step
+        step *= 2
+    hi = min(lo + step, n)
+    return lo + np.searchsorted(a[lo:hi], k)
