@@ -226,14 +226,25 @@ def analyse_area(
         if dem is None:
             result = model(area_emitters, grid, None)
         else:
-            fine = grid
-            if coverage.terrain_resolution_m < grid.resolution:
-                fine = grid.refined(coverage.terrain_resolution_m)
+            # The terrain grid also holds every site that may reach the villages: a path's
+            # profile needs the ground all the way from the site.
+            bounds = grid.bounds
+            if len(area_emitters):
+                bounds = (
+                    min(bounds[0], float(area_emitters.x.min())),
+                    min(bounds[1], float(area_emitters.y.min())),
+                    max(bounds[2], float(area_emitters.x.max())),
+                    max(bounds[3], float(area_emitters.y.max())),
+                )
+            fine = AnalysisGrid.covering(
+                bounds,
+                resolution=min(coverage.terrain_resolution_m, grid.resolution),
+                crs=grid.crs,
+                margin=grid.resolution,
+            )
             with _timed(timings, "dem"):
                 elevation = dem.on_grid(fine)
-            result = model(area_emitters, fine, elevation)
-            if fine is not grid:
-                result = sample_to_grid(result, fine, grid)
+            result = sample_to_grid(model(area_emitters, fine, elevation), fine, grid)
     if len(area_emitters) == 0 or not result.serving.any():
         warnings.warn(
             f"{name}: no site reaches any of its villages; every electrified village is a dead "

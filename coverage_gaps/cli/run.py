@@ -283,6 +283,8 @@ def report(summary: RunSummary, out_dir: Path, *, quiet: bool) -> None:
     if table["uncovered_population"].isna().all():
         table = table.drop(columns=["uncovered_population"])
     table["uncovered_electrified_km2"] = table["uncovered_electrified_km2"].round(1)
+    if "uncovered_population" in table:
+        table["uncovered_population"] = table["uncovered_population"].round(0)
     click.echo(table.to_string(index=False))
     if not quiet:
         click.echo(f"\nWrote {len(summary.files)} files to {out_dir}/", err=True)

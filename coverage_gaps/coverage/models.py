@@ -55,11 +55,12 @@ def make_coverage_model(
 def sample_to_grid(
     result: CoverageResult, fine: AnalysisGrid, grid: AnalysisGrid
 ) -> CoverageResult:
-    """A result computed on a finer ``fine`` grid (same origin) read at ``grid``'s cell centres,
-    the same cell-centre rule the villages use."""
-    scale = grid.resolution / fine.resolution
-    rows = np.minimum(((np.arange(grid.height) + 0.5) * scale).astype(np.int64), fine.height - 1)
-    cols = np.minimum(((np.arange(grid.width) + 0.5) * scale).astype(np.int64), fine.width - 1)
+    """A result computed on a ``fine`` grid that covers ``grid``, read at ``grid``'s cell
+    centres: the same cell-centre rule the villages use."""
+    xs, ys = grid.cell_centres()
+    fc, fr = fine.to_colrow(xs, ys)
+    cols = np.clip(np.floor(fc).astype(np.int64), 0, fine.width - 1)
+    rows = np.clip(np.floor(fr).astype(np.int64), 0, fine.height - 1)
 
     def take(a: np.ndarray | None) -> np.ndarray | None:
         return None if a is None else a[np.ix_(rows, cols)]

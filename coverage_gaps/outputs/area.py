@@ -33,13 +33,13 @@ def write_area_outputs(
         )
     signals = result.coverage.signal_by_radio or {}
     if signals and ("gpkg" in outputs or "html" in outputs):
-        from coverage_gaps.outputs.cog import write_cog
+        from coverage_gaps.outputs.rasters import write_signal_cog
 
         for radio, layer in signals.items():
             if ":" in radio:  # per-operator layers are not written by default
                 continue
             written.append(
-                write_cog(
+                write_signal_cog(
                     out_dir / f"{slug}-signal-{radio.lower()}.tif",
                     layer,
                     result.grid,
