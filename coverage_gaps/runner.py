@@ -12,13 +12,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from coverage_gaps.coverage.models import make_coverage_model
 from coverage_gaps.errors import InputError, SelectionError
 from coverage_gaps.io.towers import read_towers
 from coverage_gaps.io.villages import read_villages
 from coverage_gaps.names import fold, match_province
 from coverage_gaps.outputs.area import write_area_outputs
 from coverage_gaps.outputs.tables import write_csv
-from coverage_gaps.coverage.models import make_coverage_model
 from coverage_gaps.pipeline import (
     DemTiles,
     GridSource,

@@ -29,21 +29,8 @@ def default_data_dir() -> Path:
     default=None,
     help="Folder of the demo data (default: ./data).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("maps"),
-    show_default=True,
-    help="Output folder.",
-)
-@click.option(
-    "--outputs",
-    default="csv,gpkg,html",
-    show_default=True,
-    callback=o.parse_outputs,
-    help="Which outputs to write, among csv, gpkg, html.",
-)
+@o.out_opt
+@o.outputs_opt
 @click.option(
     "--model",
     type=click.Choice(["disc", "free-space", "hata", "terrain"]),

@@ -117,6 +117,21 @@ def positive(name: str) -> Callable[[click.Context, click.Parameter, float], flo
 
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
+out_opt = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("maps"),
+    show_default=True,
+    help="Output folder.",
+)
+outputs_opt = click.option(
+    "--outputs",
+    default="csv,gpkg,html",
+    show_default=True,
+    callback=parse_outputs,
+    help="Which outputs to write, among csv, gpkg, html.",
+)
 villages_opt = click.option(
     "--villages",
     required=True,

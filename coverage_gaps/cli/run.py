@@ -53,21 +53,8 @@ from coverage_gaps.settings import (
     multiple=True,
     help="Province to analyse (repeatable; old or new name, any case or accents). Default: all.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("maps"),
-    show_default=True,
-    help="Output folder.",
-)
-@click.option(
-    "--outputs",
-    default="csv,gpkg,html",
-    show_default=True,
-    callback=o.parse_outputs,
-    help="Which outputs to write, among csv, gpkg, html.",
-)
+@o.out_opt
+@o.outputs_opt
 @o.village_columns
 @click.option(
     "--village-radius",

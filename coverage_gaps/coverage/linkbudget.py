@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from coverage_gaps.coverage.base import RADIOS
 from coverage_gaps.errors import InputError
