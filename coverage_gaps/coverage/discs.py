@@ -4,15 +4,16 @@ Radii come from the range model: ``opencellid`` takes the site's largest observe
 radio, clipped to ``[min_range, max_range]`` (a missing or zero range takes the radio's fixed
 radius); ``fixed`` takes the per-radio radius (12 km 2G, 4 km 3G/4G, 0.5 km 5G by default).
 
-Discs are painted as row spans into a per-operator difference buffer and summed along rows, so the
-work is proportional to the discs' heights in rows, not their areas.
+Discs are cut into row spans, grouped by row; each row is painted (rows in parallel) through a
+row-sized difference buffer per operator, so the work is proportional to the discs' heights in
+rows plus the covered width of each row, not the discs' areas.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from numba import njit
+from numba import njit, prange
 
 from coverage_gaps.coverage.base import BROADBAND, RADIOS, CoverageResult, Emitters
 from coverage_gaps.grid import AnalysisGrid
@@ -46,49 +47,98 @@ def disc_coverage(emitters: Emitters, grid: AnalysisGrid) -> CoverageResult:
     col, row = grid.to_colrow(emitters.x, emitters.y)
     radius = emitters.range_m / grid.resolution
     is_bb = np.isin(emitters.radio, [RADIOS.index(r) for r in BROADBAND])
-    diff = np.zeros((grid.height, grid.width + 1), dtype=np.int32)
-    for op in np.unique(emitters.operator):
-        bit = np.uint32(1) << np.uint32(op)
-        sel = emitters.operator == op
-        _paint(col[sel], row[sel], radius[sel], diff, serving, bit)
-        sel_bb = sel & is_bb
-        if sel_bb.any():
-            _paint(col[sel_bb], row[sel_bb], radius[sel_bb], diff, broadband, bit)
+    ops, op_index = np.unique(emitters.operator, return_inverse=True)
+    c0, c1, bb, offsets = _spans_by_row(
+        col, row, radius, op_index.astype(np.int64), is_bb, len(ops), grid.height, grid.width
+    )
+    _paint_rows(c0, c1, bb, offsets, ops.astype(np.int64), serving, broadband)
     return CoverageResult(serving=serving, broadband=broadband)
 
 
 @njit(cache=True)
-def _paint(
-    cx: np.ndarray,
-    cy: np.ndarray,
-    radius: np.ndarray,
-    diff: np.ndarray,
-    out: np.ndarray,
-    bit: np.uint32,
-) -> None:  # pragma: no cover - compiled
-    height, width = out.shape
-    row_lo = height
-    row_hi = 0
-    for i in range(cx.shape[0]):
+def _spans_by_row(
+    cx: np.ndarray, cy: np.ndarray, radius: np.ndarray, op_index: np.ndarray, is_bb: np.ndarray,
+    n_ops: int, height: int, width: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Row spans ``[c0, c1)`` of every disc, grouped by (row, operator): row ``r`` and operator
+    ``k`` own spans ``offsets[r * n_ops + k] : offsets[r * n_ops + k + 1]``; ``bb`` marks spans
+    of broadband emitters.  A disc covers the cells whose centre is within its radius."""
+    n = cx.shape[0]
+    counts = np.zeros(height * n_ops + 1, dtype=np.int64)
+    for i in range(n):
         r = radius[i]
         # Rows whose centre line (row + 0.5) is within r of the centre.
         a = max(int(np.ceil(cy[i] - r - 0.5)), 0)
         b = min(int(np.floor(cy[i] + r - 0.5)), height - 1)
         for rr in range(a, b + 1):
+            counts[rr * n_ops + op_index[i] + 1] += 1
+    offsets = np.cumsum(counts)
+    fill = offsets[:-1].copy()
+    total = offsets[-1]
+    c0 = np.zeros(total, dtype=np.int32)
+    c1 = np.zeros(total, dtype=np.int32)  # empty span unless the row cuts the grid
+    bb = np.zeros(total, dtype=np.bool_)
+    for i in range(n):
+        r = radius[i]
+        a = max(int(np.ceil(cy[i] - r - 0.5)), 0)
+        b = min(int(np.floor(cy[i] + r - 0.5)), height - 1)
+        for rr in range(a, b + 1):
             dy = rr + 0.5 - cy[i]
             half = np.sqrt(max(r * r - dy * dy, 0.0))
-            c0 = max(int(np.ceil(cx[i] - half - 0.5)), 0)
-            c1 = min(int(np.floor(cx[i] + half - 0.5)) + 1, width)
-            if c1 > c0:
-                diff[rr, c0] += 1
-                diff[rr, c1] -= 1
-        row_lo = min(row_lo, a)
-        row_hi = max(row_hi, b)
-    for rr in range(row_lo, row_hi + 1):
-        acc = 0
-        for c in range(width):
-            acc += diff[rr, c]
-            diff[rr, c] = 0
-            if acc > 0:
-                out[rr, c] |= bit
-        diff[rr, width] = 0
+            lo = max(int(np.ceil(cx[i] - half - 0.5)), 0)
+            hi = min(int(np.floor(cx[i] + half - 0.5)) + 1, width)
+            key = rr * n_ops + op_index[i]
+            k = fill[key]
+            fill[key] += 1
+            if hi > lo:
+                c0[k] = lo
+                c1[k] = hi
+                bb[k] = is_bb[i]
+    return c0, c1, bb, offsets
+
+
+@njit(cache=True, parallel=True)
+def _paint_rows(
+    c0: np.ndarray, c1: np.ndarray, bb: np.ndarray, offsets: np.ndarray, ops: np.ndarray,
+    serving: np.ndarray, broadband: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """OR each operator's bit into the cells its discs cover (all radios into ``serving``,
+    broadband radios into ``broadband``), rows in parallel, through row-sized difference
+    buffers."""
+    height, width = serving.shape
+    n_ops = ops.shape[0]
+    for rr in prange(height):
+        if offsets[rr * n_ops] == offsets[(rr + 1) * n_ops]:
+            continue
+        d_all = np.zeros(width + 1, dtype=np.int32)
+        d_bb = np.zeros(width + 1, dtype=np.int32)
+        for k in range(n_ops):
+            s0 = offsets[rr * n_ops + k]
+            s1 = offsets[rr * n_ops + k + 1]
+            lo = width
+            hi = 0
+            for s in range(s0, s1):
+                if c1[s] > c0[s]:
+                    d_all[c0[s]] += 1
+                    d_all[c1[s]] -= 1
+                    if bb[s]:
+                        d_bb[c0[s]] += 1
+                        d_bb[c1[s]] -= 1
+                    lo = min(lo, c0[s])
+                    hi = max(hi, c1[s])
+            if hi <= lo:
+                continue
+            bit = np.uint32(1) << np.uint32(ops[k])
+            acc = 0
+            acc_bb = 0
+            for c in range(lo, hi):
+                acc += d_all[c]
+                acc_bb += d_bb[c]
+                d_all[c] = 0
+                d_bb[c] = 0
+                if acc > 0:
+                    serving[rr, c] |= bit
+                    if acc_bb > 0:
+                        broadband[rr, c] |= bit
+            d_all[hi] = 0
+            d_bb[hi] = 0
