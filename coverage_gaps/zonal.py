@@ -70,7 +70,11 @@ def village_spans(
     crossings_v, crossings_r, crossings_x = _edge_crossings(
         col, row, coord_of.astype(np.int64), village_of_ring, grid.height
     )
-    order = np.lexsort((crossings_x, crossings_r, crossings_v))
+    if crossings_v.size and (np.diff(crossings_v) >= 0).all():
+        # Crossings come out grouped by village: sort each village's by (row, x) on its own.
+        order = _order_by_row_x(crossings_v, crossings_r, crossings_x)
+    else:
+        order = np.lexsort((crossings_x, crossings_r, crossings_v))
     v, r, x = crossings_v[order], crossings_r[order], crossings_x[order]
     # Pairs (0,1), (2,3), ... within each (village,row); every closed ring crosses a line an even
     # number of times, and whole rows are kept or dropped, so the pairing never straddles groups.
@@ -144,6 +148,38 @@ def _edge_crossings(
             out_x[k] = x0 + (r + 0.5 - y0) * slope
             k += 1
     return out_v, out_r, out_x
+
+
+@njit(cache=True)
+def _order_by_row_x(
+    v: np.ndarray, r: np.ndarray, x: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``np.lexsort((x, r, v))`` for ``v`` already non-decreasing: within each village, sort by
+    ``x``, then stably by row (a counting sort over the village's rows)."""
+    n = v.shape[0]
+    order = np.empty(n, dtype=np.int64)
+    s = 0
+    while s < n:
+        e = s + 1
+        while e < n and v[e] == v[s]:
+            e += 1
+        by_x = np.argsort(x[s:e], kind="mergesort") + s
+        r_min = r[s]
+        r_max = r[s]
+        for t in range(s, e):
+            r_min = min(r_min, r[t])
+            r_max = max(r_max, r[t])
+        start = np.zeros(r_max - r_min + 2, dtype=np.int64)
+        for t in range(s, e):
+            start[r[t] - r_min + 1] += 1
+        for k in range(1, start.shape[0]):
+            start[k] += start[k - 1]
+        for t in by_x:
+            k = r[t] - r_min
+            order[s + start[k]] = t
+            start[k] += 1
+        s = e
+    return order
 
 
 def mark_spans(spans: VillageSpans, shape: tuple[int, int]) -> np.ndarray:
