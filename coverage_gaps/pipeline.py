@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
+from rasterio.warp import transform_bounds
 
 from coverage_gaps.coverage.base import MAX_OPERATORS, RADIOS, CoverageResult, Emitters
 from coverage_gaps.coverage.discs import disc_radii
@@ -28,7 +29,7 @@ from coverage_gaps.coverage.models import CoverageModel, make_coverage_model, sa
 from coverage_gaps.errors import CoverageGapsError, CoverageGapsWarning, InputError
 from coverage_gaps.gaps import classify, priority_rank
 from coverage_gaps.grid import AnalysisGrid, choose_metric_crs
-from coverage_gaps.io.villages import village_shapes
+from coverage_gaps.io.villages import buffer_points
 from coverage_gaps.names import slugify
 from coverage_gaps.settings import AnalysisOptions, CoverageOptions, VillageOptions
 from coverage_gaps.zonal import mark_spans, village_spans, village_totals
@@ -165,6 +166,7 @@ def analyse_area(
     analysis: AnalysisOptions | None = None,
     coverage: CoverageOptions | None = None,
     village_options: VillageOptions | None = None,
+    dead_zone_polygons: bool = True,
 ) -> AreaResult:
     """Per-village gaps of one area.
 
@@ -182,6 +184,9 @@ def analyse_area(
     coverage_model
         ``f(emitters, grid, dem) -> CoverageResult``
         (:func:`coverage_gaps.coverage.models.make_coverage_model`); the disc model when ``None``.
+    dead_zone_polygons
+        Polygonise the dead-zone land (for the GeoPackage and the map); a run that writes only
+        CSVs skips it.
     dem
         Elevation source, for the terrain model.  The terrain is modelled on a grid of
         ``coverage.terrain_resolution_m`` (when finer than the analysis grid) and read back at the
@@ -196,7 +201,8 @@ def analyse_area(
 
     with _timed(timings, "grid"):
         crs = choose_metric_crs(tuple(villages.total_bounds), villages.crs, user_crs=analysis.crs)
-        shapes = village_shapes(villages, crs, radius_m=village_options.village_radius_m)
+        metric = np.asarray(villages.geometry.to_crs(crs).values)
+        shapes = buffer_points(metric, radius_m=village_options.village_radius_m)
         bounds = tuple(shapely.total_bounds(shapes))
         grid = AnalysisGrid.covering(
             bounds, resolution=analysis.resolution_m, crs=crs, margin=analysis.resolution_m
@@ -275,7 +281,7 @@ def analyse_area(
         )
 
     with _timed(timings, "nearest"):
-        nearest = _nearest_site_m(villages, crs, area_sites, sites)
+        nearest = _nearest_site_m(metric, crs, area_sites, sites)
 
     with _timed(timings, "assemble"):
         rep_ll = gpd.GeoSeries(rep, crs=crs).to_crs(4326)
@@ -300,9 +306,12 @@ def analyse_area(
         ).to_numpy()
 
     with _timed(timings, "dead_zones"):
-        in_villages = mark_spans(spans, grid.shape)
-        dead = electrified & (result.serving == 0) & in_villages
-        dead_zones = _mask_polygons(dead, grid)
+        if dead_zone_polygons:
+            in_villages = mark_spans(spans, grid.shape)
+            dead = electrified & (result.serving == 0) & in_villages
+            dead_zones = _mask_polygons(dead, grid)
+        else:
+            dead_zones = _mask_polygons(np.zeros((1, 1), dtype=bool), grid)
 
     sites_gdf = site_points(area_sites.drop(columns=["x", "y"]))
     return AreaResult(
@@ -323,14 +332,29 @@ def _sites_near(
     sites: pd.DataFrame, emitters: pd.DataFrame, grid: AnalysisGrid, options: CoverageOptions
 ) -> tuple[pd.DataFrame, Emitters, list[str]]:
     """Sites whose largest possible disc reaches the grid, projected onto it, and emitters."""
-    to_grid = Transformer.from_crs(4326, grid.crs, always_xy=True)
-    x, y = to_grid.transform(sites["lon"].to_numpy(), sites["lat"].to_numpy())
-    x = np.asarray(x)
-    y = np.asarray(y)
     reach = max(options.max_range_m, max(options.fixed_radii_m.values()))
     xmin, ymin, xmax, ymax = grid.bounds
+    # A cheap lon/lat box first (a little wider than needed), then exact metres.
+    lon0, lat0, lon1, lat1 = transform_bounds(
+        grid.crs,
+        "EPSG:4326",
+        xmin - reach,
+        ymin - reach,
+        xmax + reach,
+        ymax + reach,
+        densify_pts=21,
+    )
+    lon = sites["lon"].to_numpy()
+    lat = sites["lat"].to_numpy()
+    pad = 0.01
+    box = (lon >= lon0 - pad) & (lon <= lon1 + pad) & (lat >= lat0 - pad) & (lat <= lat1 + pad)
+    candidates = np.flatnonzero(box)
+    to_grid = Transformer.from_crs(4326, grid.crs, always_xy=True)
+    x, y = to_grid.transform(lon[candidates], lat[candidates])
+    x = np.asarray(x)
+    y = np.asarray(y)
     near = (x >= xmin - reach) & (x <= xmax + reach) & (y >= ymin - reach) & (y <= ymax + reach)
-    area_sites = sites.loc[near].copy()
+    area_sites = sites.iloc[candidates[near]].copy()
     area_sites["x"] = x[near]
     area_sites["y"] = y[near]
     operators = sorted(area_sites["operator"].unique().tolist())
@@ -357,10 +381,10 @@ def _sites_near(
 
 
 def _nearest_site_m(
-    villages: gpd.GeoDataFrame, crs: CRS, area_sites: pd.DataFrame, all_sites: pd.DataFrame
+    geoms: np.ndarray, crs: CRS, area_sites: pd.DataFrame, all_sites: pd.DataFrame
 ) -> np.ndarray:
-    """Distance from each village (point, or polygon edge; 0 inside) to the nearest site."""
-    geoms = np.asarray(villages.geometry.to_crs(crs).values)
+    """Distance from each village (``geoms`` in the metric ``crs``: point, or polygon edge, 0
+    inside) to the nearest site."""
     dist = np.full(len(geoms), np.nan)
     candidates = area_sites
     if len(candidates) == 0:

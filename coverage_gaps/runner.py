@@ -220,6 +220,7 @@ def run(
                 analysis=config.analysis_options,
                 coverage=config.coverage_options,
                 village_options=config.village_options,
+                dead_zone_polygons="gpkg" in config.outputs or "html" in config.outputs,
             )
         with step(f"Writing {name}"):
             files += write_area_outputs(result, config.out_dir, outputs=config.outputs)

@@ -38,8 +38,10 @@ def _operator_codes(cells: pd.DataFrame) -> tuple[np.ndarray, list[tuple[int, in
     combined = mcc_code.astype(np.int64) * max(len(net_values), 1) + net_code
     codes, firsts = pd.factorize(combined)
     pairs = [
-        (mcc_values[c // max(len(net_values), 1)].item(),
-         net_values[c % max(len(net_values), 1)].item())
+        (
+            mcc_values[c // max(len(net_values), 1)].item(),
+            net_values[c % max(len(net_values), 1)].item(),
+        )
         for c in firsts.tolist()
     ]
     return codes, pairs

@@ -269,8 +269,11 @@ def _polygonal(geom: Any) -> Any:
 def village_shapes(villages: gpd.GeoDataFrame, crs: object, *, radius_m: float) -> np.ndarray:
     """Village polygons in the metric ``crs``: polygons as given, points buffered by
     ``radius_m``.  Returns a shapely geometry array aligned with ``villages``."""
-    metric = villages.geometry.to_crs(crs)
-    arr = np.asarray(metric.values)
+    return buffer_points(np.asarray(villages.geometry.to_crs(crs).values), radius_m=radius_m)
+
+
+def buffer_points(arr: np.ndarray, *, radius_m: float) -> np.ndarray:
+    """Point villages (in a metric CRS) as discs of ``radius_m``; polygons unchanged."""
     pointy = shapely.get_type_id(arr) == shapely.GeometryType.POINT
     pointy |= shapely.get_type_id(arr) == shapely.GeometryType.MULTIPOINT
     if pointy.any():
