@@ -76,6 +76,7 @@ class CoverageOptions:
     environment: Environment = "open"
     k_factor: float = 4.0 / 3.0
     terrain_resolution_m: float = 30.0
+    signal_per_operator: bool = False
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,16 @@ def test_terrain_needs_a_dem(tiny_world: dict, tmp_path: Path) -> None:
 
 def test_hata_model_runs_without_a_dem(tiny_world: dict, tmp_path: Path) -> None:
     table = run(
-        tiny_world, tiny_world["towers"], tmp_path / "h", "--model", "hata", "--outputs", "csv"
+        tiny_world,
+        tiny_world["towers"],
+        tmp_path / "h",
+        "--model",
+        "hata",
+        "--outputs",
+        "csv,gpkg",
+        "--signal-per-operator",
     )
     assert table["best_signal_dbm"].notna().all()
     assert table.loc["001", "status"] == "covered"
+    tifs = sorted(p.name for p in (tmp_path / "h").glob("*.tif"))
+    assert tifs == ["lao-cai-signal-lte-viettel.tif", "lao-cai-signal-lte.tif"]

@@ -212,6 +212,13 @@ terrain_resolution_opt = click.option(
 )
 
 
+signal_per_operator_opt = click.option(
+    "--signal-per-operator",
+    is_flag=True,
+    help="Also write one signal GeoTIFF per technology and operator (propagation models).",
+)
+
+
 def propagation_options(f: F) -> F:
     """The options that choose and parameterise the coverage model."""
     for opt in reversed(
@@ -222,6 +229,7 @@ def propagation_options(f: F) -> F:
             radio_params_opt,
             k_factor_opt,
             terrain_resolution_opt,
+            signal_per_operator_opt,
         )
     ):
         f = opt(f)

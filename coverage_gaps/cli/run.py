@@ -245,6 +245,7 @@ def build_config(kw: dict[str, Any]) -> RunConfig:
             environment=kw["environment"],
             k_factor=kw["k_factor"],
             terrain_resolution_m=kw["terrain_resolution"],
+            signal_per_operator=kw["signal_per_operator"],
         ),
         analysis_options=AnalysisOptions(
             resolution_m=kw["resolution"],

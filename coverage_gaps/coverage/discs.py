@@ -57,8 +57,14 @@ def disc_coverage(emitters: Emitters, grid: AnalysisGrid) -> CoverageResult:
 
 @njit(cache=True)
 def _spans_by_row(
-    cx: np.ndarray, cy: np.ndarray, radius: np.ndarray, op_index: np.ndarray, is_bb: np.ndarray,
-    n_ops: int, height: int, width: int,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    radius: np.ndarray,
+    op_index: np.ndarray,
+    is_bb: np.ndarray,
+    n_ops: int,
+    height: int,
+    width: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Row spans ``[c0, c1)`` of every disc, grouped by (row, operator): row ``r`` and operator
     ``k`` own spans ``offsets[r * n_ops + k] : offsets[r * n_ops + k + 1]``; ``bb`` marks spans
@@ -99,8 +105,13 @@ def _spans_by_row(
 
 @njit(cache=True, parallel=True)
 def _paint_rows(
-    c0: np.ndarray, c1: np.ndarray, bb: np.ndarray, offsets: np.ndarray, ops: np.ndarray,
-    serving: np.ndarray, broadband: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    bb: np.ndarray,
+    offsets: np.ndarray,
+    ops: np.ndarray,
+    serving: np.ndarray,
+    broadband: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """OR each operator's bit into the cells its discs cover (all radios into ``serving``,
     broadband radios into ``broadband``), rows in parallel, through row-sized difference

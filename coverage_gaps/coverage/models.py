@@ -47,6 +47,7 @@ def make_coverage_model(
             dem=dem,
             max_range_m=options.max_range_m,
             k_factor=options.k_factor,
+            per_operator=options.signal_per_operator,
         )
 
     return propagate

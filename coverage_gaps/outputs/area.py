@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
+from coverage_gaps.names import slugify
 from coverage_gaps.outputs.tables import to_fix_table, village_table, write_csv
 from coverage_gaps.pipeline import AreaResult
 
@@ -35,16 +36,16 @@ def write_area_outputs(
     if signals and ("gpkg" in outputs or "html" in outputs):
         from coverage_gaps.outputs.rasters import write_signal_cog
 
-        for radio, layer in signals.items():
-            if ":" in radio:  # per-operator layers are not written by default
-                continue
+        for key, layer in signals.items():
+            radio, _, op = key.partition(":")
+            name = f"{slug}-signal-{radio.lower()}"
+            what = f"best-server {radio} signal (dBm)"
+            if op:  # a per-operator layer, keyed "LTE:3" by operator index
+                operator = result.operators[int(op)]
+                name += f"-{slugify(operator)}"
+                what = f"{operator} {radio} signal (dBm)"
             written.append(
-                write_signal_cog(
-                    out_dir / f"{slug}-signal-{radio.lower()}.tif",
-                    layer,
-                    result.grid,
-                    description=f"best-server {radio} signal (dBm)",
-                )
+                write_signal_cog(out_dir / f"{name}.tif", layer, result.grid, description=what)
             )
     if "html" in outputs:
         from coverage_gaps.outputs.webmap import build_map, write_map
