@@ -277,11 +277,11 @@ def _lower_bound_from(a: np.ndarray, start: int, k: int) -> int:  # pragma: no c
             hi -= step
             step *= 2
         lo = max(hi - step, 0)
-        return lo + np.searchsorted(a[lo:hi], k)
+        return lo + int(np.searchsorted(a[lo:hi], k))
     step = 1
     lo = start + 1
     while lo + step - 1 < n and a[lo + step - 1] < k:
         lo += step
         step *= 2
     hi = min(lo + step, n)
-    return lo + np.searchsorted(a[lo:hi], k)
+    return lo + int(np.searchsorted(a[lo:hi], k))

@@ -15,7 +15,7 @@ import gzip
 import logging
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -320,7 +320,7 @@ def _filter(cells: pd.DataFrame, options: TowerOptions, report: TowerReport) -> 
 def as_of_timestamp(as_of: str) -> int:
     """Last Unix second of the UTC day ``as_of`` (``YYYY-MM-DD``)."""
     try:
-        day = datetime.strptime(as_of, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        day = datetime.strptime(as_of, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise ValueError(f"{as_of!r} is not a date of the form YYYY-MM-DD") from None
     return int(day.timestamp()) + 86_399
