@@ -357,12 +357,3 @@ def write_map(path: str | Path, fmap: Any) -> Path:
     with atomic_path(path) as tmp:
         fmap.save(str(tmp))
     return path
-
-
-def map_data_summary(fmap: Any) -> dict[str, Any]:
-    """Names of the map's layers (for tests and logs)."""
-    return json.loads(
-        json.dumps(
-            [child.layer_name for child in fmap._children.values() if hasattr(child, "layer_name")]
-        )
-    )
