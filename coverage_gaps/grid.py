@@ -7,6 +7,7 @@ the data: the UTM zone of the area's centre unless the user names a CRS.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -15,6 +16,19 @@ from affine import Affine
 from pyproj import CRS, Transformer
 
 from coverage_gaps.errors import CRSError
+
+#: Longitude/latitude on WGS 84, the CRS of tower positions and of the outputs.
+WGS84 = CRS.from_epsg(4326)
+
+
+@functools.lru_cache(maxsize=32)
+def transformer(src: CRS, dst: CRS) -> Transformer:
+    """An ``always_xy`` transformer from ``src`` to ``dst``, built once per pair of CRSs.
+
+    Building one can take tens of milliseconds (PROJ searches its database for the best
+    pipeline); a country run asks for the same few pairs once per province.
+    """
+    return Transformer.from_crs(src, dst, always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -134,7 +148,7 @@ def choose_metric_crs(
         raise CRSError(None, "cannot choose a UTM zone: the villages have no CRS")
     src = CRS.from_user_input(crs)
     cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
-    lon, lat = Transformer.from_crs(src, CRS.from_epsg(4326), always_xy=True).transform(cx, cy)
+    lon, lat = transformer(src, WGS84).transform(cx, cy)
     return utm_crs_for(float(lon), float(lat))
 
 

@@ -7,6 +7,7 @@ electrification/population/elevation sources, builds the area's own analysis gri
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import warnings
@@ -20,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from rasterio.warp import transform_bounds
 
 from coverage_gaps.coverage.base import MAX_OPERATORS, RADIOS, CoverageResult, Emitters
@@ -28,7 +29,7 @@ from coverage_gaps.coverage.discs import disc_radii
 from coverage_gaps.coverage.models import CoverageModel, make_coverage_model, sample_to_grid
 from coverage_gaps.errors import CoverageGapsError, CoverageGapsWarning, InputError
 from coverage_gaps.gaps import classify, priority_rank
-from coverage_gaps.grid import AnalysisGrid, choose_metric_crs
+from coverage_gaps.grid import WGS84, AnalysisGrid, choose_metric_crs, transformer
 from coverage_gaps.io.villages import buffer_points
 from coverage_gaps.names import slugify
 from coverage_gaps.settings import AnalysisOptions, CoverageOptions, VillageOptions
@@ -99,7 +100,7 @@ class AreaResult:
 
     name: str
     villages: gpd.GeoDataFrame
-    sites: gpd.GeoDataFrame
+    site_table: pd.DataFrame
     dead_zones: gpd.GeoDataFrame
     grid: AnalysisGrid
     coverage: CoverageResult
@@ -107,6 +108,12 @@ class AreaResult:
     operators: list[str]
     with_population: bool
     timings: dict[str, float] = field(default_factory=dict)
+
+    @functools.cached_property
+    def sites(self) -> gpd.GeoDataFrame:
+        """The sites in reach of the area as points (EPSG:4326), built when an output needs
+        them."""
+        return site_points(self.site_table)
 
     @property
     def slug(self) -> str:
@@ -125,7 +132,7 @@ class AreaResult:
             "not_electrified": int(counts.get("not_electrified", 0)),
             "uncovered_electrified_km2": float(self.villages["uncovered_electrified_km2"].sum()),
             "uncovered_population": float(pop.sum()) if self.with_population else np.nan,
-            "sites": len(self.sites),
+            "sites": len(self.site_table),
         }
 
 
@@ -202,8 +209,8 @@ def analyse_area(
     with _timed(timings, "grid"):
         crs = choose_metric_crs(tuple(villages.total_bounds), villages.crs, user_crs=analysis.crs)
         metric = np.asarray(villages.geometry.to_crs(crs).values)
-        shapes = buffer_points(metric, radius_m=village_options.village_radius_m)
-        bounds = tuple(shapely.total_bounds(shapes))
+        shapes, rep, area_m2 = _village_geometry(metric, village_options.village_radius_m)
+        bounds = _village_bounds(shapes, village_options.village_radius_m)
         grid = AnalysisGrid.covering(
             bounds, resolution=analysis.resolution_m, crs=crs, margin=analysis.resolution_m
         )
@@ -260,8 +267,9 @@ def analyse_area(
         )
 
     with _timed(timings, "zonal"):
-        rep = shapely.point_on_surface(shapes)
-        spans = village_spans(shapes, grid, fallback_points=rep)
+        spans = village_spans(
+            shapes, grid, point_radius_m=village_options.village_radius_m, fallback_points=rep
+        )
         totals = village_totals(
             spans,
             electrified=electrified,
@@ -293,7 +301,7 @@ def analyse_area(
                 "province": villages["province"].to_numpy(),
                 "lon": np.round(rep_ll.x.to_numpy(), 6),
                 "lat": np.round(rep_ll.y.to_numpy(), 6),
-                "area_km2": shapely.area(shapes) / 1e6,
+                "area_km2": area_m2 / 1e6,
             },
             geometry=villages.geometry.to_crs(4326).values,
             crs=4326,
@@ -313,11 +321,10 @@ def analyse_area(
         else:
             dead_zones = _mask_polygons(np.zeros((1, 1), dtype=bool), grid)
 
-    sites_gdf = site_points(area_sites.drop(columns=["x", "y"]))
     return AreaResult(
         name=name,
         villages=out,
-        sites=sites_gdf,
+        site_table=area_sites.drop(columns=["x", "y"]),
         dead_zones=dead_zones,
         grid=grid,
         coverage=result,
@@ -325,6 +332,40 @@ def analyse_area(
         operators=operators,
         with_population=people is not None,
         timings=timings,
+    )
+
+
+def _village_geometry(
+    metric: np.ndarray, radius_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Village shapes for the zonal step, a representative point and the area of each.
+
+    Points stay points (the zonal step makes each a disc of ``radius_m`` from its centre, and the
+    disc's area is exact); MultiPoints become buffered discs; polygons are kept as given, with
+    a point on their surface.
+    """
+    point = shapely.get_type_id(metric) == shapely.GeometryType.POINT
+    shapes = metric.copy()
+    rep = metric.copy()
+    area = np.full(len(metric), np.pi * radius_m**2)
+    if (~point).any():
+        shapes[~point] = buffer_points(metric[~point], radius_m=radius_m)
+        rep[~point] = shapely.point_on_surface(shapes[~point])
+        area[~point] = shapely.area(shapes[~point])
+    return shapes, rep, area
+
+
+def _village_bounds(shapes: np.ndarray, radius_m: float) -> tuple[float, float, float, float]:
+    """Bounds of the villages, a point counting as its disc of ``radius_m``."""
+    b = shapely.bounds(shapes)
+    point = shapely.get_type_id(shapes) == shapely.GeometryType.POINT
+    b[point, :2] -= radius_m
+    b[point, 2:] += radius_m
+    return (
+        float(np.nanmin(b[:, 0])),
+        float(np.nanmin(b[:, 1])),
+        float(np.nanmax(b[:, 2])),
+        float(np.nanmax(b[:, 3])),
     )
 
 
@@ -349,7 +390,7 @@ def _sites_near(
     pad = 0.01
     box = (lon >= lon0 - pad) & (lon <= lon1 + pad) & (lat >= lat0 - pad) & (lat <= lat1 + pad)
     candidates = np.flatnonzero(box)
-    to_grid = Transformer.from_crs(4326, grid.crs, always_xy=True)
+    to_grid = transformer(WGS84, grid.crs)
     x, y = to_grid.transform(lon[candidates], lat[candidates])
     x = np.asarray(x)
     y = np.asarray(y)
@@ -365,17 +406,19 @@ def _sites_near(
             "be analysed at once: filter with --mcc or --operator",
         )
     em = emitters.loc[emitters["site_id"].isin(area_sites["site_id"])].reset_index(drop=True)
-    pos = area_sites.set_index("site_id")
-    op_index = {op: i for i, op in enumerate(operators)}
-    radio_index = {r: i for i, r in enumerate(RADIOS)}
-    site_rows = pos.loc[em["site_id"]]
+    # Each emitter's row in area_sites, by binary search over the sorted site ids.
+    site_ids = area_sites["site_id"].to_numpy(dtype=np.int64)
+    by_id = np.argsort(site_ids, kind="stable")
+    emitter_site = em["site_id"].to_numpy(dtype=np.int64)
+    row_of = by_id[np.searchsorted(site_ids, emitter_site, sorter=by_id)]
+    site_op = pd.Index(operators).get_indexer(pd.Index(area_sites["operator"])).astype(np.int16)
     emit = Emitters(
-        x=site_rows["x"].to_numpy(dtype="f8"),
-        y=site_rows["y"].to_numpy(dtype="f8"),
-        radio=em["radio"].map(radio_index).to_numpy(dtype=np.int8),
-        operator=site_rows["operator"].map(op_index).to_numpy(dtype=np.int16),
+        x=x[near][row_of],
+        y=y[near][row_of],
+        radio=pd.Index(RADIOS).get_indexer(pd.Index(em["radio"])).astype(np.int8),
+        operator=site_op[row_of],
         range_m=disc_radii(em, options),
-        site=em["site_id"].to_numpy(dtype=np.int64),
+        site=emitter_site,
     )
     return area_sites.reset_index(drop=True), emit, operators
 
@@ -392,15 +435,25 @@ def _nearest_site_m(
     if len(candidates) == 0:
         return dist
     if "x" in candidates:
-        pts = shapely.points(candidates["x"].to_numpy(), candidates["y"].to_numpy())
+        sx, sy = candidates["x"].to_numpy(), candidates["y"].to_numpy()
     else:
-        to_grid = Transformer.from_crs(4326, crs, always_xy=True)
-        pts = shapely.points(
-            *to_grid.transform(candidates["lon"].to_numpy(), candidates["lat"].to_numpy())
+        sx, sy = transformer(WGS84, crs).transform(
+            candidates["lon"].to_numpy(), candidates["lat"].to_numpy()
         )
-    tree = shapely.STRtree(np.asarray(pts, dtype=object).tolist())
-    (vi, _), d = tree.query_nearest(geoms, return_distance=True, all_matches=False)
-    dist[vi] = d
+    point = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+    if point.any():
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(np.column_stack([sx, sy]))
+        d, _ = tree.query(
+            np.column_stack([shapely.get_x(geoms[point]), shapely.get_y(geoms[point])])
+        )
+        dist[point] = d
+    if (~point).any():
+        others = np.flatnonzero(~point)
+        strtree = shapely.STRtree(np.asarray(shapely.points(sx, sy)))
+        (vi, _), d = strtree.query_nearest(geoms[others], return_distance=True, all_matches=False)
+        dist[others[vi]] = d
     return np.round(dist, 1)
 
 

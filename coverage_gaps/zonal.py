@@ -42,16 +42,25 @@ class VillageSpans:
 
 
 def village_spans(
-    shapes: np.ndarray, grid: AnalysisGrid, *, fallback_points: np.ndarray | None = None
+    shapes: np.ndarray,
+    grid: AnalysisGrid,
+    *,
+    point_radius_m: float | None = None,
+    fallback_points: np.ndarray | None = None,
 ) -> VillageSpans:
-    """Scanline spans of polygonal ``shapes`` (in the grid's CRS) on ``grid``.
+    """Scanline spans of the villages ``shapes`` (in the grid's CRS) on ``grid``.
 
     Parameters
     ----------
     shapes
-        Array of shapely Polygons/MultiPolygons, one per village, in ``grid.crs``.
+        Array of shapely geometries, one per village, in ``grid.crs``: Polygons/MultiPolygons,
+        or Points when ``point_radius_m`` is given.
     grid
         The analysis grid.
+    point_radius_m
+        A Point is the disc of this radius around it: the cells whose centre lies within it,
+        worked out from the centre directly (no polygon is built).  ``None``: points hold no
+        cells of their own.
     fallback_points
         One point per village; a village too small to hold a cell centre gets the cell under its
         point, so that no village silently drops out of the figures.
@@ -62,6 +71,45 @@ def village_spans(
         Spans clipped to the grid; a village outside the grid or smaller than a cell has none.
     """
     n = len(shapes)
+    v0, r0, c0, c1 = _polygon_spans(shapes, grid)
+    if point_radius_m is not None:
+        point = np.flatnonzero(shapely.get_type_id(shapes) == shapely.GeometryType.POINT)
+        if point.size:
+            col, row = grid.to_colrow(shapely.get_x(shapes[point]), shapely.get_y(shapes[point]))
+            pv, pr, pc0, pc1 = _disc_spans(
+                col, row, point_radius_m / grid.resolution, point, grid.height, grid.width
+            )
+            v0 = np.concatenate([v0, pv])
+            r0 = np.concatenate([r0, pr])
+            c0 = np.concatenate([c0, pc0])
+            c1 = np.concatenate([c1, pc1])
+            order = np.argsort(v0, kind="stable")
+            v0, r0, c0, c1 = v0[order], r0[order], c0[order], c1[order]
+    if fallback_points is not None:
+        has = np.zeros(n, dtype=bool)
+        has[v0] = True
+        missing = np.flatnonzero(~has)
+        if missing.size:
+            px, py = grid.to_colrow(
+                shapely.get_x(fallback_points[missing]), shapely.get_y(fallback_points[missing])
+            )
+            pc = np.floor(px).astype(np.int64)
+            pr = np.floor(py).astype(np.int64)
+            inside = (pc >= 0) & (pc < grid.width) & (pr >= 0) & (pr < grid.height)
+            v0 = np.concatenate([v0, missing[inside]])
+            r0 = np.concatenate([r0, pr[inside]])
+            c0 = np.concatenate([c0, pc[inside]])
+            c1 = np.concatenate([c1, pc[inside] + 1])
+            order = np.argsort(v0, kind="stable")
+            v0, r0, c0, c1 = v0[order], r0[order], c0[order], c1[order]
+    offsets = np.searchsorted(v0, np.arange(n + 1)).astype(np.int64)
+    return VillageSpans(row=r0.astype(np.int64), col_start=c0, col_stop=c1, offsets=offsets)
+
+
+def _polygon_spans(
+    shapes: np.ndarray, grid: AnalysisGrid
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Spans ``(village, row, col_start, col_stop)`` of the polygonal ``shapes``, by village."""
     parts, part_of = shapely.get_parts(shapes, return_index=True)
     rings, ring_of = shapely.get_rings(parts, return_index=True)
     coords, coord_of = shapely.get_coordinates(rings, return_index=True)
@@ -83,26 +131,47 @@ def village_spans(
     c0 = np.clip(np.ceil(xa - 0.5), 0, grid.width).astype(np.int64)
     c1 = np.clip(np.ceil(xb - 0.5), 0, grid.width).astype(np.int64)
     keep = c1 > c0
-    v0, r0, c0, c1 = v0[keep], r0[keep], c0[keep], c1[keep]
-    if fallback_points is not None:
-        has = np.zeros(n, dtype=bool)
-        has[v0] = True
-        missing = np.flatnonzero(~has)
-        if missing.size:
-            px, py = grid.to_colrow(
-                shapely.get_x(fallback_points[missing]), shapely.get_y(fallback_points[missing])
-            )
-            pc = np.floor(px).astype(np.int64)
-            pr = np.floor(py).astype(np.int64)
-            inside = (pc >= 0) & (pc < grid.width) & (pr >= 0) & (pr < grid.height)
-            v0 = np.concatenate([v0, missing[inside]])
-            r0 = np.concatenate([r0, pr[inside]])
-            c0 = np.concatenate([c0, pc[inside]])
-            c1 = np.concatenate([c1, pc[inside] + 1])
-            order = np.argsort(v0, kind="stable")
-            v0, r0, c0, c1 = v0[order], r0[order], c0[order], c1[order]
-    offsets = np.searchsorted(v0, np.arange(n + 1)).astype(np.int64)
-    return VillageSpans(row=r0.astype(np.int64), col_start=c0, col_stop=c1, offsets=offsets)
+    return v0[keep].astype(np.int64), r0[keep].astype(np.int64), c0[keep], c1[keep]
+
+
+@njit(cache=True)
+def _disc_spans(
+    cx: np.ndarray,
+    cy: np.ndarray,
+    radius: float,
+    village: np.ndarray,
+    height: int,
+    width: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Row spans of discs of ``radius`` (in cells) around ``(cx, cy)`` (in col/row units): the
+    cells whose centre is within the radius, clipped to the grid, in village then row order."""
+    n = cx.shape[0]
+    total = 0
+    for i in range(n):
+        a = max(int(np.ceil(cy[i] - radius - 0.5)), 0)
+        b = min(int(np.floor(cy[i] + radius - 0.5)), height - 1)
+        if b >= a:
+            total += b - a + 1
+    out_v = np.empty(total, dtype=np.int64)
+    out_r = np.empty(total, dtype=np.int64)
+    out_c0 = np.empty(total, dtype=np.int64)
+    out_c1 = np.empty(total, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        a = max(int(np.ceil(cy[i] - radius - 0.5)), 0)
+        b = min(int(np.floor(cy[i] + radius - 0.5)), height - 1)
+        for rr in range(a, b + 1):
+            dy = rr + 0.5 - cy[i]
+            half = np.sqrt(max(radius * radius - dy * dy, 0.0))
+            lo = max(int(np.ceil(cx[i] - half - 0.5)), 0)
+            hi = min(int(np.floor(cx[i] + half - 0.5)) + 1, width)
+            if hi > lo:
+                out_v[k] = village[i]
+                out_r[k] = rr
+                out_c0[k] = lo
+                out_c1[k] = hi
+                k += 1
+    return out_v[:k], out_r[:k], out_c0[:k], out_c1[:k]
 
 
 @njit(cache=True)

@@ -91,8 +91,11 @@ def ensure_assets(folder: Path | None = None, *, allow_fetch: bool = True) -> tu
     if allow_fetch and shutil.which("npm") and FETCH_SCRIPT.exists():
         try:
             proc = subprocess.run(
-                ["bash", str(FETCH_SCRIPT), str(folder)], capture_output=True, text=True,
-                timeout=180, check=False,
+                ["bash", str(FETCH_SCRIPT), str(folder)],
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             return folder, f"{FETCH_SCRIPT.name} {folder} timed out"
@@ -350,8 +353,13 @@ def _page_url(page: str | Path) -> str:
 
 
 def _run_chromium(
-    extra: Sequence[str], page: str | Path, *, window: tuple[int, int], budget_ms: int,
-    timeout: float, chromium: str | None,
+    extra: Sequence[str],
+    page: str | Path,
+    *,
+    window: tuple[int, int],
+    budget_ms: int,
+    timeout: float,
+    chromium: str | None,
 ) -> subprocess.CompletedProcess[str]:
     exe = chromium or find_chromium()
     if not exe:
@@ -359,8 +367,9 @@ def _run_chromium(
     with tempfile.TemporaryDirectory(prefix="cg-chromium-") as user_data:
         cmd = [exe, *_chromium_args(user_data, window, budget_ms), *extra, _page_url(page)]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                                  check=False, cwd=user_data)
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=timeout, check=False, cwd=user_data
+            )
         except subprocess.TimeoutExpired as exc:
             raise BrowserError(f"chromium timed out after {timeout} s") from exc
     return proc
@@ -378,8 +387,14 @@ def render_png(
     """Screenshot ``page`` (a path or URL) into ``png``; returns its path."""
     png = Path(png).resolve()
     png.unlink(missing_ok=True)
-    proc = _run_chromium([f"--screenshot={png}"], page, window=window, budget_ms=budget_ms,
-                         timeout=timeout, chromium=chromium)
+    proc = _run_chromium(
+        [f"--screenshot={png}"],
+        page,
+        window=window,
+        budget_ms=budget_ms,
+        timeout=timeout,
+        chromium=chromium,
+    )
     if not png.is_file() or png.stat().st_size == 0:
         raise BrowserError(
             f"chromium wrote no screenshot (exit {proc.returncode}): {proc.stderr[-2000:]}"
@@ -396,11 +411,13 @@ def dump_dom(
     chromium: str | None = None,
 ) -> str:
     """The serialised DOM of ``page`` after its scripts ran for ``budget_ms`` virtual ms."""
-    proc = _run_chromium(["--dump-dom"], page, window=window, budget_ms=budget_ms,
-                         timeout=timeout, chromium=chromium)
+    proc = _run_chromium(
+        ["--dump-dom"], page, window=window, budget_ms=budget_ms, timeout=timeout, chromium=chromium
+    )
     if proc.returncode != 0 or "<html" not in proc.stdout.lower():
-        raise BrowserError(f"chromium --dump-dom failed (exit {proc.returncode}): "
-                           f"{proc.stderr[-2000:]}")
+        raise BrowserError(
+            f"chromium --dump-dom failed (exit {proc.returncode}): {proc.stderr[-2000:]}"
+        )
     return proc.stdout
 
 
@@ -426,9 +443,9 @@ def read_png_rgb(path: str | Path) -> tuple[int, int, list[bytes]]:
     pos, idat = 8, []
     width = height = depth = colour = 0
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
         pos += 12 + length
         if kind == b"IHDR":
             width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
@@ -446,7 +463,7 @@ def read_png_rgb(path: str | Path) -> tuple[int, int, list[bytes]]:
     for y in range(height):
         start = y * (stride + 1)
         ftype = raw[start]
-        line = bytearray(raw[start + 1:start + 1 + stride])
+        line = bytearray(raw[start + 1 : start + 1 + stride])
         if ftype == 1:
             for i in range(bpp, stride):
                 line[i] = (line[i] + line[i - bpp]) & 0xFF

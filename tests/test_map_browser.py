@@ -60,8 +60,14 @@ def _tiny_area():
             "village_name": [f"Bản Thử {i}" for i in range(6)],
             "commune": ["Xã Một"] * 3 + ["Xã Hai"] * 3,
             "status": statuses,
-            "reason": ["no_site_in_reach", "2g_only", None, None, "single_operator",
-                       "no_site_in_reach"],
+            "reason": [
+                "no_site_in_reach",
+                "2g_only",
+                None,
+                None,
+                "single_operator",
+                "no_site_in_reach",
+            ],
             "covered_share": [0.0, 0.5, 1.0, np.nan, 1.0, 0.0],
             "uncovered_electrified_km2": [0.8, 0.3, 0.0, 0.0, 0.0, 0.6],
             "operator_names": ["", "Viettel", "Viettel;MobiFone", "", "MobiFone", ""],
@@ -88,13 +94,20 @@ def _tiny_area():
     sites = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.lon, sites.lat), crs=4326)
     dead = gpd.GeoDataFrame(
         {"area_km2": [0.8]},
-        geometry=[box(centres[0][0] - 0.004, centres[0][1] - 0.003, centres[0][0] + 0.004,
-                      centres[0][1] + 0.003)],
+        geometry=[
+            box(
+                centres[0][0] - 0.004,
+                centres[0][1] - 0.003,
+                centres[0][0] + 0.004,
+                centres[0][1] + 0.003,
+            )
+        ],
         crs=4326,
     )
     metric = villages.to_crs(utm)
-    grid = AnalysisGrid.covering(tuple(metric.total_bounds), resolution=100.0, crs=metric.crs,
-                                 margin=1500.0)
+    grid = AnalysisGrid.covering(
+        tuple(metric.total_bounds), resolution=100.0, crs=metric.crs, margin=1500.0
+    )
     xs, ys = grid.cell_centres()
     gx, gy = np.meshgrid(xs, ys)
     sx, sy = sites.to_crs(utm).geometry.x.to_numpy(), sites.to_crs(utm).geometry.y.to_numpy()
@@ -111,16 +124,29 @@ def rendered(browser_env, tmp_path_factory):
 
     chromium, assets = browser_env
     villages, sites, dead, grid, covered, signal = _tiny_area()
-    fmap = build_map(AREA, villages=villages, sites=sites, dead_zones=dead, grid=grid,
-                     covered=covered, operators=OPERATORS, signal_dbm=signal)
+    fmap = build_map(
+        AREA,
+        villages=villages,
+        sites=sites,
+        dead_zones=dead,
+        grid=grid,
+        covered=covered,
+        operators=OPERATORS,
+        signal_dbm=signal,
+    )
     out = tmp_path_factory.mktemp("browser-map")
     html = write_map(out / "test.html", fmap)
     local = out / "test.local.html"
     report = bs.localize_map_html(html, local, assets)
     dom = bs.dump_dom(local, chromium=chromium)
     png = bs.render_png(local, out / "test.png", chromium=chromium)
-    return {"villages": villages, "report": report, "dom": dom, "probe": bs.read_probe(dom),
-            "png": png}
+    return {
+        "villages": villages,
+        "report": report,
+        "dom": dom,
+        "probe": bs.read_probe(dom),
+        "png": png,
+    }
 
 
 def _village_layer(probe: dict) -> dict:
@@ -179,8 +205,16 @@ def test_village_tooltip_fields(rendered):
     layer = _village_layer(rendered["probe"])
     assert layer["tooltips"], layer.get("tooltip_error")
     rows = dict(layer["tooltips"][0]["rows"])
-    for alias in ("Village", "Commune", "Status", "Reason", "Operators", "People",
-                  "People without signal", "Best signal (dBm)"):
+    for alias in (
+        "Village",
+        "Commune",
+        "Status",
+        "Reason",
+        "Operators",
+        "People",
+        "People without signal",
+        "Best signal (dBm)",
+    ):
         assert alias in rows
     names = {dict(t["rows"])["Village"] for t in layer["tooltips"]}
     assert names <= set(rendered["villages"]["village_name"])
@@ -205,7 +239,7 @@ def test_screenshot_is_a_map_not_a_blank_page(rendered):
     # Some pixels near each drawn status colour (translucent over the grey background, so
     # compare hue loosely: the dominant channel must match).
     def close(c: tuple[int, int, int], target: str, tol: int = 60) -> bool:
-        t = tuple(int(target[i:i + 2], 16) for i in (1, 3, 5))
+        t = tuple(int(target[i : i + 2], 16) for i in (1, 3, 5))
         return sum(abs(a - b) for a, b in zip(c, t, strict=True)) < tol * 3
 
     for status in ("dead_zone", "covered"):
@@ -220,6 +254,7 @@ def test_legend_does_not_hide_map_controls(rendered):
         other = rects[name]
         if other is None:
             continue
-        overlap = (min(legend["right"], other["right"]) > max(legend["left"], other["left"])
-                   and min(legend["bottom"], other["bottom"]) > max(legend["top"], other["top"]))
+        overlap = min(legend["right"], other["right"]) > max(legend["left"], other["left"]) and min(
+            legend["bottom"], other["bottom"]
+        ) > max(legend["top"], other["top"])
         assert not overlap, f"legend covers the {name} control"

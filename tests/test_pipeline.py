@@ -16,7 +16,7 @@ from coverage_gaps.pipeline import (
     RasterElectrification,
     analyse_area,
 )
-from coverage_gaps.settings import AnalysisOptions, CoverageOptions
+from coverage_gaps.settings import AnalysisOptions, CoverageOptions, VillageOptions
 from coverage_gaps.sites import collapse_sites
 from tests.conftest import UTM, X0, Y0, cell_row
 
@@ -164,3 +164,45 @@ def test_population_is_conserved_on_the_grid(tiny_world: dict, tmp_path) -> None
     on_grid = population_on_grid(path, grid)
     # 8 km x 8 km of 1 person per 6.25 ha = 1024 people
     assert on_grid.sum() == pytest.approx(1024, rel=0.01)
+
+
+def test_point_villages_against_exact_discs_and_brute_force_distances() -> None:
+    """Half the villages given as points: their figures match the exact 1 km discs, their
+    nearest-site distance matches brute force, and the polygons' distance is to their edge."""
+    villages, cells, lines = random_world(3)
+    radius = 1000.0
+    villages = villages.copy()
+    as_point = np.arange(len(villages)) % 2 == 0
+    centres = villages.geometry.centroid
+    villages.loc[as_point, "geometry"] = centres[as_point]
+    sites, emitters = collapse_sites(cells)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyse_area(
+            "P",
+            villages,
+            sites,
+            emitters,
+            electrification=LineElectrification(lines, 1500.0),
+            analysis=AnalysisOptions(resolution_m=50.0, crs=UTM),
+            village_options=VillageOptions(village_radius_m=radius),
+        )
+    got = result.villages.set_index("village_id")
+    site_xy = gpd.GeoSeries(gpd.points_from_xy(sites["lon"], sites["lat"]), crs=4326).to_crs(UTM)
+    elec = shapely.union_all(
+        shapely.buffer(np.asarray(lines.geometry.values), 1500.0, quad_segs=64)
+    )
+    for vid, geom, point in zip(villages["village_id"], villages.geometry, as_point, strict=True):
+        brute = min(geom.distance(p) for p in site_xy)
+        assert got.loc[vid, "nearest_site_m"] == pytest.approx(brute, abs=0.1), vid
+        if point:
+            disc = geom.buffer(radius, quad_segs=256)
+            assert got.loc[vid, "area_km2"] == pytest.approx(np.pi * radius**2 / 1e6, abs=1e-3)
+            e = disc.intersection(elec)
+            # 50 m cells along the disc's and the electrified land's edges go either way
+            tol = 0.75 * 50.0 * (e.length + 1.0) / 1e6
+            assert got.loc[vid, "electrified_km2"] == pytest.approx(e.area / 1e6, abs=tol), vid
+            assert (got.loc[vid, "lon"], got.loc[vid, "lat"]) == pytest.approx(
+                tuple(gpd.GeoSeries([geom], crs=UTM).to_crs(4326).iloc[0].coords[0]),
+                abs=1e-6,
+            )

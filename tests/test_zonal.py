@@ -48,6 +48,36 @@ def test_spans_match_cell_centre_containment() -> None:
         np.testing.assert_array_equal(got, brute_force(geom), err_msg=f"village {v}")
 
 
+def test_point_villages_are_discs_worked_out_from_the_centre() -> None:
+    """Points mixed with polygons: each point owns exactly the cells whose centre lies within
+    the radius (brute force on the cell centres), discs cut by the grid edge included, and a disc
+    too small for any cell centre falls back to the cell under the point."""
+    rng = np.random.default_rng(11)
+    radius = 437.0
+    pts = [shapely.Point(x, y) for x, y in rng.uniform(-300, 5300, (25, 2))]
+    pts.append(shapely.Point(2550.0, 2550.0))  # centred on a cell centre: a boundary case
+    geoms = np.asarray([*pts, *shapes()[:3]])
+    spans = village_spans(geoms, GRID, point_radius_m=radius, fallback_points=geoms)
+    xs, ys = GRID.cell_centres()
+    xx, yy = np.meshgrid(xs, ys)
+    for v, geom in enumerate(geoms):
+        got = np.zeros(GRID.shape, dtype=bool)
+        for s in range(spans.offsets[v], spans.offsets[v + 1]):
+            got[spans.row[s], spans.col_start[s] : spans.col_stop[s]] = True
+        if geom.geom_type == "Point":
+            want = np.hypot(xx - geom.x, yy - geom.y) <= radius
+        else:
+            want = brute_force(geom)
+        np.testing.assert_array_equal(got, want, err_msg=f"village {v}")
+    small = village_spans(
+        np.array([shapely.Point(2010, 2010)]),
+        GRID,
+        point_radius_m=20.0,
+        fallback_points=np.array([shapely.Point(2010, 2010)]),
+    )
+    assert small.cell_counts().tolist() == [1]
+
+
 def test_overlapping_villages_each_get_their_whole_area() -> None:
     a = shapely.box(0, 0, 2000, 2000)
     b = shapely.box(1000, 0, 3000, 2000)  # overlaps a by half

@@ -22,7 +22,9 @@ from coverage_gaps.settings import CoverageOptions
 
 def disc_radii(emitters: pd.DataFrame, options: CoverageOptions) -> np.ndarray:
     """Radius in metres of each emitter row (``radio``, ``range_m``) under the range model."""
-    fixed = emitters["radio"].map(options.fixed_radii_m).to_numpy(dtype="f8")
+    radios = list(options.fixed_radii_m)
+    known = np.array([options.fixed_radii_m[r] for r in radios] + [np.nan], dtype="f8")
+    fixed = known[pd.Index(radios).get_indexer(pd.Index(emitters["radio"]))]  # -1 (unknown) -> NaN
     if options.range_model == "fixed":
         return fixed
     observed = emitters["range_m"].to_numpy(dtype="f8")

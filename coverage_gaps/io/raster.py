@@ -56,6 +56,10 @@ def warp_to_grid(
         check_overlap(src, grid, path=path, option=option)
         dest = np.full(grid.shape, np.nan, dtype=dtype)
         src_nodata = src.nodata
+        offset = _aligned_offset(src, grid)
+        if offset is not None:
+            _read_aligned(src, band, offset, dest)
+            return dest
         reproject(
             source=rasterio.band(src, band),
             destination=dest,
@@ -66,3 +70,35 @@ def warp_to_grid(
             resampling=resampling,
         )
     return dest
+
+
+def _aligned_offset(src: Any, grid: AnalysisGrid) -> tuple[int, int] | None:
+    """``(col, row)`` of the grid's first cell in the raster when the grid is a window of the
+    raster's own pixels (same CRS, same cell size, corners on its pixel lines), else ``None``."""
+    t = src.transform
+    g = grid.transform
+    if t.b != 0 or t.d != 0 or t.a != g.a or t.e != g.e:
+        return None
+    col = (g.c - t.c) / t.a
+    row = (g.f - t.f) / t.e
+    if abs(col - round(col)) > 1e-6 or abs(row - round(row)) > 1e-6:
+        return None
+    if src.crs != grid.crs:
+        return None
+    return round(col), round(row)
+
+
+def _read_aligned(src: Any, band: int, offset: tuple[int, int], dest: np.ndarray) -> None:
+    """Copy the raster's pixels under the grid into ``dest`` (cells off the raster stay as they
+    are), nodata as NaN: a plain windowed read, no resampling."""
+    from rasterio.windows import Window
+
+    col, row = offset
+    height, width = dest.shape
+    c0, r0 = max(col, 0), max(row, 0)
+    c1, r1 = min(col + width, src.width), min(row + height, src.height)
+    if c1 <= c0 or r1 <= r0:
+        return
+    data = src.read(band, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
+    block = data.astype(dest.dtype).filled(np.nan)
+    dest[r0 - row : r1 - row, c0 - col : c1 - col] = block
