@@ -14,6 +14,7 @@ import pandas as pd
 
 from coverage_gaps.coverage.models import make_coverage_model
 from coverage_gaps.errors import InputError, SelectionError
+from coverage_gaps.io.admin import AdminLayer, read_admin_layer
 from coverage_gaps.io.towers import read_towers
 from coverage_gaps.io.villages import read_villages
 from coverage_gaps.names import fold, match_province
@@ -40,6 +41,9 @@ log = logging.getLogger(__name__)
 
 Step = Callable[[str], AbstractContextManager[None]]
 
+#: The area of the villages that have no province when the others have one.
+NO_PROVINCE = "(no province)"
+
 
 @contextlib.contextmanager
 def _no_progress(_: str) -> Iterator[None]:
@@ -56,6 +60,8 @@ class RunConfig:
     grid_lines: Path | None = None
     grid_lines_layer: str | None = None
     population: Path | None = None
+    province_layer: AdminLayer | None = None
+    commune_layer: AdminLayer | None = None
     dem: tuple[Path, ...] = ()
     radio_params: Path | None = None
     provinces: tuple[str, ...] = ()
@@ -82,6 +88,29 @@ class RunSummary:
     notes: list[str]
 
 
+def load_villages(
+    path: Path,
+    options: VillageOptions,
+    *,
+    province_layer: AdminLayer | None = None,
+    commune_layer: AdminLayer | None = None,
+) -> gpd.GeoDataFrame:
+    """Read the villages and, when administrative layers are given, place each village in
+    their provinces and communes by location (the layers' names win over the villages' own
+    columns; a village in no unit keeps its own)."""
+    from coverage_gaps.admin import assign_by_location
+
+    villages = read_villages(path, options=options)
+    if province_layer is not None:
+        units = read_admin_layer(province_layer)
+        villages = assign_by_location(villages, units, column="province", what="province")
+        villages["province_code"] = ""  # codes from the villages' file may be the old units'
+    if commune_layer is not None:
+        units = read_admin_layer(commune_layer)
+        villages = assign_by_location(villages, units, column="commune", what="commune")
+    return villages
+
+
 def province_groups(
     villages: gpd.GeoDataFrame, typed: Sequence[str], *, fallback: str
 ) -> tuple[list[tuple[str, gpd.GeoDataFrame]], list[str]]:
@@ -90,6 +119,11 @@ def province_groups(
     if (names == "").all():
         names = pd.Series(fallback, index=villages.index)
         villages = villages.assign(province=fallback)
+    elif (names == "").any():
+        # Villages with no province among others that have one form their own area, so that
+        # none is dropped unseen.
+        names = names.where(names != "", NO_PROVINCE)
+        villages = villages.assign(province=names.to_numpy())
     available = sorted(names.unique().tolist())
     notes: list[str] = []
     if typed:
@@ -157,7 +191,12 @@ def run(
         Called with each province's name before it is analysed.
     """
     with step("Reading villages"):
-        villages = read_villages(config.villages, options=config.village_options)
+        villages = load_villages(
+            config.villages,
+            config.village_options,
+            province_layer=config.province_layer,
+            commune_layer=config.commune_layer,
+        )
     groups, notes = province_groups(villages, config.provinces, fallback=config.villages.stem)
 
     with step("Reading towers"):

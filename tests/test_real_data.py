@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from coverage_gaps.cli.main import cli
 from coverage_gaps.errors import NoOverlapError
 from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.io.admin import AdminLayer
 from coverage_gaps.io.electrification import electrified_from_raster
 from coverage_gaps.io.population import population_on_grid
 from coverage_gaps.io.villages import read_villages
@@ -112,6 +113,39 @@ def test_osm_village_points() -> None:
     v = read_villages(SHARED_DATA / "vn-osm-places" / "places-quang-tri-hue.geojson")
     assert len(v) == 171 and v.geom_type.eq("Point").all()
     assert v["village_id"].str.fullmatch(r"\d+").all()  # osm_id
+
+
+def test_osm_points_placed_in_the_2025_provinces_and_wards() -> None:
+    """OSM place points have no province column: --province-layer / --commune-layer place them
+    in the real 2025 units; checked against shapely point-in-polygon on the same layers."""
+    from coverage_gaps.runner import load_villages
+    from coverage_gaps.settings import VillageOptions
+
+    places = SHARED_DATA / "vn-osm-places" / "places-quang-tri-hue.geojson"
+    provinces = SHARED_DATA / "vn-admin-2025" / "provinces.gpkg"
+    wards = SHARED_DATA / "vn-admin-2025" / "wards-national-simplified.gpkg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few points lie outside Vietnam (Laos)
+        v = load_villages(
+            places,
+            VillageOptions(),
+            province_layer=AdminLayer(provinces),
+            commune_layer=AdminLayer(wards, option="--commune-layer"),
+        )
+    prov = gpd.read_file(provinces)
+    ward = gpd.read_file(wards)
+    pts = np.asarray(v.geometry.values)
+    for i in range(0, len(v), 7):  # every 7th point, brute force
+        inside = prov.loc[prov.contains(pts[i]), "name"].tolist()
+        if inside:
+            assert v["province"].iloc[i] == inside[0]
+        in_ward = ward.loc[ward.contains(pts[i]), "name"].tolist()
+        if in_ward:
+            assert v["commune"].iloc[i] == in_ward[0]
+    counts = v["province"].value_counts()
+    assert set(counts.index) <= {"Quảng Trị", "Huế", ""}
+    assert counts["Quảng Trị"] > 100 and counts["Huế"] > 10
+    assert (v["commune"] != "").mean() > 0.9
 
 
 def test_lesotho_rasters_in_other_crs() -> None:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from coverage_gaps.coverage.base import BROADBAND, RADIOS
+from coverage_gaps.io.admin import AdminLayer
 from coverage_gaps.settings import DEFAULT_FIXED_RADII_M
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -152,6 +153,57 @@ def village_columns(f: F) -> F:
     for opt in reversed((layer_opt, id_col_opt, name_col_opt, commune_col_opt, province_col_opt)):
         f = opt(f)
     return f
+
+
+province_layer_opt = click.option(
+    "--province-layer",
+    type=existing_file,
+    default=None,
+    help="Province polygons (e.g. the 34 provinces of 2025): each village is placed in the one "
+    "it lies in, whatever its own province column says.",
+)
+province_layer_col_opt = click.option(
+    "--province-layer-col", default=None, help="Name column of --province-layer (detected)."
+)
+commune_layer_opt = click.option(
+    "--commune-layer",
+    type=existing_file,
+    default=None,
+    help="Commune/ward polygons: each village is placed in the one it lies in.",
+)
+commune_layer_col_opt = click.option(
+    "--commune-layer-col", default=None, help="Name column of --commune-layer (detected)."
+)
+
+
+def admin_layers(f: F) -> F:
+    """The options that place villages in provinces and communes by location."""
+    for opt in reversed(
+        (province_layer_opt, province_layer_col_opt, commune_layer_opt, commune_layer_col_opt)
+    ):
+        f = opt(f)
+    return f
+
+
+def admin_layer_args(
+    province_layer: Path | None,
+    province_layer_col: str | None,
+    commune_layer: Path | None,
+    commune_layer_col: str | None,
+) -> dict[str, AdminLayer | None]:
+    """``province_layer``/``commune_layer`` keyword arguments from the options' values."""
+    return {
+        "province_layer": (
+            AdminLayer(province_layer, province_layer_col, "--province-layer")
+            if province_layer
+            else None
+        ),
+        "commune_layer": (
+            AdminLayer(commune_layer, commune_layer_col, "--commune-layer")
+            if commune_layer
+            else None
+        ),
+    }
 
 
 @contextlib.contextmanager

@@ -56,6 +56,7 @@ from coverage_gaps.settings import (
 @o.out_opt
 @o.outputs_opt
 @o.village_columns
+@o.admin_layers
 @click.option(
     "--village-radius",
     type=float,
@@ -213,6 +214,12 @@ def build_config(kw: dict[str, Any]) -> RunConfig:
         grid_lines=kw["grid_lines"],
         grid_lines_layer=kw["grid_lines_layer"],
         population=kw["population"],
+        **o.admin_layer_args(
+            kw["province_layer"],
+            kw["province_layer_col"],
+            kw["commune_layer"],
+            kw["commune_layer_col"],
+        ),
         dem=tuple(kw["dem"]),
         radio_params=kw["radio_params"],
         provinces=tuple(kw["provinces"]),

@@ -1,0 +1,151 @@
+"""Placing villages in provinces and communes by location, against shapely point-in-polygon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from coverage_gaps.admin import assign_by_location
+from coverage_gaps.cli.main import cli
+from coverage_gaps.errors import ColumnError, CoverageGapsWarning, InputError
+from coverage_gaps.io.admin import AdminLayer, read_admin_layer
+from tests.conftest import UTM, X0, Y0
+
+
+def units_layer() -> gpd.GeoDataFrame:
+    """Two provinces side by side in UTM with a 400 m gap between them, and a third overlapping
+    the east one's north-east corner."""
+    return gpd.GeoDataFrame(
+        {"name": ["Tây", "Đông", "Bắc"]},
+        geometry=[
+            shapely.box(X0, Y0, X0 + 10_000, Y0 + 10_000),
+            shapely.box(X0 + 10_400, Y0, X0 + 20_000, Y0 + 10_000),
+            shapely.box(X0 + 15_000, Y0 + 5_000, X0 + 25_000, Y0 + 15_000),
+        ],
+        crs=UTM,
+    )
+
+
+def villages_layer() -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(5)
+    pts = [shapely.Point(x, y) for x, y in rng.uniform(X0 - 2000, X0 + 27_000, (60, 2))]
+    pts += [
+        shapely.Point(X0 + 10_150, Y0 + 5_000),  # in the gap, 150 m from Tây: snapped
+        shapely.Point(X0 + 17_000, Y0 + 7_000),  # in Đông and Bắc: the first (Đông) wins
+        shapely.box(X0 + 1000, Y0 + 1000, X0 + 3000, Y0 + 2000),  # a polygon village in Tây
+        shapely.Point(X0 + 60_000, Y0 + 60_000),  # far from everything
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "village_id": [f"{i:03d}" for i in range(len(pts))],
+            "province": "Old name",
+            "commune": "",
+        },
+        geometry=pts,
+        crs=UTM,
+    ).to_crs(4326)  # the villages in lon/lat, the units in UTM
+
+
+def test_against_point_in_polygon() -> None:
+    villages, units = villages_layer(), units_layer()
+    with pytest.warns(CoverageGapsWarning, match="in no province"):
+        got = assign_by_location(villages, units, column="province", snap_m=300.0)
+    metric = villages.to_crs(UTM).geometry
+    for i, geom in enumerate(metric):
+        where = geom if geom.geom_type == "Point" else geom.point_on_surface()
+        inside = [
+            n for n, u in zip(units["name"], units.geometry, strict=True) if u.contains(where)
+        ]
+        near = [
+            n
+            for n, u in zip(units["name"], units.geometry, strict=True)
+            if u.distance(where) <= 300
+        ]
+        want = inside[0] if inside else (near[0] if near else "Old name")
+        assert got["province"].iloc[i] == want, i
+    assert got["province"].iloc[-4:].tolist() == ["Tây", "Đông", "Tây", "Old name"]
+    assert villages["province"].eq("Old name").all()  # the input is not changed
+
+
+def test_no_snapping_leaves_the_gap_unplaced() -> None:
+    villages, units = villages_layer(), units_layer()
+    with pytest.warns(CoverageGapsWarning, match="in no province"):
+        got = assign_by_location(villages, units, column="province", snap_m=0.0)
+    assert got["province"].iloc[-4] == "Old name"
+
+
+def test_reader_detects_the_name_column_and_checks_the_layer(tmp_path: Path) -> None:
+    path = tmp_path / "units.gpkg"
+    units_layer().rename(columns={"name": "ten_tinh"}).to_file(path)
+    assert read_admin_layer(AdminLayer(path))["name"].tolist() == ["Tây", "Đông", "Bắc"]
+    with pytest.raises(ColumnError, match="--province-layer-col 'nope' is not a column"):
+        read_admin_layer(AdminLayer(path, "nope"))
+    lines = tmp_path / "lines.gpkg"
+    gpd.GeoDataFrame(
+        {"name": ["a"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=UTM
+    ).to_file(lines)
+    with pytest.raises(InputError, match="LineString features; it must be polygons"):
+        read_admin_layer(AdminLayer(lines, option="--commune-layer"))
+    codes = tmp_path / "codes.gpkg"
+    gpd.GeoDataFrame(
+        {"ma_tinh": ["15", "08"]}, geometry=units_layer().geometry[:2], crs=UTM
+    ).to_file(codes)
+    # two-digit province codes become the provinces' names
+    assert read_admin_layer(AdminLayer(codes, "ma_tinh"))["name"].tolist() == [
+        "Lào Cai",
+        "Tuyên Quang",
+    ]
+
+
+def test_cli_run_and_provinces_with_a_province_layer(tiny_world: dict, tmp_path: Path) -> None:
+    # tiny_world's villages all say "Lào Cai"; a layer puts the first two in "Yên Bái 2" and
+    # the third in "Hà Giang 2".
+    layer = tmp_path / "provinces.gpkg"
+    gpd.GeoDataFrame(
+        {"name": ["Yên Bái 2", "Hà Giang 2"]},
+        geometry=[
+            shapely.box(X0 - 1000, Y0 - 1000, X0 + 7000, Y0 + 3000),
+            shapely.box(X0 + 7000, Y0 - 1000, X0 + 11_000, Y0 + 3000),
+        ],
+        crs=UTM,
+    ).to_file(layer)
+    runner = CliRunner()
+    listed = runner.invoke(
+        cli,
+        ["provinces", "--villages", str(tiny_world["villages"]), "--province-layer", str(layer)],
+    )
+    assert listed.exit_code == 0, listed.output
+    assert [line.split()[-1] for line in listed.output.splitlines()] == ["1", "2"]
+    out = tmp_path / "out"
+    result = runner.invoke(
+        cli,
+        [
+            "-q",
+            "run",
+            "--villages",
+            str(tiny_world["villages"]),
+            "--towers",
+            str(tiny_world["towers"]),
+            "--electrified-raster",
+            str(tiny_world["electrified"]),
+            "--province-layer",
+            str(layer),
+            "--province",
+            "yen bai 2",
+            "--outputs",
+            "csv",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "yen-bai-2-villages.csv", encoding="utf-8-sig", dtype=str)
+    assert table["village_id"].tolist() == ["001", "002"]
+    assert table["province"].eq("Yên Bái 2").all()
+    assert not (out / "ha-giang-2-villages.csv").exists()
