@@ -6,7 +6,7 @@ Usage::
     python benchmarks/bench_country.py [--quick] [--workdir DIR] [--province NAME] [--repeat N]
 
 1. Makes (once; cached under ``--workdir``, default ``/tmp/coverage-gaps-bench``) a synthetic
-   Vietnam: ~80,000 village *points* (the pipeline buffers them to 500 m discs) spread over the
+   Vietnam: ~80,000 village *points* (each a village of 500 m radius) spread over the
    34 provinces of ``/work/shared/data/vn-admin-2025/provinces.gpkg`` (synthetic rectangles when
    that file is missing), ~100,000 masts giving ~400,000 cells (gzipped 14-column OpenCelliD CSV,
    MCC 452, made by :func:`coverage_gaps.synthetic.synthetic_cells`), and a 100 m uint8
@@ -527,8 +527,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Inputs ({manifest['provinces_source']}, {manifest['provinces']} provinces):")
     print(
-        f"  villages  {manifest['n_villages']:>9,} points (buffered to {VILLAGE_RADIUS:.0f} m "
-        f"discs by the pipeline)  {workdir / manifest['villages']}"
+        f"  villages  {manifest['n_villages']:>9,} points (villages of {VILLAGE_RADIUS:.0f} m "
+        f"radius around each)  {workdir / manifest['villages']}"
     )
     print(
         f"  cells     {manifest['n_cells']:>9,} rows from {manifest['n_masts']:,} masts, "
