@@ -1,9 +1,10 @@
 """Place villages in administrative units (provinces, communes) by location.
 
 Each village is placed by one point: the point itself, or a point on the surface of a polygon
-village.  A point inside several units (real layers overlap a little) takes the first in the
-layer's order; a point in none (a gap between simplified borders, a coast) takes the nearest unit
-within ``snap_m`` metres.  Villages that are still unplaced keep the value they had.
+village.  A point inside several units (real layers overlap a little, and a point on a shared
+border is in both) takes the first in the layer's order; a point in none (a gap between
+simplified borders, a coast) takes the nearest unit within ``snap_m`` metres.  Villages that are
+still unplaced keep the value they had.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def assign_by_location(
         where = np.asarray(shapely.points(np.asarray(x), np.asarray(y)))
     unit_geoms = np.asarray(units.geometry.values)
     tree = shapely.STRtree(unit_geoms)
-    vi, ui = tree.query(where, predicate="within")
+    # covered_by, not within: a point on a shared border is in both units, and the first wins.
+    vi, ui = tree.query(where, predicate="covered_by")
     chosen = np.full(len(geoms), -1, dtype=np.int64)
     # The first unit in the layer's order wins where units overlap.
     order = np.lexsort((ui, vi))

@@ -412,10 +412,14 @@ def _sites_near(
     emitter_site = em["site_id"].to_numpy(dtype=np.int64)
     row_of = by_id[np.searchsorted(site_ids, emitter_site, sorter=by_id)]
     site_op = pd.Index(operators).get_indexer(pd.Index(area_sites["operator"])).astype(np.int16)
+    radio = pd.Index(RADIOS).get_indexer(pd.Index(em["radio"]))
+    if (radio < 0).any():
+        unknown = sorted(set(em.loc[radio < 0, "radio"].astype(str)))
+        raise InputError(None, f"emitters with unknown radio {unknown}; expected one of {RADIOS}")
     emit = Emitters(
         x=x[near][row_of],
         y=y[near][row_of],
-        radio=pd.Index(RADIOS).get_indexer(pd.Index(em["radio"])).astype(np.int8),
+        radio=radio.astype(np.int8),
         operator=site_op[row_of],
         range_m=disc_radii(em, options),
         site=emitter_site,

@@ -149,3 +149,64 @@ def test_cli_run_and_provinces_with_a_province_layer(tiny_world: dict, tmp_path:
     assert table["village_id"].tolist() == ["001", "002"]
     assert table["province"].eq("Yên Bái 2").all()
     assert not (out / "ha-giang-2-villages.csv").exists()
+
+
+@pytest.mark.parametrize("order", [["A", "B"], ["B", "A"]])
+def test_a_point_on_a_shared_border_goes_to_the_first_unit(order: list[str]) -> None:
+    boxes = {"A": shapely.box(0, 0, 1000, 1000), "B": shapely.box(1000, 0, 2000, 1000)}
+    units = gpd.GeoDataFrame({"name": order}, geometry=[boxes[n] for n in order], crs=UTM)
+    villages = gpd.GeoDataFrame(
+        {"village_id": ["1"], "province": [""]}, geometry=[shapely.Point(1000, 500)], crs=UTM
+    )
+    got = assign_by_location(villages, units, column="province")
+    assert got["province"].tolist() == [order[0]]
+
+
+def test_commune_layer_takes_the_commune_column_not_the_province(tmp_path: Path) -> None:
+    path = tmp_path / "wards.gpkg"
+    gpd.GeoDataFrame(
+        {"ten_tinh": ["Lào Cai", "Lào Cai"], "ten_xa": ["Sa Pa", "Bát Xát"]},
+        geometry=units_layer().geometry[:2],
+        crs=UTM,
+    ).to_file(path)
+    assert read_admin_layer(AdminLayer(path, option="--commune-layer"))["name"].tolist() == [
+        "Sa Pa",
+        "Bát Xát",
+    ]
+    assert read_admin_layer(AdminLayer(path))["name"].tolist() == ["Lào Cai", "Lào Cai"]
+
+
+def test_multi_layer_file_is_chosen_as_file_colon_layer(tiny_world: dict, tmp_path: Path) -> None:
+    path = tmp_path / "admin.gpkg"
+    units_layer().iloc[:1].to_file(path, layer="other")
+    gpd.GeoDataFrame(
+        {"name": ["Tỉnh Mới"]},
+        geometry=[shapely.box(X0 - 5000, Y0 - 5000, X0 + 20_000, Y0 + 5000)],
+        crs=UTM,
+    ).to_file(path, layer="provinces")
+    with pytest.raises(InputError, match=r"has 2 layers.*--province-layer FILE:LAYER"):
+        read_admin_layer(AdminLayer(path))
+    runner = CliRunner()
+    ok = runner.invoke(
+        cli,
+        [
+            "provinces",
+            "--villages",
+            str(tiny_world["villages"]),
+            "--province-layer",
+            f"{path}:provinces",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.split() == ["Tỉnh", "Mới", "3"]
+    bad = runner.invoke(
+        cli,
+        ["provinces", "--villages", str(tiny_world["villages"]), "--province-layer", "nope.gpkg"],
+    )
+    assert bad.exit_code == 2
+    assert "'nope.gpkg' is not an existing file (or FILE:LAYER" in bad.output
+    no_layer = runner.invoke(
+        cli,
+        ["provinces", "--villages", str(tiny_world["villages"]), "--province-layer", f"{path}:x"],
+    )
+    assert no_layer.exit_code != 0 and "'x' is not a layer" in no_layer.output

@@ -197,7 +197,7 @@ def test_point_villages_against_exact_discs_and_brute_force_distances() -> None:
         assert got.loc[vid, "nearest_site_m"] == pytest.approx(brute, abs=0.1), vid
         if point:
             disc = geom.buffer(radius, quad_segs=256)
-            assert got.loc[vid, "area_km2"] == pytest.approx(np.pi * radius**2 / 1e6, abs=1e-3)
+            assert got.loc[vid, "area_km2"] == pytest.approx(disc.area / 1e6, rel=1e-4)
             e = disc.intersection(elec)
             # 50 m cells along the disc's and the electrified land's edges go either way
             tol = 0.75 * 50.0 * (e.length + 1.0) / 1e6
@@ -206,3 +206,31 @@ def test_point_villages_against_exact_discs_and_brute_force_distances() -> None:
                 tuple(gpd.GeoSeries([geom], crs=UTM).to_crs(4326).iloc[0].coords[0]),
                 abs=1e-6,
             )
+
+
+def test_multipoint_village_is_the_union_of_its_discs() -> None:
+    """A MultiPoint village (two hamlets under one id) covers both discs, counted once where
+    they overlap; checked against the exact shapely union."""
+    villages, cells, lines = random_world(4)
+    villages = villages.iloc[:2].copy()
+    a, b = shapely.Point(X0 + 10_000, Y0 + 10_000), shapely.Point(X0 + 10_600, Y0 + 10_000)
+    villages.loc[villages.index[0], "geometry"] = shapely.MultiPoint([a, b])
+    sites, emitters = collapse_sites(cells)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyse_area(
+            "P",
+            villages,
+            sites,
+            emitters,
+            electrification=LineElectrification(lines, 50_000.0),  # all land electrified
+            analysis=AnalysisOptions(resolution_m=20.0, crs=UTM),
+            village_options=VillageOptions(village_radius_m=500.0),
+        )
+    union = shapely.union(a.buffer(500.0, quad_segs=256), b.buffer(500.0, quad_segs=256))
+    got = result.villages.set_index("village_id").loc["000"]
+    assert got["area_km2"] == pytest.approx(union.area / 1e6, rel=2e-3)
+    # 20 m cells: the electrified (= whole) area within a boundary band of the exact union
+    assert got["electrified_km2"] == pytest.approx(
+        union.area / 1e6, abs=0.75 * 20 * union.length / 1e6
+    )

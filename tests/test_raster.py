@@ -53,6 +53,10 @@ def _warped(path: Path, grid: AnalysisGrid) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
+    ("dtype", "nodata"),
+    [("uint8", 255), ("int16", -1), ("float32", np.nan), ("float32", -3.4e38), ("float64", None)],
+)
+@pytest.mark.parametrize(
     "bounds",
     [
         (1000, 1000, 3000, 2500),  # inside the raster
@@ -60,17 +64,21 @@ def _warped(path: Path, grid: AnalysisGrid) -> np.ndarray:
         (4000, 3000, 9000, 7000),  # hangs off its upper-right corner
     ],
 )
-def test_aligned_window_read_equals_warp(tmp_path: Path, bounds: tuple[float, ...]) -> None:
+def test_aligned_window_read_equals_warp(
+    tmp_path: Path, bounds: tuple[float, ...], dtype: str, nodata: float | None
+) -> None:
     rng = np.random.default_rng(3)
-    data = rng.integers(0, 5, (50, 60)).astype("uint8")
-    data[25:45, 5:15] = 255  # nodata
-    path = _write(tmp_path / "r.tif", data, Affine(100, 0, 0, 0, -100, 5000), nodata=255)
+    data = rng.integers(0, 5, (50, 60)).astype(dtype)
+    if nodata is not None:
+        data[25:45, 5:15] = nodata
+    path = _write(tmp_path / "r.tif", data, Affine(100, 0, 0, 0, -100, 5000), nodata=nodata)
     grid = AnalysisGrid.covering(bounds, resolution=100, crs=UTM48)
     with rasterio.open(path) as src:
         assert raster_io._aligned_offset(src, grid) is not None  # the fast path is taken
     got = warp_to_grid(path, grid, option="--x", resampling=Resampling.nearest)
     np.testing.assert_array_equal(got, _warped(path, grid))
-    assert np.isnan(got).any()
+    if nodata is not None or bounds[0] < 0 or bounds[2] > 6000:
+        assert np.isnan(got).any()  # nodata, or cells off the raster, came through as NaN
 
 
 def test_misaligned_or_other_resolution_is_warped(tmp_path: Path) -> None:

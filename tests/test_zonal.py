@@ -76,6 +76,7 @@ def test_point_villages_are_discs_worked_out_from_the_centre() -> None:
         fallback_points=np.array([shapely.Point(2010, 2010)]),
     )
     assert small.cell_counts().tolist() == [1]
+    assert (small.row[0], small.col_start[0]) == (GRID.height - 1 - 20, 20)  # the cell under it
 
 
 def test_overlapping_villages_each_get_their_whole_area() -> None:

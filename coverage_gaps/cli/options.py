@@ -155,10 +155,29 @@ def village_columns(f: F) -> F:
     return f
 
 
+def parse_layer_path(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[Path, str | None] | None:
+    """``FILE`` or ``FILE:LAYER`` (a layer of a multi-layer file) -> ``(path, layer)``."""
+    if value is None:
+        return None
+    if Path(value).is_file():
+        return Path(value), None
+    head, sep, layer = value.rpartition(":")
+    if sep and layer and Path(head).is_file():
+        return Path(head), layer
+    raise click.BadParameter(
+        f"{value!r} is not an existing file (or FILE:LAYER for a layer of one)",
+        ctx=ctx,
+        param=param,
+    )
+
+
 province_layer_opt = click.option(
     "--province-layer",
-    type=existing_file,
+    metavar="FILE[:LAYER]",
     default=None,
+    callback=parse_layer_path,
     help="Province polygons (e.g. the 34 provinces of 2025): each village is placed in the one "
     "it lies in, whatever its own province column says.",
 )
@@ -167,8 +186,9 @@ province_layer_col_opt = click.option(
 )
 commune_layer_opt = click.option(
     "--commune-layer",
-    type=existing_file,
+    metavar="FILE[:LAYER]",
     default=None,
+    callback=parse_layer_path,
     help="Commune/ward polygons: each village is placed in the one it lies in.",
 )
 commune_layer_col_opt = click.option(
@@ -186,24 +206,20 @@ def admin_layers(f: F) -> F:
 
 
 def admin_layer_args(
-    province_layer: Path | None,
+    province_layer: tuple[Path, str | None] | None,
     province_layer_col: str | None,
-    commune_layer: Path | None,
+    commune_layer: tuple[Path, str | None] | None,
     commune_layer_col: str | None,
 ) -> dict[str, AdminLayer | None]:
     """``province_layer``/``commune_layer`` keyword arguments from the options' values."""
-    return {
-        "province_layer": (
-            AdminLayer(province_layer, province_layer_col, "--province-layer")
-            if province_layer
-            else None
-        ),
-        "commune_layer": (
-            AdminLayer(commune_layer, commune_layer_col, "--commune-layer")
-            if commune_layer
-            else None
-        ),
-    }
+    out: dict[str, AdminLayer | None] = {"province_layer": None, "commune_layer": None}
+    if province_layer is not None:
+        path, layer = province_layer
+        out["province_layer"] = AdminLayer(path, province_layer_col, "--province-layer", layer)
+    if commune_layer is not None:
+        path, layer = commune_layer
+        out["commune_layer"] = AdminLayer(path, commune_layer_col, "--commune-layer", layer)
+    return out
 
 
 @contextlib.contextmanager

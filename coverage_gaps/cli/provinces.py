@@ -22,9 +22,9 @@ def provinces(
     name_col: str | None,
     commune_col: str | None,
     province_col: str | None,
-    province_layer: Path | None,
+    province_layer: tuple[Path, str | None] | None,
     province_layer_col: str | None,
-    commune_layer: Path | None,
+    commune_layer: tuple[Path, str | None] | None,
     commune_layer_col: str | None,
 ) -> None:
     """List the provinces of the villages layer with how many villages each has.

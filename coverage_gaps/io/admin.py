@@ -8,7 +8,6 @@ name a polygon layer whose units the villages are then placed in
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,25 +17,33 @@ import numpy as np
 from coverage_gaps.errors import CRSError, InputError
 from coverage_gaps.io.villages import _as_text, _pick, _province_columns, _read_frame
 
-#: Name columns tried, in order, when ``name_col`` is not given (case-insensitive).
-UNIT_NAME_CANDIDATES = (
-    "name",
-    "ten",
-    "name_vi",
-    "name:vi",
+#: Name columns tried, in order, when ``name_col`` is not given (case-insensitive): a unit's own
+#: name first, then the kind of unit the layer holds (a commune layer often also carries its
+#: province's name, so the province layer's candidates never include commune columns and the
+#: commune layer's never include province columns).
+_GENERIC = ("name", "ten", "name_vi", "name:vi")
+PROVINCE_NAME_CANDIDATES = (
+    *_GENERIC,
     "province",
     "province_name",
     "tinh",
     "ten_tinh",
+    "name_1",
+    "fullname",
+    "name_en",
+    "nameen",
+)
+COMMUNE_NAME_CANDIDATES = (
+    *_GENERIC,
     "commune",
     "commune_name",
     "xa",
     "ten_xa",
     "ward",
     "ward_name",
+    "phuong",
+    "ten_phuong",
     "name_3",
-    "name_2",
-    "name_1",
     "fullname",
     "name_en",
     "nameen",
@@ -52,15 +59,25 @@ class AdminLayer:
     path
         GeoPackage, GeoJSON, Shapefile or GeoParquet of polygons, any CRS.
     name_col
-        The units' name column; detected among :data:`UNIT_NAME_CANDIDATES` when ``None``.  A
-        column of two-digit Vietnamese province codes is turned into the provinces' names.
+        The units' name column; detected among :data:`PROVINCE_NAME_CANDIDATES` or
+        :data:`COMMUNE_NAME_CANDIDATES` when ``None``.  A column of two-digit Vietnamese
+        province codes is turned into the provinces' names.
     option
-        The command-line option the layer came from, for messages.
+        The command-line option the layer came from (``--province-layer`` or
+        ``--commune-layer``): the kind of unit, and the option named in messages.
+    layer
+        The layer of a multi-layer file (``FILE:LAYER`` on the command line).
     """
 
     path: Path
     name_col: str | None = None
     option: str = "--province-layer"
+    layer: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """``"commune"`` for ``--commune-layer``, else ``"province"``."""
+        return "commune" if "commune" in self.option else "province"
 
 
 def read_admin_layer(admin: AdminLayer) -> gpd.GeoDataFrame:
@@ -74,16 +91,19 @@ def read_admin_layer(admin: AdminLayer) -> gpd.GeoDataFrame:
     path = Path(admin.path)
     if not path.exists():
         raise InputError(path, f"no such file; check the {admin.option} path")
-    with warnings.catch_warnings():
-        # pyogrio warns when a file has several layers and reads the first; say it ourselves.
-        warnings.simplefilter("ignore", UserWarning)
-        raw = _read_frame(path, None)
+    try:
+        raw = _read_frame(path, admin.layer)
+    except InputError as exc:
+        # The villages reader names its own --layer option; this layer is chosen as FILE:LAYER.
+        text = str(exc)
+        if "--layer" not in text:
+            raise
+        raise InputError(None, text.replace("--layer", f"{admin.option} FILE:LAYER")) from None
     if raw.crs is None:
         raise CRSError(path, f"{admin.option} layer has no coordinate reference system; set one")
     cols = list(raw.columns)
-    name_col = _pick(
-        cols, admin.name_col, UNIT_NAME_CANDIDATES, option=f"{admin.option}-col", path=path
-    )
+    candidates = COMMUNE_NAME_CANDIDATES if admin.kind == "commune" else PROVINCE_NAME_CANDIDATES
+    name_col = _pick(cols, admin.name_col, candidates, option=f"{admin.option}-col", path=path)
     if name_col is None:
         raise InputError(
             path,
@@ -98,7 +118,7 @@ def read_admin_layer(admin: AdminLayer) -> gpd.GeoDataFrame:
             path,
             f"{admin.option} layer has {', '.join(sorted(kinds))} features; it must be polygons",
         )
-    if admin.option == "--province-layer":
+    if admin.kind == "province":
         names, _ = _province_columns(raw.loc[keep, name_col], int(keep.sum()))
     else:
         names = _as_text(raw.loc[keep, name_col]).to_numpy(dtype=object)

@@ -73,6 +73,9 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
     import pyarrow.csv as pacsv
 
     path = Path(path)
+    text = [c for c in table.columns if table[c].dtype == object]
+    if len(text):  # mixed or non-string objects as their text, as pandas would write them
+        table = table.astype({c: "string" for c in text})
     arrow = pa.Table.from_pandas(table, preserve_index=False)  # NaN -> empty field
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         fh.write(codecs.BOM_UTF8)
