@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 from numba import njit, prange
 
+from coverage_gaps.coverage.discs import disc_row_span, disc_rows
 from coverage_gaps.grid import AnalysisGrid
 
 
@@ -148,8 +149,7 @@ def _disc_spans(
     n = cx.shape[0]
     total = 0
     for i in range(n):
-        a = max(int(np.ceil(cy[i] - radius - 0.5)), 0)
-        b = min(int(np.floor(cy[i] + radius - 0.5)), height - 1)
+        a, b = disc_rows(cy[i], radius, height)
         if b >= a:
             total += b - a + 1
     out_v = np.empty(total, dtype=np.int64)
@@ -158,13 +158,9 @@ def _disc_spans(
     out_c1 = np.empty(total, dtype=np.int64)
     k = 0
     for i in range(n):
-        a = max(int(np.ceil(cy[i] - radius - 0.5)), 0)
-        b = min(int(np.floor(cy[i] + radius - 0.5)), height - 1)
+        a, b = disc_rows(cy[i], radius, height)
         for rr in range(a, b + 1):
-            dy = rr + 0.5 - cy[i]
-            half = np.sqrt(max(radius * radius - dy * dy, 0.0))
-            lo = max(int(np.ceil(cx[i] - half - 0.5)), 0)
-            hi = min(int(np.floor(cx[i] + half - 0.5)) + 1, width)
+            lo, hi = disc_row_span(cx[i], cy[i], radius, rr, width)
             if hi > lo:
                 out_v[k] = village[i]
                 out_r[k] = rr

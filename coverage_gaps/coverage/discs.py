@@ -58,6 +58,28 @@ def disc_coverage(emitters: Emitters, grid: AnalysisGrid) -> CoverageResult:
 
 
 @njit(cache=True)
+def disc_rows(cy: float, r: float, height: int) -> tuple[int, int]:  # pragma: no cover
+    """First and last grid row (inclusive, clipped) whose centre line ``row + 0.5`` is within
+    ``r`` of a disc centred at row coordinate ``cy`` (all in cell units); empty when last <
+    first."""
+    return max(int(np.ceil(cy - r - 0.5)), 0), min(int(np.floor(cy + r - 0.5)), height - 1)
+
+
+@njit(cache=True)
+def disc_row_span(
+    cx: float, cy: float, r: float, row: int, width: int
+) -> tuple[int, int]:  # pragma: no cover
+    """Columns ``[lo, hi)`` of ``row`` whose cell centres lie within ``r`` of ``(cx, cy)`` (cell
+    units), clipped to the grid: the rule every disc on the grid follows (coverage discs and
+    point villages alike)."""
+    dy = row + 0.5 - cy
+    half = np.sqrt(max(r * r - dy * dy, 0.0))
+    lo = max(int(np.ceil(cx - half - 0.5)), 0)
+    hi = min(int(np.floor(cx + half - 0.5)) + 1, width)
+    return lo, hi
+
+
+@njit(cache=True)
 def _spans_by_row(
     cx: np.ndarray,
     cy: np.ndarray,
@@ -74,10 +96,7 @@ def _spans_by_row(
     n = cx.shape[0]
     counts = np.zeros(height * n_ops + 1, dtype=np.int64)
     for i in range(n):
-        r = radius[i]
-        # Rows whose centre line (row + 0.5) is within r of the centre.
-        a = max(int(np.ceil(cy[i] - r - 0.5)), 0)
-        b = min(int(np.floor(cy[i] + r - 0.5)), height - 1)
+        a, b = disc_rows(cy[i], radius[i], height)
         for rr in range(a, b + 1):
             counts[rr * n_ops + op_index[i] + 1] += 1
     offsets = np.cumsum(counts)
@@ -87,14 +106,9 @@ def _spans_by_row(
     c1 = np.zeros(total, dtype=np.int32)  # empty span unless the row cuts the grid
     bb = np.zeros(total, dtype=np.bool_)
     for i in range(n):
-        r = radius[i]
-        a = max(int(np.ceil(cy[i] - r - 0.5)), 0)
-        b = min(int(np.floor(cy[i] + r - 0.5)), height - 1)
+        a, b = disc_rows(cy[i], radius[i], height)
         for rr in range(a, b + 1):
-            dy = rr + 0.5 - cy[i]
-            half = np.sqrt(max(r * r - dy * dy, 0.0))
-            lo = max(int(np.ceil(cx[i] - half - 0.5)), 0)
-            hi = min(int(np.floor(cx[i] + half - 0.5)) + 1, width)
+            lo, hi = disc_row_span(cx[i], cy[i], radius[i], rr, width)
             key = rr * n_ops + op_index[i]
             k = fill[key]
             fill[key] += 1
