@@ -99,6 +99,27 @@ def write_raster(
     return path
 
 
+def run_args(
+    world: dict[str, Path],
+    out: Path,
+    *,
+    towers: Path | None = None,
+    electrification: list[str] | None = None,
+) -> list[str]:
+    """``run`` and its required options for a world from :func:`tiny_world`; ``towers`` and
+    ``electrification`` (e.g. ``["--grid-lines", path]``) replace the world's own."""
+    return [
+        "run",
+        "--villages",
+        str(world["villages"]),
+        "--towers",
+        str(towers or world["towers"]),
+        *(electrification or ["--electrified-raster", str(world["electrified"])]),
+        "--out",
+        str(out),
+    ]
+
+
 @pytest.fixture
 def tiny_world(tmp_path: Path) -> dict[str, Path]:
     """Three square villages in a row, 4 km apart, one Viettel LTE site by the first; the first

@@ -15,7 +15,7 @@ from coverage_gaps.admin import assign_by_location
 from coverage_gaps.cli.main import cli
 from coverage_gaps.errors import ColumnError, CoverageGapsWarning, InputError
 from coverage_gaps.io.admin import AdminLayer, read_admin_layer
-from tests.conftest import UTM, X0, Y0
+from tests.conftest import UTM, X0, Y0, run_args
 
 
 def units_layer() -> gpd.GeoDataFrame:
@@ -127,21 +127,13 @@ def test_cli_run_and_provinces_with_a_province_layer(tiny_world: dict, tmp_path:
         cli,
         [
             "-q",
-            "run",
-            "--villages",
-            str(tiny_world["villages"]),
-            "--towers",
-            str(tiny_world["towers"]),
-            "--electrified-raster",
-            str(tiny_world["electrified"]),
+            *run_args(tiny_world, out),
             "--province-layer",
             str(layer),
             "--province",
             "yen bai 2",
             "--outputs",
             "csv",
-            "--out",
-            str(out),
         ],
     )
     assert result.exit_code == 0, result.output

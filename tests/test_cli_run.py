@@ -11,24 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from coverage_gaps.cli.main import cli
+from tests.conftest import run_args as base
 
 
 def invoke(*args: str) -> object:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def base(world: dict, out: Path) -> list[str]:
-    return [
-        "run",
-        "--villages",
-        str(world["villages"]),
-        "--towers",
-        str(world["towers"]),
-        "--electrified-raster",
-        str(world["electrified"]),
-        "--out",
-        str(out),
-    ]
 
 
 def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
@@ -134,40 +121,14 @@ def test_bad_inputs_one_clear_line_and_no_output(tiny_world: dict, tmp_path: Pat
     from tests.conftest import write_raster
 
     write_raster(elsewhere, np.ones((10, 10), dtype="uint8"), x0=100_000, y1=1_000_000, res=100)
-    result = CliRunner().invoke(
-        cli,
-        [
-            "run",
-            "--villages",
-            str(tiny_world["villages"]),
-            "--towers",
-            str(tiny_world["towers"]),
-            "--electrified-raster",
-            str(elsewhere),
-            "--out",
-            str(out),
-        ],
-    )
+    args = base(tiny_world, out, electrification=["--electrified-raster", str(elsewhere)])
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1
     assert "far.tif" in result.output and "does not overlap the villages" in result.output
     assert "Traceback" not in result.output
     assert not out.exists() or not list(out.iterdir())
     # with -v the traceback is shown
-    verbose = CliRunner().invoke(
-        cli,
-        [
-            "-v",
-            "run",
-            "--villages",
-            str(tiny_world["villages"]),
-            "--towers",
-            str(tiny_world["towers"]),
-            "--electrified-raster",
-            str(elsewhere),
-            "--out",
-            str(out),
-        ],
-    )
+    verbose = CliRunner().invoke(cli, ["-v", *args])
     assert verbose.exit_code == 1 and "Traceback" in verbose.output
 
 
@@ -218,24 +179,9 @@ def test_grid_lines_input(tiny_world: dict, tmp_path: Path) -> None:
     ).to_crs(4326)
     lines.to_file(tmp_path / "grid.geojson")
     out = tmp_path / "o"
+    lines_args = ["--grid-lines", str(tmp_path / "grid.geojson"), "--grid-distance", "1000"]
     result = CliRunner().invoke(
-        cli,
-        [
-            "-q",
-            "run",
-            "--villages",
-            str(tiny_world["villages"]),
-            "--towers",
-            str(tiny_world["towers"]),
-            "--grid-lines",
-            str(tmp_path / "grid.geojson"),
-            "--grid-distance",
-            "1000",
-            "--out",
-            str(out),
-            "--outputs",
-            "csv",
-        ],
+        cli, ["-q", *base(tiny_world, out, electrification=lines_args), "--outputs", "csv"]
     )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "lao-cai-villages.csv", encoding="utf-8-sig")

@@ -9,7 +9,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from coverage_gaps.cli.main import cli
-from tests.conftest import X0, Y0, cell_row, write_cells, write_raster
+from tests.conftest import X0, Y0, cell_row, run_args, write_cells, write_raster
 
 
 def ridge_world(world: dict) -> tuple[Path, Path]:
@@ -27,22 +27,7 @@ def ridge_world(world: dict) -> tuple[Path, Path]:
 
 
 def run(world: dict, towers: Path, out: Path, *extra: str) -> pd.DataFrame:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "-q",
-            "run",
-            "--villages",
-            str(world["villages"]),
-            "--towers",
-            str(towers),
-            "--electrified-raster",
-            str(world["electrified"]),
-            "--out",
-            str(out),
-            *extra,
-        ],
-    )
+    result = CliRunner().invoke(cli, ["-q", *run_args(world, out, towers=towers), *extra])
     assert result.exit_code == 0, result.output
     return pd.read_csv(
         out / "lao-cai-villages.csv", encoding="utf-8-sig", dtype={"village_id": str}
@@ -102,22 +87,7 @@ def test_ridge_turns_a_disc_covered_village_into_a_terrain_shadow(
 
 
 def test_terrain_needs_a_dem(tiny_world: dict, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "run",
-            "--villages",
-            str(tiny_world["villages"]),
-            "--towers",
-            str(tiny_world["towers"]),
-            "--electrified-raster",
-            str(tiny_world["electrified"]),
-            "--model",
-            "terrain",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-    )
+    result = CliRunner().invoke(cli, [*run_args(tiny_world, tmp_path / "o"), "--model", "terrain"])
     assert result.exit_code == 1 and "--model terrain needs an elevation model" in result.output
 
 

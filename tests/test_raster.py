@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from affine import Affine
 from pyproj import CRS
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
@@ -16,25 +15,9 @@ from rasterio.warp import reproject
 from coverage_gaps.grid import AnalysisGrid
 from coverage_gaps.io import raster as raster_io
 from coverage_gaps.io.raster import warp_to_grid
+from tests.conftest import write_raster
 
 UTM48 = CRS.from_epsg(32648)
-
-
-def _write(path: Path, data: np.ndarray, transform: Affine, nodata: float | None) -> Path:
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=data.shape[1],
-        height=data.shape[0],
-        count=1,
-        dtype=data.dtype,
-        crs="EPSG:32648",
-        transform=transform,
-        nodata=nodata,
-    ) as dst:
-        dst.write(data, 1)
-    return path
 
 
 def _warped(path: Path, grid: AnalysisGrid) -> np.ndarray:
@@ -71,7 +54,7 @@ def test_aligned_window_read_equals_warp(
     data = rng.integers(0, 5, (50, 60)).astype(dtype)
     if nodata is not None:
         data[25:45, 5:15] = nodata
-    path = _write(tmp_path / "r.tif", data, Affine(100, 0, 0, 0, -100, 5000), nodata=nodata)
+    path = write_raster(tmp_path / "r.tif", data, x0=0, y1=5000, res=100, nodata=nodata)
     grid = AnalysisGrid.covering(bounds, resolution=100, crs=UTM48)
     with rasterio.open(path) as src:
         assert raster_io._aligned_offset(src, grid) is not None  # the fast path is taken
@@ -83,8 +66,8 @@ def test_aligned_window_read_equals_warp(
 
 def test_misaligned_or_other_resolution_is_warped(tmp_path: Path) -> None:
     data = np.arange(50 * 60, dtype="float32").reshape(50, 60)
-    shifted = _write(tmp_path / "s.tif", data, Affine(100, 0, 30, 0, -100, 5000), nodata=None)
-    coarse = _write(tmp_path / "c.tif", data, Affine(200, 0, 0, 0, -200, 10000), nodata=None)
+    shifted = write_raster(tmp_path / "s.tif", data, x0=30, y1=5000, res=100)
+    coarse = write_raster(tmp_path / "c.tif", data, x0=0, y1=10000, res=200)
     grid = AnalysisGrid.covering((1000, 1000, 3000, 2500), resolution=100, crs=UTM48)
     for path in (shifted, coarse):
         with rasterio.open(path) as src:
