@@ -13,10 +13,11 @@ import rasterio
 from rasterio.enums import Resampling
 from rasterio.fill import fillnodata
 from rasterio.transform import array_bounds
-from rasterio.warp import reproject, transform_bounds
+from rasterio.warp import transform_bounds
 
 from coverage_gaps.errors import CoverageGapsWarning, CRSError, InputError, NoOverlapError
 from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.io.raster import array_to_grid
 
 #: SRTM marks voids with this value; any cell at or below it is a void whatever the nodata tag.
 SRTM_VOID = -32768.0
@@ -125,18 +126,7 @@ def read_dem(
         if b[0] >= gx1 or b[2] <= gx0 or b[1] >= gy1 or b[3] <= gy0:
             continue
         used += 1
-        tile = np.full(grid.shape, np.nan, dtype="float32")
-        reproject(
-            source=arr,
-            destination=tile,
-            src_transform=transform,
-            src_crs=crs,
-            src_nodata=np.nan,
-            dst_transform=grid.transform,
-            dst_crs=grid.crs,
-            dst_nodata=np.nan,
-            resampling=method,
-        )
+        tile = array_to_grid(arr, transform=transform, crs=crs, grid=grid, resampling=method)
         fill = np.isnan(dest) & ~np.isnan(tile)
         dest[fill] = tile[fill]
     if not used:

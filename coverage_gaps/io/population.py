@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import rasterio
 from rasterio.enums import Resampling
-from rasterio.warp import reproject
 
 from coverage_gaps.grid import AnalysisGrid
-from coverage_gaps.io.raster import check_overlap, open_raster
+from coverage_gaps.io.raster import array_to_grid, check_overlap, open_raster
 
 _EARTH_RADIUS_M = 6_371_007.2  # authalic radius
 
@@ -36,17 +35,13 @@ def population_on_grid(path: str | Path, grid: AnalysisGrid) -> np.ndarray:
         check_overlap(src, grid, path=path, option="--population")
         people = src.read(1, masked=True).astype("f8").filled(np.nan)
         density = people / pixel_areas_m2(src)
-        dest = np.full(grid.shape, np.nan, dtype="f8")
-        reproject(
-            source=density,
-            destination=dest,
-            src_transform=src.transform,
-            src_crs=src.crs,
-            src_nodata=np.nan,
-            dst_transform=grid.transform,
-            dst_crs=grid.crs,
-            dst_nodata=np.nan,
+        dest = array_to_grid(
+            density,
+            transform=src.transform,
+            crs=src.crs,
+            grid=grid,
             resampling=Resampling.average,
+            dtype="f8",
         )
     out = np.nan_to_num(dest * grid.cell_area_m2, nan=0.0)
     out[out < 0] = 0.0

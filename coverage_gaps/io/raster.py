@@ -72,6 +72,32 @@ def warp_to_grid(
     return dest
 
 
+def array_to_grid(
+    array: np.ndarray,
+    *,
+    transform: Any,
+    crs: Any,
+    grid: AnalysisGrid,
+    resampling: Resampling,
+    dtype: str = "float32",
+) -> np.ndarray:
+    """An in-memory raster (NaN marks no data) resampled onto ``grid``; cells it does not
+    cover are NaN."""
+    dest = np.full(grid.shape, np.nan, dtype=dtype)
+    reproject(
+        source=array,
+        destination=dest,
+        src_transform=transform,
+        src_crs=crs,
+        src_nodata=np.nan,
+        dst_transform=grid.transform,
+        dst_crs=grid.crs,
+        dst_nodata=np.nan,
+        resampling=resampling,
+    )
+    return dest
+
+
 def _aligned_offset(src: Any, grid: AnalysisGrid) -> tuple[int, int] | None:
     """``(col, row)`` of the grid's first cell in the raster when the grid is a window of the
     raster's own pixels (same CRS, same cell size, corners on its pixel lines), else ``None``."""
