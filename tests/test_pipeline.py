@@ -12,6 +12,7 @@ import shapely
 
 from coverage_gaps.io.villages import read_villages
 from coverage_gaps.pipeline import (
+    AreaResult,
     LineElectrification,
     RasterElectrification,
     analyse_area,
@@ -101,12 +102,17 @@ def random_world(seed: int) -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoData
     return vgdf, cells, lines
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_covered_share_matches_exact_geometry(seed: int) -> None:
-    villages, cells, lines = random_world(seed)
+def analyse_with_lines(
+    villages: gpd.GeoDataFrame,
+    cells: pd.DataFrame,
+    lines: gpd.GeoDataFrame,
+    *,
+    distance_m: float,
+    resolution_m: float,
+    radius_m: float = 500.0,
+) -> tuple[AreaResult, pd.DataFrame, pd.DataFrame]:
+    """``analyse_area`` in UTM with grid-line electrification; also the sites and emitters."""
     sites, emitters = collapse_sites(cells)
-    distance = 1500.0
-    res_m = 50.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = analyse_area(
@@ -114,10 +120,21 @@ def test_covered_share_matches_exact_geometry(seed: int) -> None:
             villages,
             sites,
             emitters,
-            electrification=LineElectrification(lines, distance),
-            analysis=AnalysisOptions(resolution_m=res_m, crs=UTM),
-            coverage=CoverageOptions(),
+            electrification=LineElectrification(lines, distance_m),
+            analysis=AnalysisOptions(resolution_m=resolution_m, crs=UTM),
+            village_options=VillageOptions(village_radius_m=radius_m),
         )
+    return result, sites, emitters
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_covered_share_matches_exact_geometry(seed: int) -> None:
+    villages, cells, lines = random_world(seed)
+    distance = 1500.0
+    res_m = 50.0
+    result, sites, emitters = analyse_with_lines(
+        villages, cells, lines, distance_m=distance, resolution_m=res_m
+    )
     # Independent: exact polygons.  Electrified land = lines buffered; coverage = union of discs
     # with the same radii (largest observed range per site and radio, clipped).
     elec = shapely.union_all(
@@ -175,18 +192,9 @@ def test_point_villages_against_exact_discs_and_brute_force_distances() -> None:
     as_point = np.arange(len(villages)) % 2 == 0
     centres = villages.geometry.centroid
     villages.loc[as_point, "geometry"] = centres[as_point]
-    sites, emitters = collapse_sites(cells)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = analyse_area(
-            "P",
-            villages,
-            sites,
-            emitters,
-            electrification=LineElectrification(lines, 1500.0),
-            analysis=AnalysisOptions(resolution_m=50.0, crs=UTM),
-            village_options=VillageOptions(village_radius_m=radius),
-        )
+    result, sites, _ = analyse_with_lines(
+        villages, cells, lines, distance_m=1500.0, resolution_m=50.0, radius_m=radius
+    )
     got = result.villages.set_index("village_id")
     site_xy = gpd.GeoSeries(gpd.points_from_xy(sites["lon"], sites["lat"]), crs=4326).to_crs(UTM)
     elec = shapely.union_all(
@@ -215,18 +223,9 @@ def test_multipoint_village_is_the_union_of_its_discs() -> None:
     villages = villages.iloc[:2].copy()
     a, b = shapely.Point(X0 + 10_000, Y0 + 10_000), shapely.Point(X0 + 10_600, Y0 + 10_000)
     villages.loc[villages.index[0], "geometry"] = shapely.MultiPoint([a, b])
-    sites, emitters = collapse_sites(cells)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = analyse_area(
-            "P",
-            villages,
-            sites,
-            emitters,
-            electrification=LineElectrification(lines, 50_000.0),  # all land electrified
-            analysis=AnalysisOptions(resolution_m=20.0, crs=UTM),
-            village_options=VillageOptions(village_radius_m=500.0),
-        )
+    result, _, _ = analyse_with_lines(  # 50 km from the lines: all land electrified
+        villages, cells, lines, distance_m=50_000.0, resolution_m=20.0, radius_m=500.0
+    )
     union = shapely.union(a.buffer(500.0, quad_segs=256), b.buffer(500.0, quad_segs=256))
     got = result.villages.set_index("village_id").loc["000"]
     assert got["area_km2"] == pytest.approx(union.area / 1e6, rel=2e-3)
