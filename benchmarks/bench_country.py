@@ -359,7 +359,8 @@ def analysis_vs_baseline(workdir: Path, manifest: dict, province: str, repeat: i
     cov = CoverageOptions()
     cells, _ = read_towers(workdir / manifest["towers"], options=towers_options)
     t2 = time.perf_counter()
-    cells = select_cells(cells, cell_operators(cells), cov)
+    cells["operator"] = cell_operators(cells)  # as runner.run does: once, for both steps
+    cells = select_cells(cells, cells["operator"], cov)
     sites, emitters = collapse_sites(cells, options=towers_options)
     t3 = time.perf_counter()
     res["read_villages_s"] = t1 - t0

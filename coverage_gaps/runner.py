@@ -202,6 +202,7 @@ def run(
     with step("Reading towers"):
         cells, _report = read_towers(config.towers, options=config.towers_options)
         ops = cell_operators(cells)
+        cells["operator"] = ops  # worked out once, for --operator and for the sites
         cov = config.coverage_options
         if cov.operators:
             cov = replace(

@@ -55,7 +55,8 @@ def collapse_sites(
     Parameters
     ----------
     cells
-        Valid cells as :func:`coverage_gaps.io.towers.read_towers` returns them.
+        Valid cells as :func:`coverage_gaps.io.towers.read_towers` returns them; an
+        ``operator`` column (:func:`cell_operators`), when present, is used as it is.
     options
         ``nr_gnb_bits`` and ``co_location_m``.
 
@@ -80,7 +81,7 @@ def collapse_sites(
                 "cells": pd.Series(dtype="int64"),
             }
         )
-    op = cell_operators(cells)
+    op = cells["operator"] if "operator" in cells else cell_operators(cells)
     radio = cells["radio"].to_numpy()
     cell_id = cells["cell"].to_numpy(dtype=np.int64)
     # Step 1: identity nodes.  Non-LTE/NR cells are each their own node.
