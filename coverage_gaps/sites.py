@@ -17,9 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numba import njit
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from coverage_gaps.coverage.base import RADIOS
+from coverage_gaps.grid import WGS84, transformer
 from coverage_gaps.operators import operator_name
 from coverage_gaps.settings import TowerOptions
 
@@ -210,7 +211,7 @@ def _co_locate(
     for z, s in sorted(set(zip(zone.tolist(), south.tolist(), strict=True))):
         idx = np.flatnonzero((zone == z) & (south == s))
         crs = CRS.from_epsg((32700 if s else 32600) + z)
-        x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lon[idx], lat[idx])
+        x, y = transformer(WGS84, crs).transform(lon[idx], lat[idx])
         local = _leader_cluster(
             np.asarray(x), np.asarray(y), op[idx], weight[idx].astype("f8"), float(radius)
         )
