@@ -33,12 +33,13 @@ from pyproj import CRS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coverage_gaps.coverage.base import RADIOS, Emitters
+from coverage_gaps.coverage.base import Emitters
 from coverage_gaps.coverage.linkbudget import default_link_budget
 from coverage_gaps.coverage.signal import predict_coverage
-from coverage_gaps.coverage.synthetic_terrain import fractal_dem
 from coverage_gaps.coverage.terrain import WGS84_SEMI_MAJOR_M, viewshed
 from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.network import RADIOS
+from coverage_gaps.synthetic.terrain import fractal_dem
 
 RES = 30.0
 X0, Y0 = 400_000.0, 2_500_000.0

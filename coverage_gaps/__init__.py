@@ -1,18 +1,100 @@
 """coverage-gaps: find electrified villages with no mobile signal.
 
-The package is laid out as the pipeline runs:
+The package is laid out as the pipeline runs::
 
-``io/``        read the inputs (towers, villages, electrification, population, elevation)
-``grid``       the metric analysis grid every layer is put on
-``sites``      cells collapsed into sites
-``coverage/``  which grid cells each operator serves (disc model, propagation, terrain)
-``gaps``       per-village figures, statuses and priorities
-``outputs/``   CSV, GeoPackage and Folium map writers
-``pipeline``   one province (or any area) from inputs to outputs
-``cli/``       the ``coverage-gaps`` command, thin over the above
+    io/         read the inputs (towers, villages, admin layers, electrification, population, DEM)
+    grid        the metric analysis grid every layer is put on
+    sites       cells collapsed into sites; the sites in reach of an area
+    coverage/   which grid cells each operator serves (registry of models)
+    zonal       villages on the grid: spans and per-village sums
+    gaps        statuses, reasons and priorities
+    outputs/    CSV, GeoPackage, map, signal rasters, summary (registry of writers)
+
+    network     the shared vocabulary: radios, generations, operators
+    settings    every typed setting and default
+    pipeline    one area from inputs to results (analyse_area)
+    runner      a whole run: prepare, one task per area, finish (run)
+    cli/        the coverage-gaps command, thin over the above
+
+A run::
+
+    import coverage_gaps as cg
+    summary = cg.run(cg.RunConfig(
+        inputs=cg.Inputs(villages="communes.gpkg", towers="452.csv.gz", electrified_raster="t.tif"),
+        provinces=("Lào Cai",), towers=cg.TowerOptions(mcc=(452,))))
 """
 
-from coverage_gaps.errors import CoverageGapsError, CoverageGapsWarning
+from importlib.metadata import PackageNotFoundError, version
 
-__version__ = "0.1.0"
-__all__ = ["CoverageGapsError", "CoverageGapsWarning", "__version__"]
+from coverage_gaps import coverage, io, outputs
+from coverage_gaps.errors import (
+    BadRowsError,
+    ColumnError,
+    CoverageGapsError,
+    CoverageGapsWarning,
+    CRSError,
+    InputError,
+    NoOverlapError,
+    OutputError,
+    SelectionError,
+    SettingsError,
+    SizeError,
+)
+from coverage_gaps.io import read_towers, read_villages
+from coverage_gaps.pipeline import AreaResult, analyse_area
+from coverage_gaps.runner import RunSummary, prepare, run
+from coverage_gaps.settings import (
+    AdminLayer,
+    AnalysisOptions,
+    CoverageOptions,
+    Inputs,
+    OutputOptions,
+    RunConfig,
+    ServiceOptions,
+    StatusThresholds,
+    TowerOptions,
+    VillageOptions,
+)
+from coverage_gaps.sites import collapse_sites, select_cells
+
+try:
+    __version__ = version("coverage-gaps")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "AdminLayer",
+    "AnalysisOptions",
+    "AreaResult",
+    "BadRowsError",
+    "CRSError",
+    "ColumnError",
+    "CoverageGapsError",
+    "CoverageGapsWarning",
+    "CoverageOptions",
+    "InputError",
+    "Inputs",
+    "NoOverlapError",
+    "OutputError",
+    "OutputOptions",
+    "RunConfig",
+    "RunSummary",
+    "SelectionError",
+    "ServiceOptions",
+    "SettingsError",
+    "SizeError",
+    "StatusThresholds",
+    "TowerOptions",
+    "VillageOptions",
+    "__version__",
+    "analyse_area",
+    "collapse_sites",
+    "coverage",
+    "io",
+    "outputs",
+    "prepare",
+    "read_towers",
+    "read_villages",
+    "run",
+    "select_cells",
+]

@@ -22,6 +22,16 @@ import pandas as pd
 from coverage_gaps.settings import StatusThresholds
 from coverage_gaps.zonal import VillageTotals
 
+__all__ = [
+    "GAP_STATUSES",
+    "STATUSES",
+    "classify",
+    "operator_names",
+    "popcount",
+    "priority_rank",
+    "village_table",
+]
+
 STATUSES: tuple[str, ...] = ("dead_zone", "partial", "covered", "not_electrified")
 GAP_STATUSES: tuple[str, ...] = ("dead_zone", "partial")
 
@@ -131,3 +141,42 @@ def priority_rank(table: pd.DataFrame, *, by_population: bool, ids: pd.Series) -
     rank = pd.Series(pd.NA, index=table.index, dtype="Int64")
     rank.loc[order] = np.arange(1, len(order) + 1)
     return rank
+
+
+def village_table(
+    totals: VillageTotals,
+    *,
+    ids: pd.Series,
+    cell_area_m2: float,
+    operators: list[str],
+    thresholds: StatusThresholds | None = None,
+    with_population: bool = False,
+    with_signal: bool = False,
+) -> pd.DataFrame:
+    """Statuses, reasons and priorities of an area's villages, in one place.
+
+    :func:`classify` gives each village its figures, status and reasons from its totals;
+    :func:`priority_rank` then ranks the gaps (by uncovered people when ``with_population``).
+
+    Parameters
+    ----------
+    totals
+        Per-village sums over the grid (:func:`coverage_gaps.zonal.village_totals`).
+    ids
+        The villages' ids, aligned with ``totals`` (the last tie-break of the priorities).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`classify` and ``priority``.
+    """
+    table = classify(
+        totals,
+        cell_area_m2=cell_area_m2,
+        operators=operators,
+        thresholds=thresholds,
+        with_population=with_population,
+        with_signal=with_signal,
+    )
+    table["priority"] = priority_rank(table, by_population=with_population, ids=ids).to_numpy()
+    return table

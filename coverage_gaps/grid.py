@@ -13,9 +13,21 @@ from dataclasses import dataclass
 
 import numpy as np
 from affine import Affine
+from numba import njit
 from pyproj import CRS, Transformer
 
 from coverage_gaps.errors import CRSError
+
+__all__ = [
+    "WGS84",
+    "AnalysisGrid",
+    "check_metric",
+    "choose_metric_crs",
+    "disc_row_span",
+    "disc_rows",
+    "transformer",
+    "utm_crs_for",
+]
 
 #: Longitude/latitude on WGS 84, the CRS of tower positions and of the outputs.
 WGS84 = CRS.from_epsg(4326)
@@ -161,3 +173,28 @@ def check_metric(crs: CRS, *, what: str) -> None:
     units = {ax.unit_name for ax in crs.axis_info}
     if not units <= {"metre", "meter"}:
         raise CRSError(None, f"{what} has axis units {sorted(units)}; the analysis needs metres")
+
+
+# The cell-centre rule of discs on the grid, shared by coverage discs and point villages.
+
+
+@njit(cache=True)
+def disc_rows(cy: float, r: float, height: int) -> tuple[int, int]:  # pragma: no cover
+    """First and last grid row (inclusive, clipped) whose centre line ``row + 0.5`` is within
+    ``r`` of a disc centred at row coordinate ``cy`` (all in cell units); empty when last <
+    first."""
+    return max(int(np.ceil(cy - r - 0.5)), 0), min(int(np.floor(cy + r - 0.5)), height - 1)
+
+
+@njit(cache=True)
+def disc_row_span(
+    cx: float, cy: float, r: float, row: int, width: int
+) -> tuple[int, int]:  # pragma: no cover
+    """Columns ``[lo, hi)`` of ``row`` whose cell centres lie within ``r`` of ``(cx, cy)`` (cell
+    units), clipped to the grid: the rule every disc on the grid follows (coverage discs and
+    point villages alike)."""
+    dy = row + 0.5 - cy
+    half = np.sqrt(max(r * r - dy * dy, 0.0))
+    lo = max(int(np.ceil(cx - half - 0.5)), 0)
+    hi = min(int(np.floor(cx + half - 0.5)) + 1, width)
+    return lo, hi

@@ -16,6 +16,19 @@ from dataclasses import dataclass
 
 from coverage_gaps.errors import SelectionError
 
+__all__ = [
+    "VIETNAM_PROVINCES",
+    "WINDOWS_RESERVED",
+    "Province",
+    "ProvinceMatch",
+    "fold",
+    "match_province",
+    "name_key",
+    "slugify",
+    "unique_slugs",
+    "vietnam_province_for",
+]
+
 _PREFIXES = (
     "thanh pho",
     "tp.",
@@ -66,10 +79,41 @@ def name_key(text: str) -> str:
     return re.sub(r"\s+", " ", key).strip()
 
 
+#: Names Windows reserves for devices, with or without an extension (``con.csv`` cannot be
+#: opened there).
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+)
+
+
 def slugify(text: str) -> str:
-    """ASCII slug for file names: ``"Tuyên Quang"`` → ``"tuyen-quang"``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(str(text))).strip("-")
-    return slug or "area"
+    """ASCII slug for file names: ``"Tuyên Quang"`` → ``"tuyen-quang"``.
+
+    Never empty, never longer than 80 characters, and never a name Windows reserves
+    (``"Con"`` → ``"con-area"``).
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(str(text))).strip("-")[:80].strip("-")
+    if not slug:
+        return "area"
+    if slug in WINDOWS_RESERVED:
+        return f"{slug}-area"
+    return slug
+
+
+def unique_slugs(names: Iterable[str]) -> list[str]:
+    """:func:`slugify` of each name, made unique in order: a slug already taken gets ``-2``,
+    ``-3`` … (``"a/b"`` and ``"a-b"`` → ``"a-b"``, ``"a-b-2"``)."""
+    taken: set[str] = set()
+    out = []
+    for name in names:
+        base = slugify(name)
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        out.append(slug)
+    return out
 
 
 @dataclass(frozen=True)

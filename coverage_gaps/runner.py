@@ -1,91 +1,215 @@
-"""A whole run: read the inputs once, analyse each province, write its outputs and a summary."""
+"""A whole run in three phases: prepare, one task per area, finish.
+
+1. :func:`prepare` reads and resolves every input once (villages and their provinces, towers,
+   operators, sites, electrification, population, DEM, link budget) into :class:`RunInputs`,
+   without rewriting the config: what was resolved is recorded in :attr:`RunInputs.settings`.
+2. :func:`run_area` analyses one area and writes its files; it returns a small
+   :class:`AreaOutcome`.  Areas are independent tasks, run in order or on any
+   :class:`concurrent.futures.Executor` (a dask cluster's ``client.get_executor()``).
+3. :func:`finish` writes the run-level outputs (``summary.csv``, ``run.json``).
+
+:func:`run` does all three into an :class:`~coverage_gaps.outputs.folder.OutputFolder`: the
+files appear together when every area has succeeded, or not at all.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+import os
+import pickle
+import warnings
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from coverage_gaps.coverage.models import make_coverage_model
-from coverage_gaps.errors import InputError, SelectionError
-from coverage_gaps.io.admin import AdminLayer, read_admin_layer
-from coverage_gaps.io.towers import read_towers
-from coverage_gaps.io.villages import read_villages
-from coverage_gaps.names import fold, match_province
-from coverage_gaps.outputs.area import write_area_outputs
-from coverage_gaps.outputs.tables import write_csv
-from coverage_gaps.pipeline import (
+from coverage_gaps.coverage.linkbudget import LinkBudget, default_link_budget, load_link_budget
+from coverage_gaps.coverage.models import MODELS
+from coverage_gaps.errors import CoverageGapsWarning, SettingsError
+from coverage_gaps.io.admin import read_admin_layer
+from coverage_gaps.io.sources import (
     DemTiles,
     GridSource,
     LineElectrification,
     PopulationRaster,
     RasterElectrification,
-    analyse_area,
-    select_cells,
 )
+from coverage_gaps.io.towers import TowerReport, read_towers
+from coverage_gaps.io.villages import read_villages
+from coverage_gaps.names import match_province, name_key, slugify, unique_slugs
+from coverage_gaps.network import resolve_operators
+from coverage_gaps.outputs import AREA_WRITERS, RUN_WRITERS, AreaTarget, RunRecord
+from coverage_gaps.outputs.folder import OutputFolder, output_error
+from coverage_gaps.outputs.summary import SUMMARY_COLUMNS, area_summary
+from coverage_gaps.pipeline import AreaResult, analyse_area
 from coverage_gaps.settings import (
-    AnalysisOptions,
+    AdminLayer,
     CoverageOptions,
-    TowerOptions,
+    RunConfig,
+    ServiceOptions,
     VillageOptions,
 )
-from coverage_gaps.sites import cell_operators, collapse_sites
+from coverage_gaps.sites import cell_operators, collapse_sites, select_cells
+
+__all__ = [
+    "NO_PROVINCE",
+    "Area",
+    "AreaOutcome",
+    "Progress",
+    "RunInputs",
+    "RunSummary",
+    "finish",
+    "load_villages",
+    "prepare",
+    "province_groups",
+    "run",
+    "run_area",
+]
 
 log = logging.getLogger(__name__)
-
-Step = Callable[[str], AbstractContextManager[None]]
 
 #: The area of the villages that have no province when the others have one.
 NO_PROVINCE = "(no province)"
 
 
-@contextlib.contextmanager
-def _no_progress(_: str) -> Iterator[None]:
-    yield
+class Progress:
+    """What a run reports as it goes.  This base class reports nothing; the command line
+    subclasses it."""
+
+    @contextlib.contextmanager
+    def step(self, message: str) -> Iterator[None]:
+        """A long step of the preparation or the finish (reading an input, writing a file)."""
+        yield
+
+    def area_started(self, area: Area, total: int) -> None:
+        """An area is about to be analysed (in order runs only)."""
+
+    def area_done(self, outcome: AreaOutcome, done: int, total: int) -> None:
+        """An area's files are written; ``done`` of ``total`` areas are finished."""
 
 
 @dataclass(frozen=True)
-class RunConfig:
-    """Inputs and options of one run."""
+class Area:
+    """One area of a run: a province and its villages.
 
-    villages: Path
-    towers: Path
-    electrified_raster: Path | None = None
-    grid_lines: Path | None = None
-    grid_lines_layer: str | None = None
-    population: Path | None = None
-    province_layer: AdminLayer | None = None
-    commune_layer: AdminLayer | None = None
-    dem: tuple[Path, ...] = ()
-    radio_params: Path | None = None
-    provinces: tuple[str, ...] = ()
-    out_dir: Path = Path("maps")
-    outputs: tuple[str, ...] = ("csv", "gpkg", "html")
-    towers_options: TowerOptions = field(default_factory=TowerOptions)
-    village_options: VillageOptions = field(default_factory=VillageOptions)
-    coverage_options: CoverageOptions = field(default_factory=CoverageOptions)
-    analysis_options: AnalysisOptions = field(default_factory=AnalysisOptions)
+    Attributes
+    ----------
+    index
+        Position of the area in the run (the order of ``summary.csv``).
+    name
+        The area's name as the data spells it.
+    slug
+        Its file-name stem, unique within the run.
+    villages
+        Its villages (as :func:`load_villages` returns them).
+    """
 
-    def __post_init__(self) -> None:
-        if (self.electrified_raster is None) == (self.grid_lines is None):
-            raise InputError(
-                None, "give exactly one electrification input: --electrified-raster or --grid-lines"
-            )
+    index: int
+    name: str
+    slug: str
+    villages: gpd.GeoDataFrame
+
+
+@dataclass
+class RunInputs:
+    """Every input of a run, read and resolved once by :func:`prepare`.
+
+    Attributes
+    ----------
+    config
+        The run's configuration, as given.
+    areas
+        The areas to analyse.
+    sites, emitters
+        The sites of the counted cells (:func:`~coverage_gaps.sites.collapse_sites`).
+    electrification, population, dem
+        Grid sources.
+    coverage
+        The coverage options as resolved (the terrain grid never finer than the DEM).
+    service
+        The service options as resolved (operator names as the towers file spells them).
+    link_budget
+        The link budget (built-in, or the ``--radio-params`` file over it).
+    towers
+        What reading the towers found.
+    notes
+        Notes on how names matched and what was resolved.
+    """
+
+    config: RunConfig
+    areas: list[Area]
+    sites: pd.DataFrame
+    emitters: pd.DataFrame
+    electrification: GridSource
+    population: GridSource | None
+    dem: DemTiles | None
+    coverage: CoverageOptions
+    service: ServiceOptions
+    link_budget: LinkBudget
+    towers: TowerReport
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The settings that ran: the config with every resolved value in place."""
+        resolved = dataclasses.replace(self.config, coverage=self.coverage, service=self.service)
+        out = resolved.to_dict()
+        out["link_budget"] = self.link_budget.source
+        out["k_factor"] = (
+            self.coverage.k_factor
+            if self.coverage.k_factor is not None
+            else self.link_budget.k_factor
+        )
+        return out
+
+
+@dataclass
+class AreaOutcome:
+    """What a finished area reports back: its summary row and files (small, so that it can come
+    back from another machine)."""
+
+    index: int
+    name: str
+    slug: str
+    summary: dict[str, Any]
+    files: list[Path]
+    timings: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
 class RunSummary:
-    """What a run produced."""
+    """What a run produced.
+
+    Attributes
+    ----------
+    summary
+        One row per area: villages by status, uncovered land and people, sites.
+    files
+        The files written, in their final place.
+    notes
+        Notes on how names matched and what was resolved.
+    settings
+        The resolved settings.
+    removed
+        Files of an earlier run in the same folder that this run did not write again, removed.
+    """
 
     summary: pd.DataFrame
     files: list[Path]
     notes: list[str]
+    settings: dict[str, Any] = field(default_factory=dict)
+    removed: list[Path] = field(default_factory=list)
+
+
+# -- phase 1: prepare ---------------------------------------------------------------------------
 
 
 def load_villages(
@@ -114,7 +238,11 @@ def load_villages(
 def province_groups(
     villages: gpd.GeoDataFrame, typed: Sequence[str], *, fallback: str
 ) -> tuple[list[tuple[str, gpd.GeoDataFrame]], list[str]]:
-    """The (name, villages) of each province to analyse, and notes on how names matched."""
+    """The (name, villages) of each province to analyse, and notes on how names matched.
+
+    Province names that are the same name written differently ("Lào Cai", "Lao Cai",
+    "LÀO CAI") are one province, named as most of its villages spell it, with a note.
+    """
     names = villages["province"].astype(str)
     if (names == "").all():
         names = pd.Series(fallback, index=villages.index)
@@ -124,8 +252,23 @@ def province_groups(
         # none is dropped unseen.
         names = names.where(names != "", NO_PROVINCE)
         villages = villages.assign(province=names.to_numpy())
-    available = sorted(names.unique().tolist())
     notes: list[str] = []
+    key_of = {n: name_key(n) for n in names.unique()}
+    keys = names.map(key_of)
+    spelling: dict[str, str] = {}
+    for key, group in names.groupby(keys, sort=False):
+        counts = group.value_counts()
+        best = sorted(counts.index, key=lambda s: (-counts[s], s))[0]
+        spelling[str(key)] = best
+        if len(counts) > 1:
+            others = ", ".join(repr(s) for s in sorted(counts.index) if s != best)
+            notes.append(
+                f"province names {others} are read as {best!r} (the same name written differently)"
+            )
+    names = keys.map(spelling)
+    if notes:
+        villages = villages.assign(province=names.to_numpy())
+    available = sorted(names.unique().tolist())
     if typed:
         chosen: list[str] = []
         for t in typed:
@@ -136,135 +279,314 @@ def province_groups(
                 chosen.append(match.value)
     else:
         chosen = available
-    groups = []
-    for name in chosen:
-        sub = villages.loc[names == name]
-        if len(sub) == 0:
-            raise SelectionError(f"province {name!r} has no villages in the villages layer")
-        groups.append((name, sub))
+    groups = [(name, villages.loc[(names == name).to_numpy()]) for name in chosen]
     return groups, notes
 
 
-def dem_resolution_m(path: Path) -> float:
-    """Approximate cell size of a DEM in metres (degrees × 111 km for geographic CRSs)."""
-    from coverage_gaps.io.raster import open_raster
-
-    with open_raster(path, option="--dem") as src:
-        res = float(min(abs(src.res[0]), abs(src.res[1])))
-        return res * 111_320.0 if src.crs.is_geographic else res
+def _read_link_budget(config: RunConfig) -> LinkBudget:
+    path = config.inputs.radio_params
+    return load_link_budget(path) if path is not None else default_link_budget()
 
 
-def resolve_operators(
-    typed: Sequence[str], known: Sequence[str], *, towers: Path
-) -> tuple[str, ...]:
-    """Operator names as the towers file has them; typed names match in any case or accents,
-    and ``"452-04"`` style codes match the code of an unnamed operator."""
-    by_key = {fold(k): k for k in known}
-    out: list[str] = []
-    unknown = []
-    for t in typed:
-        name = by_key.get(fold(t))
-        if name is None:
-            unknown.append(t)
-        elif name not in out:
-            out.append(name)
-    if unknown:
-        raise SelectionError(
-            f"--operator {', '.join(map(repr, unknown))} has no cells in {towers}; operators "
-            f"present: {', '.join(sorted(known)) or 'none'}"
+def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs:
+    """Read and resolve every input of ``config`` once.
+
+    Raises
+    ------
+    InputError, SelectionError, SettingsError
+        An input cannot be read, a selection matches nothing, or the settings cannot run
+        together (a model that needs a DEM without one).
+    """
+    progress = progress or Progress()
+    inputs = config.inputs
+    spec = MODELS[config.coverage.model]
+    if spec.needs_dem and not inputs.dem:
+        raise SettingsError(
+            f"--model {config.coverage.model} needs an elevation model: give --dem F"
         )
-    return tuple(out)
+    link_budget = _read_link_budget(config)  # parsed whenever given, so a bad file fails early
+
+    with progress.step("Reading villages"):
+        villages = load_villages(
+            inputs.villages,
+            config.villages,
+            province_layer=inputs.province_layer,
+            commune_layer=inputs.commune_layer,
+        )
+    groups, notes = province_groups(villages, config.provinces, fallback=inputs.villages.stem)
+    slugs = unique_slugs([name for name, _ in groups])
+    for (name, _), slug in zip(groups, slugs, strict=True):
+        if slug != slugify(name):
+            notes.append(f"the files of {name!r} are named {slug!r}")
+    areas = [
+        Area(index=i, name=name, slug=slug, villages=group)
+        for i, ((name, group), slug) in enumerate(zip(groups, slugs, strict=True))
+    ]
+
+    with progress.step("Reading towers"):
+        cells, report = read_towers(inputs.towers, options=config.towers)
+        cells["operator"] = cell_operators(cells)  # worked out once, for --operator and sites
+        service = config.service
+        if service.operators:
+            service = dataclasses.replace(
+                service,
+                operators=resolve_operators(
+                    service.operators, cells["operator"].unique(), source=inputs.towers
+                ),
+            )
+        cells = select_cells(cells, service)
+    with progress.step("Collapsing cells into sites"):
+        sites, emitters = collapse_sites(cells, options=config.towers)
+
+    electrification: GridSource
+    if inputs.electrified_raster is not None:
+        electrification = RasterElectrification(
+            inputs.electrified_raster, config.analysis.electrified_threshold
+        )
+    else:
+        from coverage_gaps.io.electrification import read_grid_lines
+
+        assert inputs.grid_lines is not None
+        with progress.step("Reading grid lines"):
+            lines = read_grid_lines(inputs.grid_lines, layer=inputs.grid_lines_layer)
+        electrification = LineElectrification(lines, config.analysis.grid_distance_m)
+    population = PopulationRaster(inputs.population) if inputs.population else None
+
+    coverage = config.coverage
+    dem = None
+    if spec.needs_dem:
+        dem = DemTiles(inputs.dem)
+        native = dem.resolution_m()
+        if native > coverage.terrain_resolution_m:
+            log.info("terrain grid %.0f m (the DEM's own resolution)", native)
+            coverage = dataclasses.replace(coverage, terrain_resolution_m=native)
+    return RunInputs(
+        config=config,
+        areas=areas,
+        sites=sites,
+        emitters=emitters,
+        electrification=electrification,
+        population=population,
+        dem=dem,
+        coverage=coverage,
+        service=service,
+        link_budget=link_budget,
+        towers=report,
+        notes=notes,
+    )
+
+
+# -- phase 2: one task per area -----------------------------------------------------------------
+
+
+def analyse(area: Area, inputs: RunInputs) -> AreaResult:
+    """:func:`~coverage_gaps.pipeline.analyse_area` of one area with the run's inputs."""
+    return analyse_area(
+        area.name,
+        area.villages,
+        inputs.sites,
+        inputs.emitters,
+        electrification=inputs.electrification,
+        population=inputs.population,
+        dem=inputs.dem,
+        coverage=inputs.coverage,
+        link_budget=inputs.link_budget,
+        analysis=inputs.config.analysis,
+    )
+
+
+def run_area(area: Area, inputs: RunInputs, folder: Path) -> AreaOutcome:
+    """Analyse one area and write its files into ``folder``.
+
+    Warnings raised on the way are returned in the outcome (an area may run in another
+    process), not shown.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CoverageGapsWarning)
+        result = analyse(area, inputs)
+        target = AreaTarget(folder=folder, slug=area.slug, options=inputs.config.outputs)
+        files: list[Path] = []
+        for kind, writer in AREA_WRITERS.items():
+            if kind in target.options.kinds:
+                try:
+                    files += writer.write(result, target)
+                except OSError as exc:
+                    raise output_error(Path(exc.filename or folder), exc) from exc
+    messages = [str(w.message) for w in caught if issubclass(w.category, CoverageGapsWarning)]
+    return AreaOutcome(
+        index=area.index,
+        name=area.name,
+        slug=area.slug,
+        summary=area_summary(result),
+        files=files,
+        timings=result.timings,
+        warnings=messages,
+    )
+
+
+# -- phase 3: finish ----------------------------------------------------------------------------
+
+
+def finish(
+    inputs: RunInputs, outcomes: Sequence[AreaOutcome], folder: Path
+) -> tuple[RunRecord, list[Path]]:
+    """Write the run-level outputs into ``folder``; returns the record and their files."""
+    ordered = sorted(outcomes, key=lambda o: o.index)
+    summary = pd.DataFrame([o.summary for o in ordered], columns=list(SUMMARY_COLUMNS))
+    record = RunRecord(
+        folder=folder,
+        summary=summary,
+        files=[f for o in ordered for f in o.files],
+        settings=inputs.settings,
+        notes=list(inputs.notes),
+    )
+    files: list[Path] = []
+    for writer in RUN_WRITERS.values():
+        try:
+            new = writer.write(record)
+        except OSError as exc:
+            raise output_error(Path(exc.filename or folder), exc) from exc
+        files += new
+        record.files += new
+    return record, files
+
+
+# -- all three ----------------------------------------------------------------------------------
 
 
 def run(
-    config: RunConfig, *, step: Step = _no_progress, on_area: Callable[[str], None] | None = None
+    config: RunConfig,
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    threads_per_task: int | None = None,
 ) -> RunSummary:
     """Read the inputs, analyse every chosen province and write the outputs.
 
     Parameters
     ----------
     config
-        Inputs and options.
-    step
-        Context-manager factory the CLI uses to show progress of long steps.
-    on_area
-        Called with each province's name before it is analysed.
+        Inputs and settings.
+    executor
+        Runs the areas as tasks (any :class:`concurrent.futures.Executor`, such as a dask
+        cluster's ``client.get_executor()``); in order in this process when ``None``.  With an
+        executor the prepared inputs are written once into the run's staging folder and each
+        task reads them from there, so the workers need only see the output folder.
+    progress
+        Reports steps and finished areas.
+    threads_per_task
+        Numba threads each task may use (workers × threads should not exceed the cores).
+
+    Returns
+    -------
+    RunSummary
+        The summary table, the files written and the resolved settings.
     """
-    with step("Reading villages"):
-        villages = load_villages(
-            config.villages,
-            config.village_options,
-            province_layer=config.province_layer,
-            commune_layer=config.commune_layer,
-        )
-    groups, notes = province_groups(villages, config.provinces, fallback=config.villages.stem)
+    progress = progress or Progress()
+    inputs = prepare(config, progress=progress)
+    with OutputFolder(config.outputs.out_dir) as out:
+        outcomes = _run_areas(inputs, out.staging, executor, progress, threads_per_task)
+        with progress.step("Writing the run's summary"):
+            record, run_files = finish(inputs, outcomes, out.staging)
+        staged = [f for o in sorted(outcomes, key=lambda o: o.index) for f in o.files]
+        written, removed = out.commit(staged + run_files)
+    for path in removed:
+        log.info("removed %s, an output of an earlier run that this run did not write", path)
+    return RunSummary(
+        summary=record.summary,
+        files=written,
+        notes=record.notes,
+        settings=dict(record.settings),
+        removed=removed,
+    )
 
-    with step("Reading towers"):
-        cells, _report = read_towers(config.towers, options=config.towers_options)
-        ops = cell_operators(cells)
-        cells["operator"] = ops  # worked out once, for --operator and for the sites
-        cov = config.coverage_options
-        if cov.operators:
-            cov = replace(
-                cov,
-                operators=resolve_operators(
-                    cov.operators, list(ops.unique()), towers=config.towers
-                ),
-            )
-        cells = select_cells(cells, ops, cov)
-    config = replace(config, coverage_options=cov)
-    with step("Collapsing cells into sites"):
-        sites, emitters = collapse_sites(cells, options=config.towers_options)
 
-    electrification: GridSource
-    if config.electrified_raster is not None:
-        electrification = RasterElectrification(
-            config.electrified_raster, config.analysis_options.electrified_threshold
-        )
-    else:
-        from coverage_gaps.io.electrification import read_grid_lines
+def _emit(outcome: AreaOutcome) -> None:
+    for message in outcome.warnings:
+        warnings.warn(message, CoverageGapsWarning, stacklevel=3)
 
-        assert config.grid_lines is not None
-        with step("Reading grid lines"):
-            lines = read_grid_lines(config.grid_lines, layer=config.grid_lines_layer)
-        electrification = LineElectrification(lines, config.analysis_options.grid_distance_m)
-    population = PopulationRaster(config.population) if config.population else None
-    cov = config.coverage_options
-    dem = None
-    if cov.model == "terrain":
-        if not config.dem:
-            raise InputError(None, "--model terrain needs an elevation model: give --dem F")
-        native = dem_resolution_m(config.dem[0])
-        if native > cov.terrain_resolution_m:
-            log.info("terrain grid %.0f m (the DEM's own resolution)", native)
-            cov = replace(cov, terrain_resolution_m=native)
-            config = replace(config, coverage_options=cov)
-        dem = DemTiles(config.dem)
-    model = make_coverage_model(cov, radio_params=config.radio_params)
 
-    rows = []
-    files: list[Path] = []
-    for name, group in groups:
-        if on_area is not None:
-            on_area(name)
-        with step(f"Analysing {name} ({len(group)} villages)"):
-            result = analyse_area(
-                name,
-                group,
-                sites,
-                emitters,
-                electrification=electrification,
-                population=population,
-                dem=dem,
-                coverage_model=model,
-                analysis=config.analysis_options,
-                coverage=config.coverage_options,
-                village_options=config.village_options,
-                dead_zone_polygons="gpkg" in config.outputs or "html" in config.outputs,
-            )
-        with step(f"Writing {name}"):
-            files += write_area_outputs(result, config.out_dir, outputs=config.outputs)
-        rows.append(result.summary_row())
-    summary = pd.DataFrame(rows)
-    files.append(write_csv(summary.round(3), config.out_dir / "summary.csv"))
-    return RunSummary(summary=summary, files=files, notes=notes)
+def _run_areas(
+    inputs: RunInputs,
+    staging: Path,
+    executor: Executor | None,
+    progress: Progress,
+    threads: int | None,
+) -> list[AreaOutcome]:
+    total = len(inputs.areas)
+    outcomes: list[AreaOutcome] = []
+    if executor is None:
+        for area in inputs.areas:
+            progress.area_started(area, total)
+            outcome = run_area(area, inputs, staging)
+            _emit(outcome)
+            outcomes.append(outcome)
+            progress.area_done(outcome, len(outcomes), total)
+        return outcomes
+    ref = _spill(inputs, staging)
+    futures: list[Future[AreaOutcome]] = [
+        executor.submit(_area_task, ref, area.index, threads) for area in inputs.areas
+    ]
+    try:
+        for future in as_completed(futures):
+            outcome = future.result()
+            _emit(outcome)
+            outcomes.append(outcome)
+            progress.area_done(outcome, len(outcomes), total)
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        raise
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Where a run's prepared inputs were written for the tasks of an executor."""
+
+    folder: Path
+
+    @property
+    def inputs_path(self) -> Path:
+        return self.folder / "inputs.pickle"
+
+    def area_path(self, index: int) -> Path:
+        return self.folder / f"area-{index}.pickle"
+
+
+def _spill(inputs: RunInputs, staging: Path) -> _Prepared:
+    ref = _Prepared(staging / ".prepared")
+    ref.folder.mkdir()
+    shared = dataclasses.replace(inputs, areas=[])
+    with ref.inputs_path.open("wb") as fh:
+        pickle.dump(shared, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    for area in inputs.areas:
+        with ref.area_path(area.index).open("wb") as fh:
+            pickle.dump(area, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return ref
+
+
+@functools.lru_cache(maxsize=2)
+def _load_inputs(path: Path) -> RunInputs:
+    with path.open("rb") as fh:
+        loaded: RunInputs = pickle.load(fh)
+    return loaded
+
+
+def _area_task(ref: _Prepared, index: int, threads: int | None) -> AreaOutcome:
+    """One area, in a worker: the prepared inputs are read from the staging folder (once per
+    worker process) and the files written beside them."""
+    if threads is not None:
+        import numba
+
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    inputs = _load_inputs(ref.inputs_path)
+    with ref.area_path(index).open("rb") as fh:
+        area: Area = pickle.load(fh)
+    return run_area(area, inputs, ref.folder.parent)
+
+
+def default_threads(workers: int, cores: int | None = None) -> int:
+    """Numba threads per worker so that workers × threads does not exceed the cores."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, workers))

@@ -1,30 +1,238 @@
-"""Typed settings for a run.  The CLI fills these from its options; library users build them."""
+"""Typed settings of a run, grouped by who uses them, validated where they are built.
+
+Every default and every closed list of choices lives here (open lists, the coverage models and
+the outputs, are registries in :mod:`coverage_gaps.coverage` and :mod:`coverage_gaps.outputs`);
+the command line takes its defaults and choices from these classes.
+
+=====================  =========================================================================
+:class:`Inputs`        the files: villages, towers, electrification, population, DEM, link budget
+:class:`TowerOptions`  reading and filtering the tower rows, and collapsing cells into sites
+:class:`VillageOptions` reading the villages layer (layer and column names)
+:class:`ServiceOptions` which service counts: radios and operators
+:class:`CoverageOptions` the coverage model and how far a site reaches
+:class:`AnalysisOptions` the grid, electrification thresholds, statuses
+:class:`OutputOptions` where and what to write
+:class:`RunConfig`     all of the above and the provinces to analyse
+=====================  =========================================================================
+
+Each class checks its values in ``__post_init__`` and raises
+:class:`~coverage_gaps.errors.SettingsError` (a :class:`ValueError`) naming the setting, the value
+and what is allowed.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, get_args
+
+from coverage_gaps.errors import SettingsError
+from coverage_gaps.network import RADIOS, parse_radios
+
+__all__ = [
+    "DEFAULT_FIXED_RADII_M",
+    "AdminLayer",
+    "AnalysisOptions",
+    "BadRows",
+    "CoverageOptions",
+    "Environment",
+    "Inputs",
+    "OutputOptions",
+    "RangeModel",
+    "RunConfig",
+    "ServiceOptions",
+    "StatusThresholds",
+    "TowerOptions",
+    "VillageOptions",
+    "default_of",
+]
 
 BadRows = Literal["skip", "fail"]
 RangeModel = Literal["opencellid", "fixed"]
-CoverageModel = Literal["disc", "free-space", "hata", "terrain"]
 Environment = Literal["urban", "suburban", "open"]
-OutputKind = Literal["csv", "gpkg", "html"]
+AdminKind = Literal["province", "commune"]
 
 #: Fixed coverage radii per radio (Collins Bartholomew's Mobile Coverage Explorer convention:
 #: 12 km for 2G, 4 km for 3G/4G, 0.5 km for 5G; CDMA is treated as 2G).
-DEFAULT_FIXED_RADII_M: dict[str, float] = {
-    "GSM": 12_000.0,
-    "CDMA": 12_000.0,
-    "UMTS": 4_000.0,
-    "LTE": 4_000.0,
-    "NR": 500.0,
-}
+DEFAULT_FIXED_RADII_M: Mapping[str, float] = MappingProxyType(
+    {"GSM": 12_000.0, "CDMA": 12_000.0, "UMTS": 4_000.0, "LTE": 4_000.0, "NR": 500.0}
+)
+
+
+def default_of(cls: type, name: str) -> Any:
+    """The default value of field ``name`` of the settings dataclass ``cls`` (the CLI's
+    defaults come from here, so that no default is written twice)."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            if f.default is not dataclasses.MISSING:
+                return f.default
+            if f.default_factory is not dataclasses.MISSING:
+                return f.default_factory()
+            raise KeyError(f"{cls.__name__}.{name} has no default")
+    raise KeyError(f"{cls.__name__} has no field {name!r}")
+
+
+def choices_of(literal: Any) -> tuple[str, ...]:
+    """The values of a ``Literal`` type, in order."""
+    return tuple(get_args(literal))
+
+
+def _number(
+    owner: str,
+    name: str,
+    value: Any,
+    *,
+    positive: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> float:
+    what = f"{owner}.{name}"
+    fields = (what.partition("[")[0],)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SettingsError(f"{value!r} is not a number", fields=fields)
+    v = float(value)
+    if not math.isfinite(v):
+        raise SettingsError(f"{value!r} is not a finite number", fields=fields)
+    if positive and not v > 0:
+        raise SettingsError(f"{value!r} is not a positive number", fields=fields)
+    if minimum is not None and v < minimum:
+        raise SettingsError(f"{value!r} is below {minimum:g}", fields=fields)
+    if maximum is not None and v > maximum:
+        raise SettingsError(f"{value!r} is above {maximum:g}", fields=fields)
+    return v
+
+
+def _choice(owner: str, name: str, value: Any, literal: Any) -> None:
+    allowed = choices_of(literal)
+    if value not in allowed:
+        raise SettingsError(
+            f"{value!r} is not one of {', '.join(map(repr, allowed))}",
+            fields=(f"{owner}.{name}",),
+        )
+
+
+def _set(obj: object, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)
+
+
+def _path(value: Any) -> Path:
+    return value if isinstance(value, Path) else Path(value)
+
+
+@dataclass(frozen=True)
+class AdminLayer:
+    """A polygon layer of administrative units that villages are placed in by location.
+
+    Attributes
+    ----------
+    path
+        GeoPackage, GeoJSON, Shapefile or GeoParquet of polygons, any CRS.
+    kind
+        ``"province"`` or ``"commune"``: which column of the villages the layer sets.
+    name_col
+        The units' name column; detected when ``None``.  A column of two-digit Vietnamese
+        province codes is turned into the provinces' names.
+    layer
+        The layer of a multi-layer file (``FILE:LAYER`` on the command line).
+    """
+
+    path: Path
+    kind: AdminKind = "province"
+    name_col: str | None = None
+    layer: str | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "path", _path(self.path))
+        _choice("AdminLayer", "kind", self.kind, AdminKind)
+
+    @property
+    def option(self) -> str:
+        """The command-line option that gives this kind of layer, for messages."""
+        return f"--{self.kind}-layer"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The input files of a run.  Give exactly one electrification input.
+
+    Attributes
+    ----------
+    villages
+        Villages or communes (points or polygons), any vector format, any CRS.
+    towers
+        OpenCelliD / Mozilla Location Service CSV, plain or gzipped.
+    electrified_raster
+        A raster whose value above ``AnalysisOptions.electrified_threshold`` is electrified.
+    grid_lines, grid_lines_layer
+        Grid lines (or electrified polygons): land within ``AnalysisOptions.grid_distance_m`` is
+        electrified.
+    population
+        People per pixel, any CRS (optional).
+    dem
+        Elevation tiles, for the models that need terrain.
+    radio_params
+        A TOML file overriding the link budget (parsed whenever it is given).
+    province_layer, commune_layer
+        Polygon layers that place the villages in provinces and communes by location.
+    """
+
+    villages: Path
+    towers: Path
+    electrified_raster: Path | None = None
+    grid_lines: Path | None = None
+    grid_lines_layer: str | None = None
+    population: Path | None = None
+    dem: tuple[Path, ...] = ()
+    radio_params: Path | None = None
+    province_layer: AdminLayer | None = None
+    commune_layer: AdminLayer | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("villages", "towers"):
+            _set(self, name, _path(getattr(self, name)))
+        for name in ("electrified_raster", "grid_lines", "population", "radio_params"):
+            value = getattr(self, name)
+            if value is not None:
+                _set(self, name, _path(value))
+        dem = (self.dem,) if isinstance(self.dem, str | Path) else self.dem
+        _set(self, "dem", tuple(_path(p) for p in dem))
+        if (self.electrified_raster is None) == (self.grid_lines is None):
+            raise SettingsError(
+                "give exactly one electrification input: --electrified-raster or --grid-lines",
+                fields=("Inputs.electrified_raster", "Inputs.grid_lines"),
+            )
+        for name, kind in (("province_layer", "province"), ("commune_layer", "commune")):
+            layer = getattr(self, name)
+            if layer is not None and layer.kind != kind:
+                raise SettingsError(
+                    f"Inputs.{name} must be an AdminLayer of kind {kind!r}",
+                    fields=(f"Inputs.{name}",),
+                )
+
+    @property
+    def paths(self) -> dict[str, Path]:
+        """Every input file by the setting that names it (``dem`` tiles as ``dem[0]`` …)."""
+        out: dict[str, Path] = {"villages": self.villages, "towers": self.towers}
+        for name in ("electrified_raster", "grid_lines", "population", "radio_params"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out.update({f"dem[{i}]": p for i, p in enumerate(self.dem)})
+        for name in ("province_layer", "commune_layer"):
+            layer = getattr(self, name)
+            if layer is not None:
+                out[name] = layer.path
+        return out
 
 
 @dataclass(frozen=True)
 class TowerOptions:
-    """How to read and filter cell-tower rows.
+    """How to read and filter cell-tower rows and collapse cells into sites.
 
     Attributes
     ----------
@@ -33,50 +241,172 @@ class TowerOptions:
     min_samples
         Drop cells observed fewer times than this.
     as_of
-        ISO date ``YYYY-MM-DD``; keep only cells created on or before the end of that day (UTC).
+        Keep only cells created on or before the end of this day (UTC); an ISO date string
+        ``YYYY-MM-DD`` or a :class:`datetime.date`.
     bad_rows
         ``"skip"`` reports bad rows and goes on; ``"fail"`` stops the run.
     nr_gnb_bits
         Bits of the 36-bit NR cell identity that hold the gNB id (22 to 32).
     co_location_m
-        Cells of one operator closer than this are one site.
+        Cells of one operator closer than this are one site (0 keeps every node apart).
     """
 
     mcc: tuple[int, ...] = ()
     min_samples: int = 1
-    as_of: str | None = None
+    as_of: date | None = None
     bad_rows: BadRows = "skip"
     nr_gnb_bits: int = 24
     co_location_m: float = 150.0
 
+    def __post_init__(self) -> None:
+        mcc = (self.mcc,) if isinstance(self.mcc, int) else tuple(self.mcc)
+        for m in mcc:
+            if isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 999:
+                raise SettingsError(
+                    f"{m!r} is not a mobile country code 1-999",
+                    fields=("TowerOptions.mcc",),
+                )
+        _set(self, "mcc", mcc)
+        if (
+            isinstance(self.min_samples, bool)
+            or not isinstance(self.min_samples, int)
+            or self.min_samples < 1
+        ):
+            raise SettingsError(
+                f"{self.min_samples!r} is not an integer of at least 1",
+                fields=("TowerOptions.min_samples",),
+            )
+        if isinstance(self.as_of, str):
+            try:
+                _set(self, "as_of", date.fromisoformat(self.as_of))
+            except ValueError:
+                raise SettingsError(
+                    f"{self.as_of!r} is not a date of the form YYYY-MM-DD",
+                    fields=("TowerOptions.as_of",),
+                ) from None
+        elif self.as_of is not None and not isinstance(self.as_of, date):
+            raise SettingsError(f"{self.as_of!r} is not a date", fields=("TowerOptions.as_of",))
+        _choice("TowerOptions", "bad_rows", self.bad_rows, BadRows)
+        if not isinstance(self.nr_gnb_bits, int) or not 22 <= self.nr_gnb_bits <= 32:
+            raise SettingsError(
+                f"{self.nr_gnb_bits!r} is not an integer from 22 to 32",
+                fields=("TowerOptions.nr_gnb_bits",),
+            )
+        _number("TowerOptions", "co_location_m", self.co_location_m, minimum=0.0)
+
 
 @dataclass(frozen=True)
 class VillageOptions:
-    """How to read the villages layer."""
+    """How to read the villages layer: its layer and the columns holding id, name, commune and
+    province (each detected when ``None``)."""
 
     layer: str | None = None
     id_col: str | None = None
     name_col: str | None = None
     commune_col: str | None = None
     province_col: str | None = None
-    village_radius_m: float = 500.0
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """Which service counts.
+
+    Attributes
+    ----------
+    radios
+        Technologies that count: radio names or aliases (``"4G"``, ``"broadband"``, ``"all"``),
+        normalised to radio names (:func:`coverage_gaps.network.parse_radios`).
+    operators
+        Only these operators' sites count (names as typed; empty: every operator).
+    """
+
+    radios: tuple[str, ...] = RADIOS
+    operators: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        radios = (self.radios,) if isinstance(self.radios, str) else tuple(self.radios)
+        try:
+            _set(self, "radios", parse_radios(radios))
+        except SettingsError as exc:
+            raise SettingsError(exc.message, fields=("ServiceOptions.radios",)) from None
+        ops = (self.operators,) if isinstance(self.operators, str) else tuple(self.operators)
+        _set(self, "operators", ops)
 
 
 @dataclass(frozen=True)
 class CoverageOptions:
-    """Which service counts and how far it reaches."""
+    """The coverage model and how far a site reaches.
 
-    model: CoverageModel = "disc"
+    Attributes
+    ----------
+    model
+        A name in :data:`coverage_gaps.coverage.MODELS` (``disc``, ``free-space``, ``hata``,
+        ``terrain``).
+    range_model
+        Disc radius: ``"opencellid"`` (the cells' observed range, clipped to
+        ``[min_range_m, max_range_m]``) or ``"fixed"`` (``fixed_radii_m``).
+    min_range_m, max_range_m
+        Clip of observed ranges; ``max_range_m`` also bounds the propagation models' reach.
+    fixed_radii_m
+        Per-radio radius of the fixed range model (and of a cell with no observed range); the
+        radios given override :data:`DEFAULT_FIXED_RADII_M` (keys may be aliases such as
+        ``"4G"``).
+    environment
+        Clutter class of the Hata base model.
+    k_factor
+        Effective Earth radius factor for the terrain model; ``None`` takes the link budget's
+        (``k_factor`` in the ``--radio-params`` file, else 4/3).
+    terrain_resolution_m
+        Cell size of the terrain grid (never finer than the DEM's own).
+    """
+
+    model: str = "disc"
     range_model: RangeModel = "opencellid"
     min_range_m: float = 100.0
     max_range_m: float = 35_000.0
-    fixed_radii_m: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FIXED_RADII_M))
-    radios: tuple[str, ...] = ("GSM", "UMTS", "LTE", "NR", "CDMA")
-    operators: tuple[str, ...] = ()
+    fixed_radii_m: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_FIXED_RADII_M))
     environment: Environment = "open"
-    k_factor: float = 4.0 / 3.0
+    k_factor: float | None = None
     terrain_resolution_m: float = 30.0
-    signal_per_operator: bool = False
+
+    def __post_init__(self) -> None:
+        from coverage_gaps.coverage.models import MODELS
+
+        if self.model not in MODELS:
+            raise SettingsError(
+                f"{self.model!r} is not a coverage model; choose one of "
+                f"{', '.join(map(repr, MODELS))}",
+                fields=("CoverageOptions.model",),
+            )
+        _choice("CoverageOptions", "range_model", self.range_model, RangeModel)
+        _choice("CoverageOptions", "environment", self.environment, Environment)
+        lo = _number("CoverageOptions", "min_range_m", self.min_range_m, positive=True)
+        hi = _number("CoverageOptions", "max_range_m", self.max_range_m, positive=True)
+        if lo > hi:
+            raise SettingsError(
+                f"the smallest disc radius ({lo:g} m) is above the largest ({hi:g} m)",
+                fields=("CoverageOptions.min_range_m", "CoverageOptions.max_range_m"),
+            )
+        radii = dict(DEFAULT_FIXED_RADII_M)
+        for key, metres in dict(self.fixed_radii_m).items():
+            try:
+                radios = parse_radios(key)
+            except SettingsError as exc:
+                raise SettingsError(
+                    exc.message, fields=("CoverageOptions.fixed_radii_m",)
+                ) from None
+            value = _number("CoverageOptions", f"fixed_radii_m[{key!r}]", metres, positive=True)
+            for radio in radios:
+                radii[radio] = value
+        _set(self, "fixed_radii_m", radii)
+        if self.k_factor is not None:
+            _number("CoverageOptions", "k_factor", self.k_factor, positive=True)
+        _number("CoverageOptions", "terrain_resolution_m", self.terrain_resolution_m, positive=True)
+
+    @property
+    def largest_radius_m(self) -> float:
+        """The farthest any disc of the range model can reach."""
+        return max(self.max_range_m, max(self.fixed_radii_m.values()))
 
 
 @dataclass(frozen=True)
@@ -88,19 +418,112 @@ class StatusThresholds:
     covered: float = 0.90
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.dead_zone <= self.covered <= 1.0:
-            raise ValueError(
+        dz = _number("StatusThresholds", "dead_zone", self.dead_zone)
+        cov = _number("StatusThresholds", "covered", self.covered)
+        if not 0.0 <= dz <= cov <= 1.0:
+            raise SettingsError(
                 f"status thresholds must satisfy 0 <= dead_zone <= covered <= 1, got "
-                f"dead_zone={self.dead_zone!r}, covered={self.covered!r}"
+                f"dead_zone={self.dead_zone!r}, covered={self.covered!r}",
+                fields=("StatusThresholds.dead_zone", "StatusThresholds.covered"),
             )
 
 
 @dataclass(frozen=True)
 class AnalysisOptions:
-    """Grid and electrification settings."""
+    """The analysis grid, what counts as electrified, and the status thresholds.
+
+    Attributes
+    ----------
+    resolution_m
+        Cell size of the analysis grid.
+    crs
+        Metric CRS of the analysis (default: the UTM zone of each area's centre).
+    electrified_threshold
+        Raster values above this are electrified.
+    grid_distance_m
+        Land within this distance of a grid line is electrified (0: the lines' own cells).
+    village_radius_m
+        Radius of a village given as a point.
+    thresholds
+        Covered shares that make a village a dead zone, partial or covered.
+    """
 
     resolution_m: float = 100.0
     crs: str | None = None
     electrified_threshold: float = 0.0
     grid_distance_m: float = 1_000.0
+    village_radius_m: float = 500.0
     thresholds: StatusThresholds = field(default_factory=StatusThresholds)
+
+    def __post_init__(self) -> None:
+        _number("AnalysisOptions", "resolution_m", self.resolution_m, positive=True)
+        _number("AnalysisOptions", "electrified_threshold", self.electrified_threshold)
+        _number("AnalysisOptions", "grid_distance_m", self.grid_distance_m, minimum=0.0)
+        _number("AnalysisOptions", "village_radius_m", self.village_radius_m, positive=True)
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where and what to write.
+
+    Attributes
+    ----------
+    out_dir
+        The output folder.
+    kinds
+        Outputs to write, names in :data:`coverage_gaps.outputs.AREA_WRITERS` (``csv``, ``gpkg``,
+        ``html``, ``tif``); the run-level ``summary.csv`` is always written.
+    signal_per_operator
+        Also write one signal GeoTIFF per technology and operator.
+    """
+
+    out_dir: Path = Path("maps")
+    kinds: tuple[str, ...] = ("csv", "gpkg", "html", "tif")
+    signal_per_operator: bool = False
+
+    def __post_init__(self) -> None:
+        from coverage_gaps.outputs import AREA_WRITERS
+
+        _set(self, "out_dir", _path(self.out_dir))
+        kinds = (self.kinds,) if isinstance(self.kinds, str) else tuple(self.kinds)
+        for kind in kinds:
+            if kind not in AREA_WRITERS:
+                raise SettingsError(
+                    f"{kind!r} is not an output; choose among {', '.join(AREA_WRITERS)}",
+                    fields=("OutputOptions.kinds",),
+                )
+        if not kinds:
+            raise SettingsError("no output chosen", fields=("OutputOptions.kinds",))
+        _set(self, "kinds", tuple(dict.fromkeys(kinds)))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs: the inputs, the provinces to analyse and the settings."""
+
+    inputs: Inputs
+    provinces: tuple[str, ...] = ()
+    towers: TowerOptions = field(default_factory=TowerOptions)
+    villages: VillageOptions = field(default_factory=VillageOptions)
+    service: ServiceOptions = field(default_factory=ServiceOptions)
+    coverage: CoverageOptions = field(default_factory=CoverageOptions)
+    analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
+    outputs: OutputOptions = field(default_factory=OutputOptions)
+
+    def __post_init__(self) -> None:
+        provinces = (self.provinces,) if isinstance(self.provinces, str) else self.provinces
+        _set(self, "provinces", tuple(provinces))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON-able values (paths and dates as text)."""
+        return _plain(dataclasses.asdict(self))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict | MappingProxyType):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path | date):
+        return str(value)
+    return value

@@ -14,15 +14,32 @@ the first ``created`` time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from numba import njit
 from pyproj import CRS
+from rasterio.warp import transform_bounds
 
-from coverage_gaps.coverage.base import RADIOS
-from coverage_gaps.grid import WGS84, transformer
-from coverage_gaps.operators import operator_name
-from coverage_gaps.settings import TowerOptions
+from coverage_gaps.coverage.base import Emitters
+from coverage_gaps.coverage.discs import disc_radii
+from coverage_gaps.errors import InputError
+from coverage_gaps.grid import WGS84, AnalysisGrid, transformer
+from coverage_gaps.network import MAX_OPERATORS, RADIOS, operator_name
+from coverage_gaps.settings import CoverageOptions, ServiceOptions, TowerOptions
+
+__all__ = [
+    "AreaSites",
+    "cell_operators",
+    "collapse_sites",
+    "nearest_site_m",
+    "select_cells",
+    "site_points",
+    "sites_in_reach",
+]
 
 
 def cell_operators(cells: pd.DataFrame) -> pd.Series:
@@ -70,8 +87,6 @@ def collapse_sites(
         none) and ``cells``.
     """
     options = options or TowerOptions()
-    if not 22 <= options.nr_gnb_bits <= 32:
-        raise ValueError(f"nr_gnb_bits must be 22 to 32, got {options.nr_gnb_bits!r}")
     n = len(cells)
     if n == 0:
         return _empty_sites(), pd.DataFrame(
@@ -287,3 +302,155 @@ def _lower_bound_from(a: np.ndarray, start: int, k: int) -> int:  # pragma: no c
         step *= 2
     hi = min(lo + step, n)
     return lo + int(np.searchsorted(a[lo:hi], k))
+
+
+def select_cells(cells: pd.DataFrame, service: ServiceOptions) -> pd.DataFrame:
+    """Cells whose radio and operator count as service under ``service``.
+
+    ``cells`` needs an ``operator`` column (:func:`cell_operators`) when ``service.operators``
+    is not empty; those names must already be the file's own
+    (:func:`coverage_gaps.network.resolve_operators`).
+    """
+    keep = cells["radio"].isin(service.radios).to_numpy()
+    if service.operators:
+        keep = keep & cells["operator"].isin(service.operators).to_numpy()
+    return cells.loc[keep].reset_index(drop=True)
+
+
+def site_points(sites: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Sites as a GeoDataFrame of points in EPSG:4326."""
+    return gpd.GeoDataFrame(
+        sites.copy(), geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs=4326
+    )
+
+
+@dataclass(frozen=True)
+class AreaSites:
+    """The sites that may serve an area, on its grid.
+
+    Attributes
+    ----------
+    table
+        Rows of the sites table in reach, with their grid coordinates ``x``, ``y``.
+    emitters
+        One per (site, radio) of those sites, in the grid's CRS, with the range-model radius.
+    operators
+        The operators of those sites, sorted: an emitter's ``operator`` indexes this list.
+    """
+
+    table: pd.DataFrame
+    emitters: Emitters
+    operators: list[str]
+
+
+def sites_in_reach(
+    sites: pd.DataFrame,
+    emitters: pd.DataFrame,
+    grid: AnalysisGrid,
+    *,
+    reach_m: float,
+    ranges: CoverageOptions,
+) -> AreaSites:
+    """The sites within ``reach_m`` of ``grid`` (a box test), projected onto it, and their
+    emitters with disc radii from the range model of ``ranges``.
+
+    Raises
+    ------
+    InputError
+        More than :data:`~coverage_gaps.network.MAX_OPERATORS` operators have sites in reach,
+        or an emitter has a radio the models do not know.
+    """
+    xmin, ymin, xmax, ymax = grid.bounds
+    # A cheap lon/lat box first (a little wider than needed), then exact metres.
+    lon0, lat0, lon1, lat1 = transform_bounds(
+        grid.crs,
+        "EPSG:4326",
+        xmin - reach_m,
+        ymin - reach_m,
+        xmax + reach_m,
+        ymax + reach_m,
+        densify_pts=21,
+    )
+    lon = sites["lon"].to_numpy()
+    lat = sites["lat"].to_numpy()
+    pad = 0.01
+    box = (lon >= lon0 - pad) & (lon <= lon1 + pad) & (lat >= lat0 - pad) & (lat <= lat1 + pad)
+    candidates = np.flatnonzero(box)
+    to_grid = transformer(WGS84, grid.crs)
+    x, y = to_grid.transform(lon[candidates], lat[candidates])
+    x = np.asarray(x)
+    y = np.asarray(y)
+    near = (
+        (x >= xmin - reach_m)
+        & (x <= xmax + reach_m)
+        & (y >= ymin - reach_m)
+        & (y <= ymax + reach_m)
+    )
+    area_sites = sites.iloc[candidates[near]].copy()
+    area_sites["x"] = x[near]
+    area_sites["y"] = y[near]
+    operators = sorted(area_sites["operator"].unique().tolist())
+    if len(operators) > MAX_OPERATORS:
+        raise InputError(
+            None,
+            f"{len(operators)} operators have sites near this area; at most {MAX_OPERATORS} can "
+            "be analysed at once: filter with --mcc or --operator",
+        )
+    em = emitters.loc[emitters["site_id"].isin(area_sites["site_id"])].reset_index(drop=True)
+    # Each emitter's row in area_sites, by binary search over the sorted site ids.
+    site_ids = area_sites["site_id"].to_numpy(dtype=np.int64)
+    by_id = np.argsort(site_ids, kind="stable")
+    emitter_site = em["site_id"].to_numpy(dtype=np.int64)
+    row_of = by_id[np.searchsorted(site_ids, emitter_site, sorter=by_id)]
+    site_op = pd.Index(operators).get_indexer(pd.Index(area_sites["operator"])).astype(np.int16)
+    radio = pd.Index(RADIOS).get_indexer(pd.Index(em["radio"]))
+    if (radio < 0).any():
+        unknown = sorted(set(em.loc[radio < 0, "radio"].astype(str)))
+        raise InputError(None, f"emitters with unknown radio {unknown}; expected one of {RADIOS}")
+    emit = Emitters(
+        x=x[near][row_of],
+        y=y[near][row_of],
+        radio=radio.astype(np.int8),
+        operator=site_op[row_of],
+        range_m=disc_radii(em, ranges),
+        site=emitter_site,
+    )
+    return AreaSites(table=area_sites.reset_index(drop=True), emitters=emit, operators=operators)
+
+
+def nearest_site_m(
+    geoms: np.ndarray, crs: CRS, area_sites: pd.DataFrame, all_sites: pd.DataFrame
+) -> np.ndarray:
+    """Distance (m, rounded to 0.1) from each village to the nearest site.
+
+    ``geoms`` are in the metric ``crs``: a point's distance is to its centre, a polygon's to its
+    edge (0 with a site inside).  The sites in reach (``area_sites``, with grid coordinates
+    ``x``, ``y``) are searched, else every site.
+    """
+    dist = np.full(len(geoms), np.nan)
+    candidates = area_sites
+    if len(candidates) == 0:
+        candidates = all_sites
+    if len(candidates) == 0:
+        return dist
+    if "x" in candidates:
+        sx, sy = candidates["x"].to_numpy(), candidates["y"].to_numpy()
+    else:
+        sx, sy = transformer(WGS84, crs).transform(
+            candidates["lon"].to_numpy(), candidates["lat"].to_numpy()
+        )
+    point = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+    if point.any():
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(np.column_stack([sx, sy]))
+        d, _ = tree.query(
+            np.column_stack([shapely.get_x(geoms[point]), shapely.get_y(geoms[point])])
+        )
+        dist[point] = d
+    if (~point).any():
+        others = np.flatnonzero(~point)
+        strtree = shapely.STRtree(np.asarray(shapely.points(sx, sy)))
+        (vi, _), d = strtree.query_nearest(geoms[others], return_distance=True, all_matches=False)
+        dist[others[vi]] = d
+    return np.round(dist, 1)

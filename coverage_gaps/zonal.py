@@ -13,12 +13,97 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from numba import njit, prange
+from pyproj import CRS
 
-from coverage_gaps.coverage.discs import disc_row_span, disc_rows
-from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.grid import AnalysisGrid, disc_row_span, disc_rows
+
+__all__ = [
+    "VillageGeometry",
+    "VillageSpans",
+    "VillageTotals",
+    "mark_spans",
+    "village_geometry",
+    "village_spans",
+    "village_totals",
+]
+
+
+@dataclass(frozen=True)
+class VillageGeometry:
+    """The villages of an area in its metric CRS, as the zonal step uses them.
+
+    Attributes
+    ----------
+    metric
+        The villages' own geometry in ``crs``.
+    shapes
+        One shapely geometry per village: points stay points (a disc of ``radius_m`` around each,
+        worked out from the centre), MultiPoints become buffered discs, polygons as given.
+    points
+        A representative point of each village (the point itself, or a point on the surface).
+    area_m2
+        Area of each village: exact ``pi r^2`` for a point, the polygon's area otherwise.
+    radius_m
+        Radius of a point village.
+    crs
+        The metric CRS of ``shapes`` and ``points``.
+    """
+
+    metric: np.ndarray
+    shapes: np.ndarray
+    points: np.ndarray
+    area_m2: np.ndarray
+    radius_m: float
+    crs: CRS
+
+    def __len__(self) -> int:
+        return int(self.shapes.shape[0])
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Bounds of the villages, a point counting as its disc."""
+        b = shapely.bounds(self.shapes)
+        point = shapely.get_type_id(self.shapes) == shapely.GeometryType.POINT
+        b[point, :2] -= self.radius_m
+        b[point, 2:] += self.radius_m
+        return (
+            float(np.nanmin(b[:, 0])),
+            float(np.nanmin(b[:, 1])),
+            float(np.nanmax(b[:, 2])),
+            float(np.nanmax(b[:, 3])),
+        )
+
+    def spans(self, grid: AnalysisGrid) -> VillageSpans:
+        """The villages' cells on ``grid`` (:func:`village_spans`)."""
+        return village_spans(
+            self.shapes, grid, point_radius_m=self.radius_m, fallback_points=self.points
+        )
+
+
+def village_geometry(
+    villages: gpd.GeoDataFrame | gpd.GeoSeries, crs: CRS, *, radius_m: float
+) -> VillageGeometry:
+    """The villages projected to the metric ``crs``, with points, representative points and
+    areas (:class:`VillageGeometry`)."""
+    metric = np.asarray(villages.geometry.to_crs(crs).values)
+    kind = shapely.get_type_id(metric)
+    point = kind == shapely.GeometryType.POINT
+    shapes = metric.copy()
+    rep = metric.copy()
+    area = np.full(len(metric), np.pi * radius_m**2)
+    if (~point).any():
+        multipoint = kind == shapely.GeometryType.MULTIPOINT
+        if multipoint.any():
+            shapes[multipoint] = shapely.buffer(metric[multipoint], radius_m, quad_segs=16)
+        rep[~point] = shapely.point_on_surface(shapes[~point])
+        area[~point] = shapely.area(shapes[~point])
+    return VillageGeometry(
+        metric=metric, shapes=shapes, points=rep, area_m2=area, radius_m=radius_m, crs=crs
+    )
 
 
 @dataclass(frozen=True)

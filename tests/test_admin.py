@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from coverage_gaps.admin import assign_by_location
 from coverage_gaps.cli.main import cli
 from coverage_gaps.errors import ColumnError, CoverageGapsWarning, InputError
-from coverage_gaps.io.admin import AdminLayer, read_admin_layer
-from tests.conftest import UTM, X0, Y0, run_args
+from coverage_gaps.io.admin import read_admin_layer
+from coverage_gaps.settings import AdminLayer
+from tests.helpers import UTM, X0, Y0, run_args
 
 
 def units_layer() -> gpd.GeoDataFrame:
@@ -85,19 +86,19 @@ def test_reader_detects_the_name_column_and_checks_the_layer(tmp_path: Path) -> 
     units_layer().rename(columns={"name": "ten_tinh"}).to_file(path)
     assert read_admin_layer(AdminLayer(path))["name"].tolist() == ["Tây", "Đông", "Bắc"]
     with pytest.raises(ColumnError, match="--province-layer-col 'nope' is not a column"):
-        read_admin_layer(AdminLayer(path, "nope"))
+        read_admin_layer(AdminLayer(path, name_col="nope"))
     lines = tmp_path / "lines.gpkg"
     gpd.GeoDataFrame(
         {"name": ["a"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=UTM
     ).to_file(lines)
     with pytest.raises(InputError, match="LineString features; it must be polygons"):
-        read_admin_layer(AdminLayer(lines, option="--commune-layer"))
+        read_admin_layer(AdminLayer(lines, "commune"))
     codes = tmp_path / "codes.gpkg"
     gpd.GeoDataFrame(
         {"ma_tinh": ["15", "08"]}, geometry=units_layer().geometry[:2], crs=UTM
     ).to_file(codes)
     # two-digit province codes become the provinces' names
-    assert read_admin_layer(AdminLayer(codes, "ma_tinh"))["name"].tolist() == [
+    assert read_admin_layer(AdminLayer(codes, name_col="ma_tinh"))["name"].tolist() == [
         "Lào Cai",
         "Tuyên Quang",
     ]
@@ -161,7 +162,7 @@ def test_commune_layer_takes_the_commune_column_not_the_province(tmp_path: Path)
         geometry=units_layer().geometry[:2],
         crs=UTM,
     ).to_file(path)
-    assert read_admin_layer(AdminLayer(path, option="--commune-layer"))["name"].tolist() == [
+    assert read_admin_layer(AdminLayer(path, "commune"))["name"].tolist() == [
         "Sa Pa",
         "Bát Xát",
     ]

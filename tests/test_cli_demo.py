@@ -8,7 +8,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from coverage_gaps.cli.main import cli
-from coverage_gaps.demo import DemoFiles, make_demo_data
+from coverage_gaps.synthetic.demo import DemoFiles, make_demo_data
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from coverage_gaps.cli.main import cli
-from tests.conftest import run_args as base
+from tests.helpers import run_args as base
 
 
 def invoke(*args: str) -> object:
@@ -28,6 +28,7 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
         "lao-cai-villages.csv",
         "lao-cai.gpkg",
         "lao-cai.html",
+        "run.json",
         "summary.csv",
     ]
     raw = (out / "lao-cai-villages.csv").read_bytes()
@@ -73,7 +74,7 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
 def test_outputs_choice_skips_the_map(tiny_world: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert invoke("-q", *base(tiny_world, out), "--outputs", "csv").exit_code == 0
-    assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".csv", ".csv"]
+    assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".csv", ".csv", ".json"]
 
 
 def test_rerun_overwrites_and_leaves_no_temporary_files(tiny_world: dict, tmp_path: Path) -> None:
@@ -118,7 +119,7 @@ def test_bad_inputs_one_clear_line_and_no_output(tiny_world: dict, tmp_path: Pat
     elsewhere = tmp_path / "far.tif"
     import numpy as np
 
-    from tests.conftest import write_raster
+    from tests.helpers import write_raster
 
     write_raster(elsewhere, np.ones((10, 10), dtype="uint8"), x0=100_000, y1=1_000_000, res=100)
     args = base(tiny_world, out, electrification=["--electrified-raster", str(elsewhere)])
@@ -172,7 +173,7 @@ def test_grid_lines_input(tiny_world: dict, tmp_path: Path) -> None:
     import geopandas as gpd
     import shapely
 
-    from tests.conftest import UTM, X0, Y0
+    from tests.helpers import UTM, X0, Y0
 
     lines = gpd.GeoDataFrame(
         geometry=[shapely.LineString([(X0, Y0 - 500), (X0 + 6000, Y0 - 500)])], crs=UTM
@@ -196,4 +197,5 @@ def test_needs_exactly_one_electrification_input(tiny_world: dict, tmp_path: Pat
         cli,
         ["run", "--villages", str(tiny_world["villages"]), "--towers", str(tiny_world["towers"])],
     )
-    assert result.exit_code == 1 and "exactly one electrification input" in result.output
+    assert result.exit_code == 2 and "exactly one electrification input" in result.output
+    assert "--electrified-raster / --grid-lines" in result.output

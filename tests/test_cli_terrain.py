@@ -9,7 +9,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from coverage_gaps.cli.main import cli
-from tests.conftest import X0, Y0, cell_row, run_args, write_cells, write_raster
+from tests.helpers import X0, Y0, cell_row, run_args, write_cells, write_raster
 
 
 def ridge_world(world: dict) -> tuple[Path, Path]:
@@ -49,7 +49,7 @@ def test_ridge_turns_a_disc_covered_village_into_a_terrain_shadow(
         "--dem",
         str(dem),
         "--outputs",
-        "csv,gpkg,html",
+        "csv,gpkg,html,tif",
     )
     assert terrain.loc["001", "status"] == "covered"  # the site's own village
     assert terrain.loc["002", "status"] == "dead_zone"
@@ -88,7 +88,7 @@ def test_ridge_turns_a_disc_covered_village_into_a_terrain_shadow(
 
 def test_terrain_needs_a_dem(tiny_world: dict, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, [*run_args(tiny_world, tmp_path / "o"), "--model", "terrain"])
-    assert result.exit_code == 1 and "--model terrain needs an elevation model" in result.output
+    assert result.exit_code == 2 and "--model terrain needs an elevation model" in result.output
 
 
 def test_hata_model_runs_without_a_dem(tiny_world: dict, tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_hata_model_runs_without_a_dem(tiny_world: dict, tmp_path: Path) -> None
         "--model",
         "hata",
         "--outputs",
-        "csv,gpkg",
+        "csv,gpkg,tif",
         "--signal-per-operator",
     )
     assert table["best_signal_dbm"].notna().all()

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from coverage_gaps.coverage.base import RADIOS, Emitters
+from coverage_gaps.coverage.base import Emitters
 from coverage_gaps.coverage.discs import disc_coverage, disc_radii
 from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.network import RADIOS
 from coverage_gaps.settings import CoverageOptions
 
 

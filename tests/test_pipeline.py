@@ -10,16 +10,12 @@ import pandas as pd
 import pytest
 import shapely
 
+from coverage_gaps.io.sources import LineElectrification, RasterElectrification
 from coverage_gaps.io.villages import read_villages
-from coverage_gaps.pipeline import (
-    AreaResult,
-    LineElectrification,
-    RasterElectrification,
-    analyse_area,
-)
-from coverage_gaps.settings import AnalysisOptions, CoverageOptions, VillageOptions
+from coverage_gaps.pipeline import AreaResult, analyse_area
+from coverage_gaps.settings import AnalysisOptions, CoverageOptions
 from coverage_gaps.sites import collapse_sites
-from tests.conftest import UTM, X0, Y0, cell_row
+from tests.helpers import UTM, X0, Y0, cell_row
 
 
 def test_tiny_world_by_hand(tiny_world: dict) -> None:
@@ -121,8 +117,7 @@ def analyse_with_lines(
             sites,
             emitters,
             electrification=LineElectrification(lines, distance_m),
-            analysis=AnalysisOptions(resolution_m=resolution_m, crs=UTM),
-            village_options=VillageOptions(village_radius_m=radius_m),
+            analysis=AnalysisOptions(resolution_m=resolution_m, crs=UTM, village_radius_m=radius_m),
         )
     return result, sites, emitters
 
@@ -170,7 +165,7 @@ def test_population_is_conserved_on_the_grid(tiny_world: dict, tmp_path) -> None
 
     from coverage_gaps.grid import AnalysisGrid
     from coverage_gaps.io.population import population_on_grid
-    from tests.conftest import write_raster
+    from tests.helpers import write_raster
 
     # 1 person per 250 m pixel in Mollweide-like equal-area metres, read onto a 100 m UTM grid.
     pop = np.ones((40, 40), dtype="float32")

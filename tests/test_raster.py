@@ -15,7 +15,7 @@ from rasterio.warp import reproject
 from coverage_gaps.grid import AnalysisGrid
 from coverage_gaps.io import raster as raster_io
 from coverage_gaps.io.raster import warp_to_grid
-from tests.conftest import write_raster
+from tests.helpers import write_raster
 
 UTM48 = CRS.from_epsg(32648)
 

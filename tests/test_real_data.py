@@ -15,13 +15,13 @@ from click.testing import CliRunner
 from coverage_gaps.cli.main import cli
 from coverage_gaps.errors import NoOverlapError
 from coverage_gaps.grid import AnalysisGrid
-from coverage_gaps.io.admin import AdminLayer
 from coverage_gaps.io.electrification import electrified_from_raster
 from coverage_gaps.io.population import population_on_grid
 from coverage_gaps.io.villages import read_villages
 from coverage_gaps.names import match_province
+from coverage_gaps.settings import AdminLayer
 from coverage_gaps.synthetic import synthetic_cells, write_opencellid_csv
-from tests.conftest import SHARED_DATA, requires_shared
+from tests.helpers import SHARED_DATA, requires_shared
 
 pytestmark = [requires_shared, pytest.mark.shared_data]
 
@@ -130,7 +130,7 @@ def test_osm_points_placed_in_the_2025_provinces_and_wards() -> None:
             places,
             VillageOptions(),
             province_layer=AdminLayer(provinces),
-            commune_layer=AdminLayer(wards, option="--commune-layer"),
+            commune_layer=AdminLayer(wards, "commune"),
         )
     prov = gpd.read_file(provinces)
     ward = gpd.read_file(wards)

@@ -11,13 +11,14 @@ from affine import Affine
 from pyproj import CRS
 
 import coverage_gaps.coverage.terrain as terrain_mod
-from coverage_gaps.coverage.base import RADIOS, Emitters
+from coverage_gaps.coverage.base import Emitters
 from coverage_gaps.coverage.linkbudget import LinkBudget, RadioParams, default_link_budget
 from coverage_gaps.coverage.propagation import hata_loss_db
 from coverage_gaps.coverage.signal import predict_coverage
-from coverage_gaps.coverage.synthetic_terrain import fractal_dem
 from coverage_gaps.errors import CoverageGapsWarning, InputError
 from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.network import RADIOS
+from coverage_gaps.synthetic.terrain import fractal_dem
 
 RES = 30.0
 GSM, LTE = RADIOS.index("GSM"), RADIOS.index("LTE")
@@ -175,12 +176,13 @@ def test_per_operator_layers() -> None:
     grid = _grid(31, 31)
     em = _emitters(grid, [(5, 5, LTE, 0), (25, 25, LTE, 1)])
     res = predict_coverage(em, grid, model="hata", link_budget=default_link_budget(),
-                           max_range_m=900.0, per_operator=True)  # fmt: skip
-    assert res.signal_by_radio is not None
-    assert set(res.signal_by_radio) == {"LTE", "LTE:0", "LTE:1"}
-    both = np.fmax(res.signal_by_radio["LTE:0"], res.signal_by_radio["LTE:1"])
+                           max_range_m=900.0)  # fmt: skip
+    assert res.signal_by_radio is not None and set(res.signal_by_radio) == {"LTE"}
+    by_op = res.signal_by_operator()  # a second sweep, on demand
+    assert set(by_op) == {("LTE", 0), ("LTE", 1)}
+    both = np.fmax(by_op[("LTE", 0)], by_op[("LTE", 1)])
     np.testing.assert_array_equal(both, res.signal_by_radio["LTE"])
-    assert np.isnan(res.signal_by_radio["LTE:0"][30, 30])  # 25 cells * sqrt 2 * 30 m > 900 m
+    assert np.isnan(by_op[("LTE", 0)][30, 30])  # 25 cells * sqrt 2 * 30 m > 900 m
 
 
 def test_errors_and_warnings() -> None:

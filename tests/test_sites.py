@@ -6,7 +6,7 @@ import pandas as pd
 
 from coverage_gaps.settings import TowerOptions
 from coverage_gaps.sites import collapse_sites
-from tests.conftest import cell_row
+from tests.helpers import cell_row
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:

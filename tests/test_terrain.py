@@ -13,7 +13,6 @@ import rasterio
 from affine import Affine
 
 from coverage_gaps.coverage.propagation import wavelength_m
-from coverage_gaps.coverage.synthetic_terrain import fractal_dem
 from coverage_gaps.coverage.terrain import (
     WGS84_SEMI_MAJOR_M,
     SiteArrays,
@@ -21,6 +20,7 @@ from coverage_gaps.coverage.terrain import (
     signal_grids,
     viewshed,
 )
+from coverage_gaps.synthetic.terrain import fractal_dem
 
 RES = 30.0
 X0, Y0 = 500_000.0, 2_500_000.0

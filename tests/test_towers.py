@@ -10,7 +10,7 @@ import pytest
 from coverage_gaps.errors import BadRowsError, CoverageGapsWarning, InputError
 from coverage_gaps.io.towers import as_of_timestamp, read_towers
 from coverage_gaps.settings import TowerOptions
-from tests.conftest import cell_row, write_cells
+from tests.helpers import cell_row, write_cells
 
 GOOD = [
     cell_row("GSM", 4, 11, 500_000, 2_400_000),

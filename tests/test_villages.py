@@ -8,11 +8,13 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from pyproj import CRS
 
 from coverage_gaps.errors import ColumnError, CoverageGapsWarning, CRSError, InputError
-from coverage_gaps.io.villages import read_villages, village_shapes
+from coverage_gaps.io.villages import read_villages
 from coverage_gaps.settings import VillageOptions
-from tests.conftest import UTM, X0, Y0
+from coverage_gaps.zonal import village_geometry
+from tests.helpers import UTM, X0, Y0
 
 
 def sample(n: int = 3) -> gpd.GeoDataFrame:
@@ -82,8 +84,10 @@ def test_points_become_discs(tmp_path: Path) -> None:
     pts = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(105.0, 21.7)], crs=4326)
     pts.to_file(tmp_path / "p.geojson")
     v = read_villages(tmp_path / "p.geojson")
-    shapes = village_shapes(v, UTM, radius_m=500)
-    assert shapely.area(shapes[0]) == pytest.approx(np.pi * 500**2, rel=0.01)
+    geometry = village_geometry(v, CRS.from_user_input(UTM), radius_m=500)
+    assert geometry.area_m2[0] == pytest.approx(np.pi * 500**2)
+    x0, y0, x1, y1 = geometry.bounds
+    assert (x1 - x0, y1 - y0) == pytest.approx((1000.0, 1000.0))
     assert v["commune"].tolist() == [""]
 
 

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from coverage_gaps.cli import options as o
-from coverage_gaps.cli.run import execute, report
-from coverage_gaps.demo import DemoFiles, make_demo_data
-from coverage_gaps.runner import RunConfig
-from coverage_gaps.settings import CoverageOptions, TowerOptions, VillageOptions
+from coverage_gaps.cli._common import GroupedCommand, execute, report, verbosity, verbosity_options
+from coverage_gaps.coverage.models import MODELS
+from coverage_gaps.settings import (
+    AnalysisOptions,
+    CoverageOptions,
+    Inputs,
+    RunConfig,
+    TowerOptions,
+    VillageOptions,
+)
+from coverage_gaps.synthetic.demo import DemoFiles, make_demo_data
+
+#: The demo's own model: terrain, to show terrain shadows with the demo DEM.
+DEMO_MODEL = "terrain"
 
 
 def default_data_dir() -> Path:
@@ -21,7 +32,26 @@ def default_data_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
 
 
-@click.command(short_help="Run on the bundled demo data.")
+def demo_config(files: DemoFiles, *, model: str, outputs: Any) -> RunConfig:
+    """The run of the demo: hamlet points, towers of MCC 452, the electrification and
+    population rasters and, for the models that need it, the demo DEM."""
+    return RunConfig(
+        inputs=Inputs(
+            villages=files.villages,
+            towers=files.towers,
+            electrified_raster=files.electrified,
+            population=files.population,
+            dem=(files.dem,) if MODELS[model].needs_dem else (),
+        ),
+        towers=TowerOptions(mcc=(452,)),
+        villages=VillageOptions(layer="villages"),
+        coverage=CoverageOptions(model=model),
+        analysis=AnalysisOptions(village_radius_m=500.0),
+        outputs=outputs,
+    )
+
+
+@click.command(cls=GroupedCommand, short_help="Run on the bundled demo data.")
 @click.option(
     "--data",
     "data_dir",
@@ -29,58 +59,39 @@ def default_data_dir() -> Path:
     default=None,
     help="Folder of the demo data (default: ./data).",
 )
-@o.out_opt
-@o.outputs_opt
-@click.option(
-    "--model",
-    type=click.Choice(["disc", "free-space", "hata", "terrain"]),
-    default="terrain",
-    show_default=True,
-    help="Coverage model; terrain uses the demo DEM and shows terrain shadows.",
-)
+@o.output_options()
+@o.model_option(default=DEMO_MODEL)
 @click.option(
     "--regenerate",
     is_flag=True,
     help="Make the demo data afresh (seeded, so the same files) before running.",
 )
+@o.run_options
+@verbosity_options
 @click.pass_context
-def demo(
-    ctx: click.Context,
-    data_dir: Path | None,
-    out_dir: Path,
-    outputs: tuple[str, ...],
-    model: str,
-    regenerate: bool,
-) -> None:
+def demo(ctx: click.Context, /, **kw: Any) -> None:
     """Analyse the demo area (two synthetic highland provinces) and write maps and CSVs.
 
     Uses the hamlet points of data/demo-villages.gpkg, the OpenCelliD-format towers, the
     electrification raster, the population raster (in Mollweide, like GHS-POP) and, with the
     default terrain model, the demo elevation model.
+
+    \b
+    Examples:
+      coverage-gaps demo
+      coverage-gaps demo --model disc --outputs csv --out /tmp/demo
     """
-    quiet = ctx.obj.get("verbosity", 0) < 0
-    folder = data_dir or default_data_dir()
+    quiet = verbosity(ctx) < 0
+    folder = kw.pop("data_dir") or default_data_dir()
     files = DemoFiles(folder)
-    if regenerate:
-        with o.progress_step(f"Making the demo data in {folder}", quiet=quiet):
-            make_demo_data(folder)
+    if kw.pop("regenerate"):
+        make_demo_data(folder)
     missing = files.missing()
     if missing:
         raise click.ClickException(
             f"the demo data is missing ({', '.join(str(m) for m in missing)}); run "
             "'coverage-gaps demo --regenerate' to make it"
         )
-    config = RunConfig(
-        villages=files.villages,
-        towers=files.towers,
-        electrified_raster=files.electrified,
-        population=files.population,
-        out_dir=out_dir,
-        outputs=outputs,
-        towers_options=TowerOptions(mcc=(452,)),
-        village_options=VillageOptions(layer="villages", village_radius_m=500.0),
-        coverage_options=CoverageOptions(model=model),  # type: ignore[arg-type]
-        dem=(files.dem,) if model == "terrain" else (),
-    )
-    summary = execute(config, quiet=quiet)
-    report(summary, out_dir, quiet=quiet)
+    config = demo_config(files, model=kw.pop("model"), outputs=o.build_outputs(kw))
+    summary = execute(config, quiet=quiet, workers=kw.pop("workers"), scheduler=kw.pop("scheduler"))
+    report(summary, quiet=quiet)

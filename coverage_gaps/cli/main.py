@@ -1,9 +1,19 @@
-"""The ``coverage-gaps`` command group: logging from -v/-q, and clean errors."""
+"""The ``coverage-gaps`` command group: logging from -v/-q, and errors as one line.
+
+Exit codes are mapped here and nowhere else:
+
+====  ===========================================================================
+0     done
+1     an input cannot be used (missing, unreadable, wrong format, bad rows)
+2     usage: an option's value, a combination of options, or a selection that
+      matches nothing (an unknown province, a filter that leaves no cell)
+3     the outputs cannot be written (folder not writable, disk full, locked)
+70    an internal error (a bug: please report it with the output of -v)
+====  ===========================================================================
+"""
 
 from __future__ import annotations
 
-import logging
-import sys
 import traceback
 import warnings
 from typing import Any
@@ -11,21 +21,61 @@ from typing import Any
 import click
 
 from coverage_gaps import __version__
-from coverage_gaps.errors import CoverageGapsError
+from coverage_gaps.cli._common import configure_logging, verbosity
+from coverage_gaps.cli.options import FLAGS
+from coverage_gaps.errors import (
+    CoverageGapsError,
+    InputError,
+    OutputError,
+    SelectionError,
+    SettingsError,
+)
+
+#: Exit code of each error class, most specific first.
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (SettingsError, 2),
+    (SelectionError, 2),
+    (OutputError, 3),
+    (InputError, 1),
+    (CoverageGapsError, 1),
+)
+INTERNAL_ERROR = 70
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of an error raised by the library."""
+    for cls, code in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    return INTERNAL_ERROR
+
+
+def describe(exc: BaseException) -> str:
+    """The one line shown for ``exc``: a settings error names the options at fault."""
+    if isinstance(exc, SettingsError) and exc.fields:
+        flags = [FLAGS.get(f, f) for f in exc.fields]
+        return f"Invalid value for {' / '.join(dict.fromkeys(flags))}: {exc.message}"
+    if isinstance(exc, CoverageGapsError):
+        return str(exc)
+    return (
+        f"internal error ({type(exc).__name__}: {exc}); rerun with -v for the traceback and "
+        "please report it"
+    )
 
 
 class _Group(click.Group):
-    """Turns library errors into one line on stderr and an exit code (traceback with -v)."""
+    """Turns errors into one line on stderr and an exit code (the traceback with -v)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CoverageGapsError as exc:
-            verbosity = (ctx.obj or {}).get("verbosity", 0)
-            if verbosity > 0:
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if verbosity(ctx) > 0:
                 traceback.print_exc()
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+            click.echo(f"Error: {describe(exc)}", err=True)
+            ctx.exit(exit_code(exc))
 
 
 def _show_warning(
@@ -49,15 +99,18 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
     Overlays villages, electrification and OpenCelliD cell towers, and writes a map, a CSV of the
     villages to fix and a GeoPackage per province.
+
+    \b
+    Examples:
+      coverage-gaps demo
+      coverage-gaps provinces --villages communes.gpkg
+      coverage-gaps run --villages communes.gpkg --towers 452.csv.gz \\
+          --electrified-raster targets.tif --province "Lào Cai" --mcc 452
     """
-    verbosity = verbose - quiet
-    level = logging.WARNING - 10 * max(verbosity, 0) if verbosity > 0 else logging.WARNING
-    logging.basicConfig(
-        stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("coverage_gaps").setLevel(level)
+    obj = ctx.ensure_object(dict)
+    obj["verbosity"] = obj.get("verbosity", 0) + verbose - quiet
+    configure_logging(obj["verbosity"])
     warnings.showwarning = _show_warning
-    ctx.obj = {"verbosity": verbosity}
 
 
 def _register() -> None:

@@ -1,161 +1,123 @@
-"""Options shared by the commands, and their parsing into typed settings."""
+"""The commands' options in groups, each group beside the builder of its settings.
+
+Defaults come from the settings dataclasses (:func:`coverage_gaps.settings.default_of`) and
+choices from the registries and ``Literal`` types, so that no default or list of choices is
+written twice.  Values are checked by the library when the settings are built; a
+:class:`~coverage_gaps.errors.SettingsError` names its fields, and :data:`FLAGS` maps them back
+to the options that set them.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from coverage_gaps.coverage.base import BROADBAND, RADIOS
-from coverage_gaps.io.admin import AdminLayer
-from coverage_gaps.settings import DEFAULT_FIXED_RADII_M
+from coverage_gaps.coverage.models import MODELS
+from coverage_gaps.errors import SettingsError
+from coverage_gaps.network import parse_radios
+from coverage_gaps.outputs import AREA_WRITERS
+from coverage_gaps.settings import (
+    AdminLayer,
+    AnalysisOptions,
+    BadRows,
+    CoverageOptions,
+    Environment,
+    Inputs,
+    OutputOptions,
+    RangeModel,
+    ServiceOptions,
+    StatusThresholds,
+    TowerOptions,
+    VillageOptions,
+    choices_of,
+    default_of,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_RADIO_ALIASES = {
-    "2G": ("GSM", "CDMA"),
-    "3G": ("UMTS",),
-    "4G": ("LTE",),
-    "5G": ("NR",),
-    "BROADBAND": tuple(r for r in RADIOS if r in BROADBAND),
-    "ALL": RADIOS,
+#: Setting (``"Class.field"``) → the option that sets it, filled as options are declared.
+FLAGS: dict[str, str] = {}
+
+INPUTS = "Inputs"
+VILLAGES = "Villages"
+TOWERS = "Towers"
+SERVICE = "Service that counts"
+MODEL = "Coverage model"
+ANALYSIS = "Analysis"
+OUTPUTS = "Outputs"
+RUN = "Running"
+
+
+class GroupedOption(click.Option):
+    """A click option that belongs to a help section and may name the setting it fills."""
+
+    def __init__(
+        self, *args: Any, group: str = "Other", setting: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.setting = setting
+
+
+def option(group: str, *decls: str, setting: str | None = None, **attrs: Any) -> Callable[[F], F]:
+    """``click.option`` in help section ``group``; ``setting`` (``"Class.field"``) is the
+    setting it fills, whose default it shows."""
+    if setting is not None:
+        flag = next(d for d in decls if d.startswith("--"))
+        FLAGS[setting] = flag
+        wants_default = not (attrs.get("is_flag") or attrs.get("multiple") or attrs.get("required"))
+        if "default" not in attrs and wants_default:
+            cls_name, _, name = setting.partition(".")
+            attrs["default"] = default_of(_CLASSES[cls_name], name)
+    if "default" in attrs and attrs["default"] is not None and not attrs.get("is_flag"):
+        attrs.setdefault("show_default", True)
+    return click.option(*decls, cls=GroupedOption, group=group, setting=setting, **attrs)
+
+
+_CLASSES: dict[str, type] = {
+    c.__name__: c
+    for c in (
+        Inputs,
+        TowerOptions,
+        VillageOptions,
+        ServiceOptions,
+        CoverageOptions,
+        AnalysisOptions,
+        StatusThresholds,
+        OutputOptions,
+    )
 }
-OUTPUT_KINDS = ("csv", "gpkg", "html")
 
 
-def parse_radios(
-    ctx: click.Context | None, param: click.Parameter | None, value: str
-) -> tuple[str, ...]:
-    """``"broadband"`` → ``("UMTS", "LTE", "NR")``; ``"GSM,4G"`` → ``("GSM", "LTE")``."""
-    out: list[str] = []
-    for token in (t.strip().upper() for t in value.split(",") if t.strip()):
-        names = _RADIO_ALIASES.get(token, (token,) if token in RADIOS else None)
-        if names is None:
-            raise click.BadParameter(
-                f"{token!r} is not a radio; use {', '.join(RADIOS)}, 2G/3G/4G/5G, broadband or all",
-                ctx=ctx,
-                param=param,
-                param_hint="--radio",
-            )
-        out += [n for n in names if n not in out]
-    if not out:
-        raise click.BadParameter("no radio given", ctx=ctx, param=param, param_hint="--radio")
-    return tuple(out)
+def apply(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Apply option decorators in the order listed (first shown first)."""
+
+    def wrap(f: F) -> F:
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+
+    return wrap
 
 
-def parse_outputs(
-    ctx: click.Context | None, param: click.Parameter | None, value: str
-) -> tuple[str, ...]:
-    kinds = tuple(t.strip().lower() for t in value.split(",") if t.strip())
-    for kind in kinds:
-        if kind not in OUTPUT_KINDS:
-            raise click.BadParameter(
-                f"{kind!r} is not an output; choose among {', '.join(OUTPUT_KINDS)}",
-                ctx=ctx,
-                param=param,
-                param_hint="--outputs",
-            )
-    if not kinds:
-        raise click.BadParameter("no output chosen", ctx=ctx, param=param, param_hint="--outputs")
-    return kinds
-
-
-def parse_date(
-    ctx: click.Context | None, param: click.Parameter | None, value: str | None
-) -> str | None:
-    if value is None:
-        return None
+def _check(value: Any, parse: Callable[[Any], Any], param: click.Parameter | None) -> Any:
+    """``parse(value)``, a :class:`SettingsError` turned into ``click.BadParameter``."""
     try:
-        datetime.strptime(value, "%Y-%m-%d")
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date of the form YYYY-MM-DD",
-            ctx=ctx,
-            param=param,
-            param_hint="--as-of",
-        ) from None
-    return value
-
-
-def parse_radii(
-    ctx: click.Context | None, param: click.Parameter | None, value: tuple[str, ...]
-) -> dict[str, float]:
-    """``--fixed-radius 4G=5000`` overrides; radios by name or generation."""
-    radii = dict(DEFAULT_FIXED_RADII_M)
-    for item in value:
-        key, sep, metres = item.partition("=")
-        try:
-            radius = float(metres)
-        except ValueError:
-            radius = -1.0
-        if not sep or radius <= 0:
-            raise click.BadParameter(
-                f"{item!r} is not RADIO=METRES (e.g. 4G=5000)",
-                ctx=ctx,
-                param=param,
-                param_hint="--fixed-radius",
-            )
-        for radio in parse_radios(ctx, param, key):
-            radii[radio] = radius
-    return radii
-
-
-def positive(name: str) -> Callable[[click.Context, click.Parameter, float], float]:
-    def check(ctx: click.Context, param: click.Parameter, value: float) -> float:
-        if value is not None and not value > 0:
-            raise click.BadParameter(
-                f"{value!r} is not a positive number", ctx=ctx, param=param, param_hint=name
-            )
-        return value
-
-    return check
+        return parse(value)
+    except SettingsError as exc:
+        raise click.BadParameter(exc.message, param=param) from None
 
 
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
-out_opt = click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("maps"),
-    show_default=True,
-    help="Output folder.",
-)
-outputs_opt = click.option(
-    "--outputs",
-    default="csv,gpkg,html",
-    show_default=True,
-    callback=parse_outputs,
-    help="Which outputs to write, among csv, gpkg, html.",
-)
-villages_opt = click.option(
-    "--villages",
-    required=True,
-    type=existing_file,
-    help="Villages or communes: GeoPackage, GeoJSON, Shapefile or GeoParquet (points/polygons).",
-)
-layer_opt = click.option("--layer", default=None, help="Layer of a multi-layer villages file.")
-id_col_opt = click.option("--id-col", default=None, help="Village id column (detected if omitted).")
-name_col_opt = click.option("--name-col", default=None, help="Village name column.")
-commune_col_opt = click.option("--commune-col", default=None, help="Commune name column.")
-province_col_opt = click.option(
-    "--province-col", default=None, help="Province name or two-digit code column."
-)
+
+# -- inputs -------------------------------------------------------------------------------------
 
 
-def village_columns(f: F) -> F:
-    """The options that name the villages layer's columns."""
-    for opt in reversed((layer_opt, id_col_opt, name_col_opt, commune_col_opt, province_col_opt)):
-        f = opt(f)
-    return f
-
-
-def parse_layer_path(
+def _layer_path(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> tuple[Path, str | None] | None:
     """``FILE`` or ``FILE:LAYER`` (a layer of a multi-layer file) -> ``(path, layer)``."""
@@ -173,132 +135,491 @@ def parse_layer_path(
     )
 
 
-province_layer_opt = click.option(
-    "--province-layer",
-    metavar="FILE[:LAYER]",
-    default=None,
-    callback=parse_layer_path,
-    help="Province polygons (e.g. the 34 provinces of 2025): each village is placed in the one "
-    "it lies in, whatever its own province column says.",
+villages_file = option(
+    INPUTS,
+    "--villages",
+    required=True,
+    type=existing_file,
+    setting="Inputs.villages",
+    help="Villages or communes: GeoPackage, GeoJSON, Shapefile or GeoParquet (points/polygons).",
 )
-province_layer_col_opt = click.option(
-    "--province-layer-col", default=None, help="Name column of --province-layer (detected)."
+admin_layer_options = apply(
+    option(
+        INPUTS,
+        "--province-layer",
+        metavar="FILE[:LAYER]",
+        callback=_layer_path,
+        setting="Inputs.province_layer",
+        default=None,
+        help="Province polygons (e.g. the 34 provinces of 2025): each village is placed in the "
+        "one it lies in, whatever its own province column says.",
+    ),
+    option(INPUTS, "--province-layer-col", help="Name column of --province-layer (detected)."),
+    option(
+        INPUTS,
+        "--commune-layer",
+        metavar="FILE[:LAYER]",
+        callback=_layer_path,
+        setting="Inputs.commune_layer",
+        default=None,
+        help="Commune/ward polygons: each village is placed in the one it lies in.",
+    ),
+    option(INPUTS, "--commune-layer-col", help="Name column of --commune-layer (detected)."),
 )
-commune_layer_opt = click.option(
-    "--commune-layer",
-    metavar="FILE[:LAYER]",
-    default=None,
-    callback=parse_layer_path,
-    help="Commune/ward polygons: each village is placed in the one it lies in.",
-)
-commune_layer_col_opt = click.option(
-    "--commune-layer-col", default=None, help="Name column of --commune-layer (detected)."
+input_options = apply(
+    villages_file,
+    option(
+        INPUTS,
+        "--towers",
+        required=True,
+        type=existing_file,
+        setting="Inputs.towers",
+        help="OpenCelliD / MLS cell CSV (14 columns, header optional, .gz allowed).",
+    ),
+    option(
+        INPUTS,
+        "--electrified-raster",
+        type=existing_file,
+        setting="Inputs.electrified_raster",
+        help="GeoTIFF: a value above --electrified-threshold is electrified.",
+    ),
+    option(
+        INPUTS,
+        "--grid-lines",
+        type=existing_file,
+        setting="Inputs.grid_lines",
+        help="Vector grid lines/polygons: land within --grid-distance is electrified.",
+    ),
+    option(
+        INPUTS,
+        "--grid-lines-layer",
+        setting="Inputs.grid_lines_layer",
+        help="Layer of a multi-layer grid-lines file.",
+    ),
+    option(
+        INPUTS,
+        "--population",
+        type=existing_file,
+        setting="Inputs.population",
+        help="Population raster (people per pixel, any CRS).",
+    ),
+    option(
+        INPUTS,
+        "--dem",
+        type=existing_file,
+        multiple=True,
+        setting="Inputs.dem",
+        help="Elevation: GeoTIFF or SRTM .hgt/.hgt.zip, any CRS; repeat for several tiles.",
+    ),
+    option(
+        INPUTS,
+        "--radio-params",
+        type=existing_file,
+        setting="Inputs.radio_params",
+        help="TOML file overriding the per-radio link budget (see README).",
+    ),
+    admin_layer_options,
 )
 
 
-def admin_layers(f: F) -> F:
-    """The options that place villages in provinces and communes by location."""
-    for opt in reversed(
-        (province_layer_opt, province_layer_col_opt, commune_layer_opt, commune_layer_col_opt)
-    ):
-        f = opt(f)
-    return f
-
-
-def admin_layer_args(
-    province_layer: tuple[Path, str | None] | None,
-    province_layer_col: str | None,
-    commune_layer: tuple[Path, str | None] | None,
-    commune_layer_col: str | None,
-) -> dict[str, AdminLayer | None]:
-    """``province_layer``/``commune_layer`` keyword arguments from the options' values."""
-    out: dict[str, AdminLayer | None] = {"province_layer": None, "commune_layer": None}
-    if province_layer is not None:
-        path, layer = province_layer
-        out["province_layer"] = AdminLayer(path, province_layer_col, "--province-layer", layer)
-    if commune_layer is not None:
-        path, layer = commune_layer
-        out["commune_layer"] = AdminLayer(path, commune_layer_col, "--commune-layer", layer)
+def admin_layers(kw: dict[str, Any]) -> dict[str, AdminLayer | None]:
+    """``province_layer``/``commune_layer`` from the admin-layer options (popped from ``kw``)."""
+    out: dict[str, AdminLayer | None] = {}
+    for kind in ("province", "commune"):
+        value = kw.pop(f"{kind}_layer")
+        col = kw.pop(f"{kind}_layer_col")
+        out[f"{kind}_layer"] = (
+            None if value is None else AdminLayer(value[0], kind, name_col=col, layer=value[1])
+        )
     return out
 
 
-@contextlib.contextmanager
-def progress_step(message: str, *, quiet: bool) -> Iterator[None]:
-    """Show ``message`` while a long step runs and its duration when it ends."""
-    if quiet:
-        yield
-        return
-    click.echo(f"{message} ...", err=True)
-    t0 = time.perf_counter()
-    yield
-    click.echo(f"  done in {time.perf_counter() - t0:.1f} s", err=True)
+def build_inputs(kw: dict[str, Any]) -> Inputs:
+    """The :class:`Inputs` of the input options (popped from ``kw``)."""
+    return Inputs(
+        villages=kw.pop("villages"),
+        towers=kw.pop("towers"),
+        electrified_raster=kw.pop("electrified_raster"),
+        grid_lines=kw.pop("grid_lines"),
+        grid_lines_layer=kw.pop("grid_lines_layer"),
+        population=kw.pop("population"),
+        dem=tuple(kw.pop("dem")),
+        radio_params=kw.pop("radio_params"),
+        **admin_layers(kw),
+    )
 
 
-model_opt = click.option(
-    "--model",
-    type=click.Choice(["disc", "free-space", "hata", "terrain"]),
-    default="disc",
-    show_default=True,
-    help="Coverage model: discs of the range model, or predicted signal (free space, "
-    "Okumura-Hata/COST-231, or Hata plus terrain diffraction over --dem).",
-)
-dem_opt = click.option(
-    "--dem",
-    "dem",
-    type=existing_file,
-    multiple=True,
-    help="Elevation: GeoTIFF or SRTM .hgt/.hgt.zip, any CRS; repeat for several tiles.",
-)
-environment_opt = click.option(
-    "--environment",
-    type=click.Choice(["urban", "suburban", "open"]),
-    default="open",
-    show_default=True,
-    help="Clutter class of the Hata base model (the remaining gaps are rural: open).",
-)
-radio_params_opt = click.option(
-    "--radio-params",
-    type=existing_file,
-    default=None,
-    help="TOML file overriding the per-radio link budget (see README).",
-)
-k_factor_opt = click.option(
-    "--k-factor",
-    type=float,
-    default=4.0 / 3.0,
-    show_default="4/3",
-    callback=positive("--k-factor"),
-    help="Effective Earth radius factor for the terrain model.",
-)
-terrain_resolution_opt = click.option(
-    "--terrain-resolution",
-    type=float,
-    default=30.0,
-    show_default=True,
-    callback=positive("--terrain-resolution"),
-    help="Terrain grid cell size in metres (never finer than the DEM's own).",
+# -- villages -----------------------------------------------------------------------------------
+
+village_options = apply(
+    option(
+        VILLAGES, "--layer", setting="VillageOptions.layer", help="Layer of a multi-layer file."
+    ),
+    option(
+        VILLAGES, "--id-col", setting="VillageOptions.id_col", help="Village id column (detected)."
+    ),
+    option(VILLAGES, "--name-col", setting="VillageOptions.name_col", help="Village name column."),
+    option(
+        VILLAGES, "--commune-col", setting="VillageOptions.commune_col", help="Commune name column."
+    ),
+    option(
+        VILLAGES,
+        "--province-col",
+        setting="VillageOptions.province_col",
+        help="Province name or two-digit code column.",
+    ),
 )
 
 
-signal_per_operator_opt = click.option(
-    "--signal-per-operator",
-    is_flag=True,
-    help="Also write one signal GeoTIFF per technology and operator (propagation models).",
+def build_villages(kw: dict[str, Any]) -> VillageOptions:
+    """The :class:`VillageOptions` of the village options (popped from ``kw``)."""
+    return VillageOptions(
+        layer=kw.pop("layer"),
+        id_col=kw.pop("id_col"),
+        name_col=kw.pop("name_col"),
+        commune_col=kw.pop("commune_col"),
+        province_col=kw.pop("province_col"),
+    )
+
+
+# -- towers -------------------------------------------------------------------------------------
+
+tower_options = apply(
+    option(
+        TOWERS,
+        "--mcc",
+        type=int,
+        multiple=True,
+        setting="TowerOptions.mcc",
+        help="Keep only this mobile country code (452 = Vietnam); repeatable.",
+    ),
+    option(
+        TOWERS,
+        "--min-samples",
+        type=int,
+        setting="TowerOptions.min_samples",
+        help="Drop cells seen fewer times than this.",
+    ),
+    option(
+        TOWERS,
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        setting="TowerOptions.as_of",
+        help="Only cells created on or before this date.",
+    ),
+    option(
+        TOWERS,
+        "--bad-rows",
+        type=click.Choice(choices_of(BadRows)),
+        setting="TowerOptions.bad_rows",
+        help="Skip bad tower rows with a warning, or fail the run.",
+    ),
+    option(
+        TOWERS,
+        "--nr-gnb-bits",
+        type=int,
+        setting="TowerOptions.nr_gnb_bits",
+        help="Bits of the NR cell id that hold the gNB id (22-32).",
+    ),
+    option(
+        TOWERS,
+        "--co-location",
+        type=float,
+        setting="TowerOptions.co_location_m",
+        help="Cells of one operator within this many metres are one site.",
+    ),
 )
 
 
-def propagation_options(f: F) -> F:
-    """The options that choose and parameterise the coverage model."""
-    for opt in reversed(
-        (
-            model_opt,
-            dem_opt,
-            environment_opt,
-            radio_params_opt,
-            k_factor_opt,
-            terrain_resolution_opt,
-            signal_per_operator_opt,
-        )
-    ):
-        f = opt(f)
-    return f
+def build_towers(kw: dict[str, Any]) -> TowerOptions:
+    """The :class:`TowerOptions` of the tower options (popped from ``kw``)."""
+    return TowerOptions(
+        mcc=tuple(kw.pop("mcc")),
+        min_samples=kw.pop("min_samples"),
+        as_of=kw.pop("as_of"),
+        bad_rows=kw.pop("bad_rows"),
+        nr_gnb_bits=kw.pop("nr_gnb_bits"),
+        co_location_m=kw.pop("co_location"),
+    )
+
+
+# -- service ------------------------------------------------------------------------------------
+
+
+def _radios(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    return tuple(_check(value, parse_radios, param))
+
+
+service_options = apply(
+    option(
+        SERVICE,
+        "--radio",
+        default="all",
+        show_default=True,
+        callback=_radios,
+        setting="ServiceOptions.radios",
+        help="Technologies that count as service: GSM,UMTS,LTE,NR,CDMA, 2G..5G, broadband, all.",
+    ),
+    option(
+        SERVICE,
+        "--operator",
+        "operators",
+        multiple=True,
+        setting="ServiceOptions.operators",
+        help="Only this operator's sites count (name, e.g. Viettel, or 452-04); repeatable.",
+    ),
+)
+
+
+def build_service(kw: dict[str, Any]) -> ServiceOptions:
+    """The :class:`ServiceOptions` of the service options (popped from ``kw``)."""
+    return ServiceOptions(radios=kw.pop("radio"), operators=tuple(kw.pop("operators")))
+
+
+# -- coverage model -----------------------------------------------------------------------------
+
+
+def _radii(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, float]:
+    """``--fixed-radius 4G=5000`` overrides; radios by name or generation."""
+    radii: dict[str, float] = {}
+    for item in value:
+        key, sep, metres = item.partition("=")
+        try:
+            radius = float(metres)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not RADIO=METRES (e.g. 4G=5000)", param=param)
+        for radio in _check(key, parse_radios, param):
+            radii[radio] = radius
+    return radii
+
+
+def model_option(default: str | None = None) -> Callable[[F], F]:
+    """``--model``, its choices from the registry (``default``: the settings' default)."""
+    return option(
+        MODEL,
+        "--model",
+        type=click.Choice(list(MODELS)),
+        setting="CoverageOptions.model",
+        **({"default": default} if default is not None else {}),
+        help="Coverage model: "
+        + "; ".join(f"{name} = {spec.summary}" for name, spec in MODELS.items())
+        + ".",
+    )
+
+
+coverage_options = apply(
+    model_option(),
+    option(
+        MODEL,
+        "--environment",
+        type=click.Choice(choices_of(Environment)),
+        setting="CoverageOptions.environment",
+        help="Clutter class of the Hata base model (the remaining gaps are rural: open).",
+    ),
+    option(
+        MODEL,
+        "--k-factor",
+        type=float,
+        setting="CoverageOptions.k_factor",
+        show_default="the --radio-params file's k_factor, else 4/3",
+        help="Effective Earth radius factor for the terrain model.",
+    ),
+    option(
+        MODEL,
+        "--terrain-resolution",
+        type=float,
+        setting="CoverageOptions.terrain_resolution_m",
+        help="Terrain grid cell size in metres (never finer than the DEM's own).",
+    ),
+    option(
+        MODEL,
+        "--range-model",
+        type=click.Choice(choices_of(RangeModel)),
+        setting="CoverageOptions.range_model",
+        help="Disc radius: observed cell range, or fixed per radio.",
+    ),
+    option(
+        MODEL,
+        "--min-range",
+        type=float,
+        setting="CoverageOptions.min_range_m",
+        help="Smallest disc radius (m) under the opencellid range model.",
+    ),
+    option(
+        MODEL,
+        "--max-range",
+        type=float,
+        setting="CoverageOptions.max_range_m",
+        help="Largest disc radius (m); also the farthest a propagation model looks.",
+    ),
+    option(
+        MODEL,
+        "--fixed-radius",
+        multiple=True,
+        callback=_radii,
+        setting="CoverageOptions.fixed_radii_m",
+        help="Override a fixed radius, RADIO=METRES (e.g. 4G=5000); repeatable. Defaults: "
+        "2G 12000, 3G/4G 4000, 5G 500.",
+    ),
+)
+
+
+def build_coverage(kw: dict[str, Any]) -> CoverageOptions:
+    """The :class:`CoverageOptions` of the coverage-model options (popped from ``kw``)."""
+    return CoverageOptions(
+        model=kw.pop("model"),
+        environment=kw.pop("environment"),
+        k_factor=kw.pop("k_factor"),
+        terrain_resolution_m=kw.pop("terrain_resolution"),
+        range_model=kw.pop("range_model"),
+        min_range_m=kw.pop("min_range"),
+        max_range_m=kw.pop("max_range"),
+        fixed_radii_m=kw.pop("fixed_radius"),
+    )
+
+
+# -- analysis -----------------------------------------------------------------------------------
+
+analysis_options = apply(
+    option(
+        ANALYSIS,
+        "--province",
+        "provinces",
+        multiple=True,
+        help="Province to analyse (repeatable; old or new name, any case or accents). "
+        "Default: all.",
+    ),
+    option(
+        ANALYSIS,
+        "--resolution",
+        type=float,
+        setting="AnalysisOptions.resolution_m",
+        help="Analysis grid cell size in metres.",
+    ),
+    option(
+        ANALYSIS,
+        "--crs",
+        setting="AnalysisOptions.crs",
+        help="Metric CRS of the analysis (default: the UTM zone of each province).",
+    ),
+    option(
+        ANALYSIS,
+        "--village-radius",
+        type=float,
+        setting="AnalysisOptions.village_radius_m",
+        help="Radius in metres of a village given as a point.",
+    ),
+    option(
+        ANALYSIS,
+        "--electrified-threshold",
+        type=float,
+        setting="AnalysisOptions.electrified_threshold",
+        help="Raster values above this are electrified.",
+    ),
+    option(
+        ANALYSIS,
+        "--grid-distance",
+        type=float,
+        setting="AnalysisOptions.grid_distance_m",
+        help="Land within this many metres of a grid line is electrified.",
+    ),
+    option(
+        ANALYSIS,
+        "--dead-zone-share",
+        type=float,
+        setting="StatusThresholds.dead_zone",
+        help="Below this covered share of electrified land a village is a dead zone.",
+    ),
+    option(
+        ANALYSIS,
+        "--covered-share",
+        type=float,
+        setting="StatusThresholds.covered",
+        help="From this covered share on a village is covered.",
+    ),
+)
+
+
+def build_analysis(kw: dict[str, Any]) -> AnalysisOptions:
+    """The :class:`AnalysisOptions` of the analysis options (popped from ``kw``)."""
+    return AnalysisOptions(
+        resolution_m=kw.pop("resolution"),
+        crs=kw.pop("crs"),
+        village_radius_m=kw.pop("village_radius"),
+        electrified_threshold=kw.pop("electrified_threshold"),
+        grid_distance_m=kw.pop("grid_distance"),
+        thresholds=StatusThresholds(kw.pop("dead_zone_share"), kw.pop("covered_share")),
+    )
+
+
+# -- outputs ------------------------------------------------------------------------------------
+
+
+def _kinds(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    return tuple(t.strip().lower() for t in value.split(",") if t.strip())
+
+
+def output_options(*, default_out: Path | None = None) -> Callable[[F], F]:
+    """``--out``, ``--outputs`` and ``--signal-per-operator``."""
+    return apply(
+        option(
+            OUTPUTS,
+            "--out",
+            "out_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            setting="OutputOptions.out_dir",
+            **({"default": default_out} if default_out is not None else {}),
+            help="Output folder.",
+        ),
+        option(
+            OUTPUTS,
+            "--outputs",
+            default=",".join(default_of(OutputOptions, "kinds")),
+            show_default=True,
+            callback=_kinds,
+            setting="OutputOptions.kinds",
+            help="Outputs to write: "
+            + "; ".join(f"{k} = {w.summary}" for k, w in AREA_WRITERS.items())
+            + ". summary.csv and run.json are always written.",
+        ),
+        option(
+            OUTPUTS,
+            "--signal-per-operator",
+            is_flag=True,
+            setting="OutputOptions.signal_per_operator",
+            help="Also write one signal GeoTIFF per technology and operator.",
+        ),
+    )
+
+
+def build_outputs(kw: dict[str, Any]) -> OutputOptions:
+    """The :class:`OutputOptions` of the output options (popped from ``kw``)."""
+    return OutputOptions(
+        out_dir=kw.pop("out_dir"),
+        kinds=kw.pop("outputs"),
+        signal_per_operator=kw.pop("signal_per_operator"),
+    )
+
+
+# -- running ------------------------------------------------------------------------------------
+
+run_options = apply(
+    option(
+        RUN,
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Analyse the provinces on a local dask cluster of this many worker processes "
+        "(needs the dask extra).",
+    ),
+    option(
+        RUN,
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="Analyse the provinces on an existing dask cluster (tcp://host:8786); the "
+        "output folder must be one the workers can write to.",
+    ),
+)

@@ -2,46 +2,33 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import click
 
 from coverage_gaps.cli import options as o
+from coverage_gaps.cli._common import GroupedCommand, verbosity_options
 from coverage_gaps.runner import NO_PROVINCE, load_villages
-from coverage_gaps.settings import VillageOptions
 
 
-@click.command(short_help="List the provinces of a villages layer.")
-@o.villages_opt
-@o.village_columns
-@o.admin_layers
-def provinces(
-    villages: Path,
-    layer: str | None,
-    id_col: str | None,
-    name_col: str | None,
-    commune_col: str | None,
-    province_col: str | None,
-    province_layer: tuple[Path, str | None] | None,
-    province_layer_col: str | None,
-    commune_layer: tuple[Path, str | None] | None,
-    commune_layer_col: str | None,
-) -> None:
+@click.command(cls=GroupedCommand, short_help="List the provinces of a villages layer.")
+@o.villages_file
+@o.admin_layer_options
+@o.village_options
+@verbosity_options
+def provinces(**kw: Any) -> None:
     """List the provinces of the villages layer with how many villages each has.
 
     With --province-layer, villages are counted in the province they lie in.
+
+    \b
+    Examples:
+      coverage-gaps provinces --villages communes.gpkg
+      coverage-gaps provinces --villages places.geojson --province-layer provinces.gpkg
     """
-    frame = load_villages(
-        villages,
-        VillageOptions(
-            layer=layer,
-            id_col=id_col,
-            name_col=name_col,
-            commune_col=commune_col,
-            province_col=province_col,
-        ),
-        **o.admin_layer_args(province_layer, province_layer_col, commune_layer, commune_layer_col),
-    )
+    villages = kw.pop("villages")
+    layers = o.admin_layers(kw)
+    frame = load_villages(villages, o.build_villages(kw), **layers)
     counts = frame.groupby(["province", "province_code"]).size().reset_index(name="villages")
     if (counts["province"] == "").all():
         click.echo(

@@ -1,17 +1,13 @@
-"""Types shared by every coverage model."""
+"""Types shared by every coverage model: the emitters a model takes and the result it gives."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Radio technologies in OpenCelliD order; an emitter's ``radio`` is an index into this tuple.
-RADIOS: tuple[str, ...] = ("GSM", "UMTS", "LTE", "NR", "CDMA")
-#: Radios that count as mobile broadband (3G and newer).
-BROADBAND: frozenset[str] = frozenset({"UMTS", "LTE", "NR"})
-#: At most this many operators fit in the uint32 bitmasks of :class:`CoverageResult`.
-MAX_OPERATORS = 32
+__all__ = ["CoverageResult", "Emitters"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +19,7 @@ class Emitters:
     x, y
         Site position in metres (float64).
     radio
-        Index into :data:`RADIOS` (int8).
+        Index into :data:`coverage_gaps.network.RADIOS` (int8).
     operator
         Index into the run's operator list, ``0 <= operator < MAX_OPERATORS`` (int16).
     range_m
@@ -73,7 +69,11 @@ class CoverageResult:
         flat ground (no terrain); only the terrain model fills it, to tell ``terrain_shadow`` from
         ``no_site_in_reach``.
     signal_by_radio
-        Best-server signal (dBm) per technology name, for the COG outputs.
+        Best-server signal (dBm) per technology name, for the signal rasters.
+    by_operator
+        Computes the best-server signal per ``(radio, operator index)`` on demand (a second
+        sweep of the propagation model, run only when an output asks for it); ``None`` for models
+        without a signal.
     """
 
     serving: np.ndarray
@@ -81,3 +81,20 @@ class CoverageResult:
     best_signal_dbm: np.ndarray | None = None
     reach: np.ndarray | None = None
     signal_by_radio: dict[str, np.ndarray] | None = None
+    by_operator: Callable[[], dict[tuple[str, int], np.ndarray]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def signal_by_operator(self) -> dict[tuple[str, int], np.ndarray]:
+        """Best-server signal (dBm) per ``(radio, operator index)``, computed on first use."""
+        cached = getattr(self, "_by_operator_cache", None)
+        if cached is None:
+            cached = {} if self.by_operator is None else self.by_operator()
+            self._by_operator_cache = cached
+        return cached
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["by_operator"] = None  # a closure over the model's inputs stays in its process
+        state.pop("_by_operator_cache", None)
+        return state

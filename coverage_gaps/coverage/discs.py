@@ -11,13 +11,45 @@ rows plus the covered width of each row, not the discs' areas.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-from coverage_gaps.coverage.base import BROADBAND, RADIOS, CoverageResult, Emitters
-from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.coverage.base import CoverageResult, Emitters
+from coverage_gaps.grid import AnalysisGrid, disc_row_span, disc_rows
+from coverage_gaps.network import BROADBAND, RADIOS
 from coverage_gaps.settings import CoverageOptions
+
+if TYPE_CHECKING:
+    from coverage_gaps.coverage.linkbudget import LinkBudget
+
+__all__ = ["DiscModel", "build", "disc_coverage", "disc_radii"]
+
+
+@dataclass(frozen=True)
+class DiscModel:
+    """Each (site, radio) serves the cells whose centre lies within its range-model radius."""
+
+    options: CoverageOptions
+    name: str = "disc"
+    needs_dem: bool = False
+
+    @property
+    def reach_m(self) -> float:
+        return self.options.largest_radius_m
+
+    def __call__(
+        self, emitters: Emitters, grid: AnalysisGrid, dem: np.ndarray | None
+    ) -> CoverageResult:
+        return disc_coverage(emitters, grid)
+
+
+def build(options: CoverageOptions, link_budget: LinkBudget | None = None) -> DiscModel:
+    """The disc model of ``options`` (the registry's builder; no link budget is used)."""
+    return DiscModel(options)
 
 
 def disc_radii(emitters: pd.DataFrame, options: CoverageOptions) -> np.ndarray:
@@ -55,28 +87,6 @@ def disc_coverage(emitters: Emitters, grid: AnalysisGrid) -> CoverageResult:
     )
     _paint_rows(c0, c1, bb, offsets, ops.astype(np.int64), serving, broadband)
     return CoverageResult(serving=serving, broadband=broadband)
-
-
-@njit(cache=True)
-def disc_rows(cy: float, r: float, height: int) -> tuple[int, int]:  # pragma: no cover
-    """First and last grid row (inclusive, clipped) whose centre line ``row + 0.5`` is within
-    ``r`` of a disc centred at row coordinate ``cy`` (all in cell units); empty when last <
-    first."""
-    return max(int(np.ceil(cy - r - 0.5)), 0), min(int(np.floor(cy + r - 0.5)), height - 1)
-
-
-@njit(cache=True)
-def disc_row_span(
-    cx: float, cy: float, r: float, row: int, width: int
-) -> tuple[int, int]:  # pragma: no cover
-    """Columns ``[lo, hi)`` of ``row`` whose cell centres lie within ``r`` of ``(cx, cy)`` (cell
-    units), clipped to the grid: the rule every disc on the grid follows (coverage discs and
-    point villages alike)."""
-    dy = row + 0.5 - cy
-    half = np.sqrt(max(r * r - dy * dy, 0.0))
-    lo = max(int(np.ceil(cx - half - 0.5)), 0)
-    hi = min(int(np.floor(cx + half - 0.5)) + 1, width)
-    return lo, hi
 
 
 @njit(cache=True)

@@ -13,7 +13,7 @@ a TOML file (``--radio-params``)::
     threshold_dbm = -105     # Ofcom's outdoor 4G threshold
 
 Only the keys of :class:`RadioParams` and the radios of
-:data:`coverage_gaps.coverage.base.RADIOS` are accepted; anything else is an
+:data:`coverage_gaps.network.RADIOS` are accepted; anything else is an
 :class:`~coverage_gaps.errors.InputError` naming the file and the key.
 """
 
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coverage_gaps.coverage.base import RADIOS
 from coverage_gaps.errors import InputError
+from coverage_gaps.network import RADIOS
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class LinkBudget:
     Attributes
     ----------
     radios
-        :class:`RadioParams` by name in :data:`~coverage_gaps.coverage.base.RADIOS`.
+        :class:`RadioParams` by name in :data:`~coverage_gaps.network.RADIOS`.
     k_factor
         Effective Earth radius factor for the terrain model.
     """
@@ -169,7 +169,12 @@ def load_link_budget(path: str | Path, *, base: LinkBudget | None = None) -> Lin
     k_factor = base.k_factor
     for key, value in doc.items():
         if key == "k_factor":
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or not value > 0
+            ):
                 raise InputError(path, f"k_factor must be a positive number, got {value!r}")
             k_factor = float(value)
             continue

@@ -1,56 +1,197 @@
-"""Choose a coverage model from the run's options: ``disc`` or a propagation model."""
+"""The registry of coverage models, and coverage of an analysis grid by one of them.
+
+A coverage model is anything that satisfies :class:`CoverageModel`: it has a ``name``, says what
+it needs (``needs_dem``) and how far a site can reach (``reach_m``), and turns emitters on a grid
+into a :class:`~coverage_gaps.coverage.base.CoverageResult`.  :data:`MODELS` lists the models
+the command line offers, each with what it needs; the runner asks the model's :class:`ModelSpec`
+instead of testing its name.  A new model is one module plus one line in :data:`MODELS`::
+
+    "itm": ModelSpec("itm", "Longley-Rice ITM ...", "coverage_gaps.coverage.itm:build",
+                     needs_dem=True, uses_link_budget=True),
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from coverage_gaps.coverage.base import CoverageResult, Emitters
-from coverage_gaps.coverage.discs import disc_coverage
 from coverage_gaps.grid import AnalysisGrid
-from coverage_gaps.settings import CoverageOptions
 
-#: ``f(emitters, grid, dem_on_grid_or_None) -> CoverageResult``
-CoverageModel = Callable[[Emitters, AnalysisGrid, "np.ndarray | None"], CoverageResult]
+if TYPE_CHECKING:
+    from coverage_gaps.coverage.linkbudget import LinkBudget
+    from coverage_gaps.io.sources import GridSource
+    from coverage_gaps.settings import CoverageOptions
+
+__all__ = [
+    "MODELS",
+    "CoverageModel",
+    "ModelSpec",
+    "coverage_on_grid",
+    "make_coverage_model",
+    "sample_to_grid",
+]
+
+
+class CoverageModel(Protocol):
+    """What the pipeline needs of a coverage model."""
+
+    @property
+    def name(self) -> str:
+        """The model's name in :data:`MODELS`."""
+        ...
+
+    @property
+    def needs_dem(self) -> bool:
+        """Whether the model must be given elevation on the grid."""
+        ...
+
+    @property
+    def reach_m(self) -> float:
+        """The farthest a site can serve under this model (metres): sites farther from an
+        area's grid are left out of it."""
+        ...
+
+    def __call__(
+        self, emitters: Emitters, grid: AnalysisGrid, dem: np.ndarray | None
+    ) -> CoverageResult:
+        """Coverage of ``grid`` by ``emitters`` (``dem``: elevation on ``grid`` or ``None``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One entry of the model registry.
+
+    Attributes
+    ----------
+    name
+        The name users choose (``--model``).
+    summary
+        One line for the command line's help.
+    target
+        ``"module:function"`` of the builder ``f(options, link_budget) -> CoverageModel``,
+        imported when the model is built.
+    needs_dem
+        The model needs an elevation model (``--dem``).
+    uses_link_budget
+        The model predicts a received signal from the link budget (``--radio-params``).
+    """
+
+    name: str
+    summary: str
+    target: str
+    needs_dem: bool = False
+    uses_link_budget: bool = False
+
+    @property
+    def build(self) -> Callable[[CoverageOptions, LinkBudget | None], CoverageModel]:
+        module, _, attr = self.target.partition(":")
+        builder: Callable[[CoverageOptions, LinkBudget | None], CoverageModel] = getattr(
+            importlib.import_module(module), attr
+        )
+        return builder
+
+
+#: The coverage models, by name, in the order the command line lists them.
+MODELS: Mapping[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            "disc",
+            "a disc of the range model around each site",
+            "coverage_gaps.coverage.discs:build",
+        ),
+        ModelSpec(
+            "free-space",
+            "free-space loss, an upper bound",
+            "coverage_gaps.coverage.signal:build",
+            uses_link_budget=True,
+        ),
+        ModelSpec(
+            "hata",
+            "Okumura-Hata / COST-231 (3GPP TR 38.901 above 2.2 GHz)",
+            "coverage_gaps.coverage.signal:build",
+            uses_link_budget=True,
+        ),
+        ModelSpec(
+            "terrain",
+            "Hata plus diffraction over the terrain of --dem",
+            "coverage_gaps.coverage.signal:build",
+            needs_dem=True,
+            uses_link_budget=True,
+        ),
+    )
+}
 
 
 def make_coverage_model(
-    options: CoverageOptions, *, radio_params: str | Path | None = None
+    options: CoverageOptions, *, link_budget: LinkBudget | None = None
 ) -> CoverageModel:
-    """The coverage function for ``options.model``.
+    """The coverage model ``options.model`` describes.
 
-    ``disc`` uses the range model's radii; ``free-space``, ``hata`` and ``terrain`` predict the
-    received signal with the link budget (defaults, or the TOML file ``radio_params``).
+    Parameters
+    ----------
+    options
+        The model and its settings.
+    link_budget
+        For the models that predict a signal; the built-in budget
+        (:func:`~coverage_gaps.coverage.linkbudget.default_link_budget`) when ``None``.
     """
-    if options.model == "disc":
+    spec = MODELS[options.model]
+    if spec.uses_link_budget and link_budget is None:
+        from coverage_gaps.coverage.linkbudget import default_link_budget
 
-        def disc(emitters: Emitters, grid: AnalysisGrid, dem: np.ndarray | None) -> CoverageResult:
-            return disc_coverage(emitters, grid)
+        link_budget = default_link_budget()
+    return spec.build(options, link_budget)
 
-        return disc
 
-    from coverage_gaps.coverage.linkbudget import default_link_budget, load_link_budget
-    from coverage_gaps.coverage.signal import predict_coverage
+def coverage_on_grid(
+    model: CoverageModel,
+    emitters: Emitters,
+    grid: AnalysisGrid,
+    *,
+    dem: GridSource | None = None,
+    terrain_resolution_m: float = 30.0,
+) -> CoverageResult:
+    """Coverage of the analysis ``grid`` by ``emitters`` under ``model``.
 
-    budget = load_link_budget(radio_params) if radio_params else default_link_budget()
-    model = options.model
+    A model that needs terrain is run on a terrain grid of ``terrain_resolution_m`` (when finer
+    than ``grid``) that also holds every emitter (a path's profile needs the ground all the way
+    from the site), with ``dem`` put onto it, and its result is read back at ``grid``'s cell
+    centres.
 
-    def propagate(emitters: Emitters, grid: AnalysisGrid, dem: np.ndarray | None) -> CoverageResult:
-        return predict_coverage(
-            emitters,
-            grid,
-            model=model,
-            link_budget=budget,
-            environment=options.environment,
-            dem=dem,
-            max_range_m=options.max_range_m,
-            k_factor=options.k_factor,
-            per_operator=options.signal_per_operator,
+    Raises
+    ------
+    SettingsError
+        The model needs a DEM and none was given.
+    """
+    if not model.needs_dem:
+        return model(emitters, grid, None)
+    if dem is None:
+        from coverage_gaps.errors import SettingsError
+
+        raise SettingsError(f"--model {model.name} needs an elevation model: give --dem F")
+    bounds = grid.bounds
+    if len(emitters):
+        bounds = (
+            min(bounds[0], float(emitters.x.min())),
+            min(bounds[1], float(emitters.y.min())),
+            max(bounds[2], float(emitters.x.max())),
+            max(bounds[3], float(emitters.y.max())),
         )
-
-    return propagate
+    fine = AnalysisGrid.covering(
+        bounds,
+        resolution=min(terrain_resolution_m, grid.resolution),
+        crs=grid.crs,
+        margin=grid.resolution,
+    )
+    elevation = dem.on_grid(fine)
+    return sample_to_grid(model(emitters, fine, elevation), fine, grid)
 
 
 def sample_to_grid(
@@ -62,20 +203,28 @@ def sample_to_grid(
     fc, fr = fine.to_colrow(xs, ys)
     cols = np.clip(np.floor(fc).astype(np.int64), 0, fine.width - 1)
     rows = np.clip(np.floor(fr).astype(np.int64), 0, fine.height - 1)
+    index = np.ix_(rows, cols)
 
     def take(a: np.ndarray | None) -> np.ndarray | None:
-        return None if a is None else a[np.ix_(rows, cols)]
+        return None if a is None else a[index]
 
     by_radio = None
     if result.signal_by_radio is not None:
-        by_radio = {k: v[np.ix_(rows, cols)] for k, v in result.signal_by_radio.items()}
+        by_radio = {k: v[index] for k, v in result.signal_by_radio.items()}
     serving = take(result.serving)
     broadband = take(result.broadband)
     assert serving is not None and broadband is not None
+    by_operator = None
+    if result.by_operator is not None:
+
+        def by_operator() -> dict[tuple[str, int], np.ndarray]:
+            return {k: v[index] for k, v in result.signal_by_operator().items()}
+
     return CoverageResult(
         serving=serving,
         broadband=broadband,
         best_signal_dbm=take(result.best_signal_dbm),
         reach=take(result.reach),
         signal_by_radio=by_radio,
+        by_operator=by_operator,
     )

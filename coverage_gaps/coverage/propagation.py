@@ -40,13 +40,14 @@ from typing import Literal
 import numpy as np
 from numba import njit, vectorize
 
-Environment = Literal["urban", "suburban", "open"]
+from coverage_gaps.settings import Environment, choices_of
+
 BaseModel = Literal["free-space", "hata"]
 
 #: Speed of light in vacuum, m/s.
 SPEED_OF_LIGHT = 299_792_458.0
-#: Environment codes used by the compiled kernels.
-ENVIRONMENT_CODES: dict[str, int] = {"urban": 0, "suburban": 1, "open": 2}
+#: Environment codes used by the compiled kernels: 0 urban, 1 suburban, 2 open.
+ENVIRONMENT_CODES: dict[str, int] = {name: i for i, name in enumerate(choices_of(Environment))}
 #: Upper frequency of the Hata family in this module (MHz); 3GPP TR 38.901 above.
 HATA_MAX_MHZ = 2200.0
 #: Lower frequency of Okumura-Hata (MHz).

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from coverage_gaps.coverage.base import BROADBAND, MAX_OPERATORS, RADIOS, CoverageResult, Emitters
+from coverage_gaps.coverage.base import CoverageResult, Emitters
 from coverage_gaps.coverage.linkbudget import LinkBudget, RadioParams
 from coverage_gaps.coverage.propagation import base_loss_db, wavelength_m
 from coverage_gaps.coverage.terrain import SiteArrays, signal_grids
 from coverage_gaps.errors import CoverageGapsWarning, InputError
 from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.network import BROADBAND, MAX_OPERATORS, RADIOS
+from coverage_gaps.settings import CoverageOptions, Environment, choices_of
 
+__all__ = ["PropagationModel", "SignalModel", "build", "loss_table", "predict_coverage"]
+
+#: The received-signal models of this module.
 SignalModel = Literal["free-space", "hata", "terrain"]
-Environment = Literal["urban", "suburban", "open"]
-_MODELS = ("free-space", "hata", "terrain")
-_ENVIRONMENTS = ("urban", "suburban", "open")
 
 
 def loss_table(
@@ -63,7 +66,6 @@ def predict_coverage(
     dem: np.ndarray | None = None,
     max_range_m: float = 35_000.0,
     k_factor: float | None = None,
-    per_operator: bool = False,
 ) -> CoverageResult:
     """Best-server received signal and service bitmasks on ``grid``.
 
@@ -88,8 +90,6 @@ def predict_coverage(
         No emitter is considered beyond this distance.
     k_factor
         Effective Earth radius factor for the terrain model; None takes the link budget's.
-    per_operator
-        Also return one signal layer per (radio, operator), keyed ``"LTE:3"`` (operator index).
 
     Returns
     -------
@@ -98,155 +98,280 @@ def predict_coverage(
         radio's threshold; ``best_signal_dbm``: the best signal over every emitter (NaN where
         none is within ``max_range_m``); ``signal_by_radio``: the same per radio present;
         ``reach`` (terrain only): the operators whose base model alone would serve the cell over
-        flat open ground, to tell a terrain shadow from no site in reach.
+        flat open ground, to tell a terrain shadow from no site in reach;
+        ``signal_by_operator()``: the best signal per ``(radio, operator index)``, computed by a
+        second sweep when first asked for.
 
     Raises
     ------
     InputError
         A radio has no link budget, or the DEM is missing or not on the grid.
     """
-    if model not in _MODELS:
-        raise ValueError(f"model must be one of {', '.join(_MODELS)}; got {model!r}")
-    if environment not in _ENVIRONMENTS:
-        raise ValueError(
-            f"environment must be one of {', '.join(_ENVIRONMENTS)}; got {environment!r}"
-        )
-    if not (math.isfinite(max_range_m) and max_range_m > 0):
-        raise ValueError(f"max_range_m must be positive, got {max_range_m!r}")
+    sweep = _Sweep.build(
+        emitters,
+        grid,
+        model=model,
+        link_budget=link_budget,
+        environment=environment,
+        dem=dem,
+        max_range_m=max_range_m,
+        k_factor=k_factor,
+    )
     shape = grid.shape
-    res = grid.resolution
-    terrain = model == "terrain"
-    dem_arr: np.ndarray | None = None
-    if terrain:
-        if dem is None:
-            raise InputError(None, "the terrain model needs an elevation model (--dem)")
-        dem_arr = np.asarray(dem, dtype=np.float32)
-        if dem_arr.shape != shape:
-            raise InputError(
-                None, f"the DEM has shape {dem_arr.shape} but the analysis grid is {shape}"
-            )
-        if not np.all(np.isfinite(dem_arr)):
-            raise InputError(None, "the DEM has NaN cells; fill its voids before predicting")
-    k = link_budget.k_factor if k_factor is None else float(k_factor)
-
-    radio_codes = np.asarray(emitters.radio, dtype=np.int64)
-    operators = np.asarray(emitters.operator, dtype=np.int64)
-    if len(emitters) and (operators.min() < 0 or operators.max() >= MAX_OPERATORS):
-        raise ValueError(f"operator indices must be in [0, {MAX_OPERATORS})")
-    present = sorted({int(r) for r in radio_codes.tolist()})
-    for code in present:
-        name = RADIOS[code]
-        if name not in link_budget.radios:
-            raise InputError(
-                None, f"no link budget for radio {name}; add a [{name}] table to --radio-params"
-            )
-
-    col_f, row_f = grid.to_colrow(np.asarray(emitters.x), np.asarray(emitters.y))
-    cols = np.floor(col_f).astype(np.int64)
-    rows = np.floor(row_f).astype(np.int64)
-    keep = np.ones(len(emitters), dtype=bool)
-    if terrain:
-        keep = (cols >= 0) & (rows >= 0) & (cols < grid.width) & (rows < grid.height)
-        dropped = int((~keep).sum())
-        if dropped:
-            warnings.warn(
-                f"{dropped} emitter(s) lie outside the analysis grid and are left out of the "
-                "terrain model (the DEM does not reach them); widen the grid margin to keep them",
-                CoverageGapsWarning,
-                stacklevel=2,
-            )
-
-    # one loss table and one radio layer per radio present
-    tables = [
-        loss_table(
-            link_budget.radios[RADIOS[code]],
-            resolution=res,
-            max_range_m=max_range_m,
-            model=model,
-            environment=environment,
-        )
-        for code in present
-    ]
-    table_of = {code: i for i, code in enumerate(present)}
-    layer_keys: list[str] = [RADIOS[code] for code in present]
-    layer_of_radio = {code: i for i, code in enumerate(present)}
-    sel = np.flatnonzero(keep)
-    r_sel = radio_codes[sel]
-    o_sel = operators[sel]
-    if per_operator:
-        pairs = sorted(
-            {(int(r), int(o)) for r, o in zip(r_sel.tolist(), o_sel.tolist(), strict=True)}
-        )
-        pair_layer = {p: len(present) + i for i, p in enumerate(pairs)}
-        layer_keys += [f"{RADIOS[r]}:{o}" for r, o in pairs]
-
-    params = [link_budget.radios[RADIOS[int(r)]] for r in r_sel.tolist()]
-    table_idx = np.array([table_of[int(r)] for r in r_sel.tolist()], dtype=np.int64)
-    radio_layer = np.array([layer_of_radio[int(r)] for r in r_sel.tolist()], dtype=np.int64)
-
-    if not len(sel):
+    present = sweep.present
+    if not len(sweep.sel):
         empty = np.zeros(shape, dtype=np.uint32)
         return CoverageResult(
             serving=empty,
             broadband=empty.copy(),
             best_signal_dbm=np.full(shape, np.nan, dtype=np.float32),
-            reach=empty.copy() if terrain else None,
+            reach=empty.copy() if sweep.terrain else None,
             signal_by_radio={},
+            by_operator=dict,
+        )
+    layer_of_radio = {code: i for i, code in enumerate(present)}
+    radio_layer = np.array([layer_of_radio[int(r)] for r in sweep.radio.tolist()], dtype=np.int64)
+    signal, serving, broadband, reach = sweep.run(radio_layer, len(present))
+    signal_by_radio: dict[str, np.ndarray] = {
+        RADIOS[code]: signal[i] for i, code in enumerate(present)
+    }
+    best = np.fmax.reduce(signal[: len(present)], axis=0).astype(np.float32)
+    return CoverageResult(
+        serving=serving,
+        broadband=broadband,
+        best_signal_dbm=best,
+        reach=reach if sweep.terrain else None,
+        signal_by_radio=signal_by_radio,
+        by_operator=sweep.signal_by_operator,
+    )
+
+
+@dataclass(frozen=True)
+class _Sweep:
+    """The checked inputs of the signal kernel for the emitters that take part."""
+
+    dem: np.ndarray | None
+    shape: tuple[int, int]
+    resolution: float
+    terrain: bool
+    max_range_m: float
+    k_factor: float
+    present: list[int]
+    sel: np.ndarray
+    radio: np.ndarray
+    operator: np.ndarray
+    cols: np.ndarray
+    rows: np.ndarray
+    params: list[RadioParams]
+    table_idx: np.ndarray
+    tables: list[np.ndarray]
+
+    @classmethod
+    def build(
+        cls,
+        emitters: Emitters,
+        grid: AnalysisGrid,
+        *,
+        model: SignalModel,
+        link_budget: LinkBudget,
+        environment: Environment,
+        dem: np.ndarray | None,
+        max_range_m: float,
+        k_factor: float | None,
+    ) -> _Sweep:
+        if model not in choices_of(SignalModel):
+            raise ValueError(
+                f"model must be one of {', '.join(choices_of(SignalModel))}; got {model!r}"
+            )
+        if environment not in choices_of(Environment):
+            raise ValueError(
+                f"environment must be one of {', '.join(choices_of(Environment))}; "
+                f"got {environment!r}"
+            )
+        if not (math.isfinite(max_range_m) and max_range_m > 0):
+            raise ValueError(f"max_range_m must be positive, got {max_range_m!r}")
+        shape = grid.shape
+        terrain = model == "terrain"
+        dem_arr: np.ndarray | None = None
+        if terrain:
+            if dem is None:
+                raise InputError(None, "the terrain model needs an elevation model (--dem)")
+            dem_arr = np.asarray(dem, dtype=np.float32)
+            if dem_arr.shape != shape:
+                raise InputError(
+                    None, f"the DEM has shape {dem_arr.shape} but the analysis grid is {shape}"
+                )
+            if not np.all(np.isfinite(dem_arr)):
+                raise InputError(None, "the DEM has NaN cells; fill its voids before predicting")
+        k = link_budget.k_factor if k_factor is None else float(k_factor)
+
+        radio_codes = np.asarray(emitters.radio, dtype=np.int64)
+        operators = np.asarray(emitters.operator, dtype=np.int64)
+        if len(emitters) and (operators.min() < 0 or operators.max() >= MAX_OPERATORS):
+            raise ValueError(f"operator indices must be in [0, {MAX_OPERATORS})")
+        present = sorted({int(r) for r in radio_codes.tolist()})
+        for code in present:
+            name = RADIOS[code]
+            if name not in link_budget.radios:
+                raise InputError(
+                    None, f"no link budget for radio {name}; add a [{name}] table to --radio-params"
+                )
+
+        col_f, row_f = grid.to_colrow(np.asarray(emitters.x), np.asarray(emitters.y))
+        cols = np.floor(col_f).astype(np.int64)
+        rows = np.floor(row_f).astype(np.int64)
+        keep = np.ones(len(emitters), dtype=bool)
+        if terrain:
+            keep = (cols >= 0) & (rows >= 0) & (cols < grid.width) & (rows < grid.height)
+            dropped = int((~keep).sum())
+            if dropped:
+                warnings.warn(
+                    f"{dropped} emitter(s) lie outside the analysis grid and are left out of the "
+                    "terrain model (the DEM does not reach them); widen the grid margin to keep "
+                    "them",
+                    CoverageGapsWarning,
+                    stacklevel=3,
+                )
+        # one loss table per radio present
+        tables = [
+            loss_table(
+                link_budget.radios[RADIOS[code]],
+                resolution=grid.resolution,
+                max_range_m=max_range_m,
+                model=model,
+                environment=environment,
+            )
+            for code in present
+        ]
+        table_of = {code: i for i, code in enumerate(present)}
+        sel = np.flatnonzero(keep)
+        r_sel = radio_codes[sel]
+        return cls(
+            dem=dem_arr,
+            shape=shape,
+            resolution=grid.resolution,
+            terrain=terrain,
+            max_range_m=max_range_m,
+            k_factor=k,
+            present=present,
+            sel=sel,
+            radio=r_sel,
+            operator=operators[sel],
+            cols=cols[sel],
+            rows=rows[sel],
+            params=[link_budget.radios[RADIOS[int(r)]] for r in r_sel.tolist()],
+            table_idx=np.array([table_of[int(r)] for r in r_sel.tolist()], dtype=np.int64),
+            tables=tables,
         )
 
-    def run(layers: np.ndarray, n_layers: int) -> tuple[np.ndarray, ...]:
+    def run(self, layers: np.ndarray, n_layers: int) -> tuple[np.ndarray, ...]:
+        """Signal per layer (emitter ``i`` goes to ``layers[i]``), and the service bitmasks."""
+        params = self.params
         sites = SiteArrays(
-            col=cols[sel],
-            row=rows[sel],
+            col=self.cols,
+            row=self.rows,
             antenna_height_m=np.array([p.antenna_height_m for p in params], dtype="f8"),
             receiver_height_m=np.array([p.receiver_height_m for p in params], dtype="f8"),
             eirp_dbm=np.array([p.eirp_dbm for p in params], dtype="f8"),
             threshold_dbm=np.array([p.threshold_dbm for p in params], dtype="f8"),
             flat_max_loss_db=np.array([p.max_loss_db for p in params], dtype="f8"),
-            table=table_idx,
+            table=self.table_idx,
             wavelength_m=np.array([wavelength_m(p.frequency_mhz) for p in params], dtype="f8"),
-            bit=(np.uint32(1) << o_sel.astype(np.uint32)).astype(np.uint32),
-            broadband=np.array([RADIOS[int(r)] in BROADBAND for r in r_sel.tolist()], dtype=bool),
+            bit=(np.uint32(1) << self.operator.astype(np.uint32)).astype(np.uint32),
+            broadband=np.array(
+                [RADIOS[int(r)] in BROADBAND for r in self.radio.tolist()], dtype=bool
+            ),
             layer=layers,
         )
-        width = max((len(t) for t in tables), default=1)
-        packed = np.full((max(len(tables), 1), width), np.inf)
-        for i, t in enumerate(tables):
+        width = max((len(t) for t in self.tables), default=1)
+        packed = np.full((max(len(self.tables), 1), width), np.inf)
+        for i, t in enumerate(self.tables):
             packed[i, : len(t)] = t
         out = signal_grids(
-            dem_arr,
-            shape,
-            res,
+            self.dem,
+            self.shape,
+            self.resolution,
             sites,
             loss_tables=packed,
             n_layers=max(n_layers, 1),
-            max_range_m=max_range_m,
-            k_factor=k,
-            terrain=terrain,
+            max_range_m=self.max_range_m,
+            k_factor=self.k_factor,
+            terrain=self.terrain,
         )
         return out.signal, out.serving, out.broadband, out.reach
 
-    signal, serving, broadband, reach = run(radio_layer, len(present))
-    signal_by_radio = {RADIOS[code]: signal[i] for i, code in enumerate(present)}
-    if present:
-        best = np.fmax.reduce(signal[: len(present)], axis=0).astype(np.float32)
-    else:
-        best = np.full(shape, np.nan, dtype=np.float32)
-    if per_operator and len(sel):
-        op_layers = np.array(
-            [
-                pair_layer[(int(r), int(o))] - len(present)
-                for r, o in zip(r_sel, o_sel, strict=True)
-            ],
+    def signal_by_operator(self) -> dict[tuple[str, int], np.ndarray]:
+        """Best-server signal per ``(radio name, operator index)`` present."""
+        pairs = sorted(
+            {
+                (int(r), int(o))
+                for r, o in zip(self.radio.tolist(), self.operator.tolist(), strict=True)
+            }
+        )
+        if not pairs:
+            return {}
+        layer_of = {p: i for i, p in enumerate(pairs)}
+        layers = np.array(
+            [layer_of[(int(r), int(o))] for r, o in zip(self.radio, self.operator, strict=True)],
             dtype=np.int64,
         )
-        op_signal = run(op_layers, len(pair_layer))[0]
-        for key, i in zip(layer_keys[len(present) :], range(len(pair_layer)), strict=True):
-            signal_by_radio[key] = op_signal[i]
-    return CoverageResult(
-        serving=serving,
-        broadband=broadband,
-        best_signal_dbm=best,
-        reach=reach if terrain else None,
-        signal_by_radio=signal_by_radio,
+        signal = self.run(layers, len(pairs))[0]
+        return {(RADIOS[r], o): signal[i] for (r, o), i in layer_of.items()}
+
+
+@dataclass(frozen=True)
+class PropagationModel:
+    """A received-signal model (``free-space``, ``hata`` or ``terrain``) with its link budget.
+
+    A cell is served where the best-server signal of a radio is at or above that radio's
+    threshold.
+    """
+
+    name: SignalModel
+    link_budget: LinkBudget
+    environment: Environment = "open"
+    max_range_m: float = 35_000.0
+    k_factor: float | None = None
+
+    @property
+    def needs_dem(self) -> bool:
+        return self.name == "terrain"
+
+    @property
+    def reach_m(self) -> float:
+        return self.max_range_m
+
+    def __call__(
+        self, emitters: Emitters, grid: AnalysisGrid, dem: np.ndarray | None
+    ) -> CoverageResult:
+        return predict_coverage(
+            emitters,
+            grid,
+            model=self.name,
+            link_budget=self.link_budget,
+            environment=self.environment,
+            dem=dem,
+            max_range_m=self.max_range_m,
+            k_factor=self.k_factor,
+        )
+
+
+def build(options: CoverageOptions, link_budget: LinkBudget | None) -> PropagationModel:
+    """The propagation model ``options.model`` (the registry's builder).
+
+    ``options.k_factor`` wins when given; ``None`` takes the link budget's (the
+    ``--radio-params`` file's ``k_factor``, else 4/3).
+    """
+    if link_budget is None:
+        from coverage_gaps.coverage.linkbudget import default_link_budget
+
+        link_budget = default_link_budget()
+    if options.model not in choices_of(SignalModel):
+        raise ValueError(f"{options.model!r} is not a propagation model")
+    return PropagationModel(
+        name=options.model,  # type: ignore[arg-type]
+        link_budget=link_budget,
+        environment=options.environment,
+        max_range_m=options.max_range_m,
+        k_factor=options.k_factor,
     )

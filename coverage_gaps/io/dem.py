@@ -19,6 +19,8 @@ from coverage_gaps.errors import CoverageGapsWarning, CRSError, InputError, NoOv
 from coverage_gaps.grid import AnalysisGrid
 from coverage_gaps.io.raster import array_to_grid
 
+__all__ = ["SRTM_VOID", "dem_resolution_m", "read_dem"]
+
 #: SRTM marks voids with this value; any cell at or below it is a void whatever the nodata tag.
 SRTM_VOID = -32768.0
 _RESAMPLING = {
@@ -156,3 +158,24 @@ def read_dem(
             smoothing_iterations=0,
         ).astype("float32")
     return np.ascontiguousarray(dest, dtype=np.float32)
+
+
+def dem_resolution_m(path: str | Path) -> float:
+    """Approximate cell size of an elevation file in metres (degrees × 111.32 km in a
+    geographic CRS), to keep the terrain grid from being finer than the DEM itself."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "no such elevation file; check the --dem path")
+    try:
+        src = rasterio.open(_gdal_path(path))
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(
+            path, f"cannot be read as an elevation raster ({exc}); expected GeoTIFF or SRTM .hgt"
+        ) from None
+    with src:
+        if src.crs is None:
+            raise CRSError(
+                path, "the elevation raster has no CRS; assign one (gdal_edit.py -a_srs)"
+            )
+        res = float(min(abs(src.res[0]), abs(src.res[1])))
+        return res * 111_320.0 if src.crs.is_geographic else res

@@ -15,14 +15,14 @@ import gzip
 import logging
 import warnings
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from coverage_gaps.coverage.base import RADIOS
 from coverage_gaps.errors import BadRowsError, CoverageGapsWarning, InputError
+from coverage_gaps.network import RADIOS
 from coverage_gaps.settings import TowerOptions
 
 log = logging.getLogger(__name__)
@@ -317,10 +317,12 @@ def _filter(cells: pd.DataFrame, options: TowerOptions, report: TowerReport) -> 
     return cells.loc[keep].reset_index(drop=True)
 
 
-def as_of_timestamp(as_of: str) -> int:
-    """Last Unix second of the UTC day ``as_of`` (``YYYY-MM-DD``)."""
-    try:
-        day = datetime.strptime(as_of, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise ValueError(f"{as_of!r} is not a date of the form YYYY-MM-DD") from None
+def as_of_timestamp(as_of: str | date) -> int:
+    """Last Unix second of the UTC day ``as_of`` (a date or ``YYYY-MM-DD``)."""
+    if isinstance(as_of, str):
+        try:
+            as_of = date.fromisoformat(as_of)
+        except ValueError:
+            raise ValueError(f"{as_of!r} is not a date of the form YYYY-MM-DD") from None
+    day = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
     return int(day.timestamp()) + 86_399

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from coverage_gaps.errors import ColumnError, CoverageGapsWarning, CRSError, InputError
-from coverage_gaps.names import VIETNAM_PROVINCES
+from coverage_gaps.errors import CoverageGapsWarning, CRSError, InputError
+from coverage_gaps.io._vector import as_text, pick_column, province_columns, read_frame
 from coverage_gaps.settings import VillageOptions
+
+__all__ = ["ID_CANDIDATES", "NAME_CANDIDATES", "read_villages"]
 
 log = logging.getLogger(__name__)
 
@@ -56,59 +57,6 @@ PROVINCE_CANDIDATES = (
 STANDARD = ("village_id", "village_name", "commune", "province", "province_code")
 
 
-def _pick(
-    columns: Sequence[str],
-    wanted: str | None,
-    candidates: Sequence[str],
-    *,
-    option: str,
-    path: Path,
-    exclude: Sequence[str] = (),
-) -> str | None:
-    lower = {c.lower(): c for c in columns if c != "geometry"}
-    if wanted is not None:
-        if wanted in columns:
-            return wanted
-        if wanted.lower() in lower:
-            return lower[wanted.lower()]
-        raise ColumnError(
-            path,
-            f"{option} {wanted!r} is not a column; the columns are "
-            f"{', '.join(c for c in columns if c != 'geometry')}",
-        )
-    for cand in candidates:
-        if cand in lower and lower[cand] not in exclude:
-            return lower[cand]
-    return None
-
-
-def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
-    if not path.exists():
-        raise InputError(path, "no such file; check the --villages path")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in {".parquet", ".geoparquet"}:
-            return gpd.read_parquet(path)
-        import pyogrio
-
-        layers = pyogrio.list_layers(path)
-        if layer is None and len(layers) > 1:
-            names = ", ".join(str(name) for name, _ in layers)
-            raise InputError(path, f"has {len(layers)} layers ({names}); choose one with --layer")
-        if layer is not None and layer not in {str(name) for name, _ in layers}:
-            names = ", ".join(str(name) for name, _ in layers)
-            raise InputError(path, f"--layer {layer!r} is not a layer; the layers are {names}")
-        return gpd.read_file(path, layer=layer)
-    except InputError:
-        raise
-    except Exception as exc:  # pyogrio/pyarrow raise many types for unreadable files
-        raise InputError(
-            path,
-            f"cannot be read as a vector layer ({type(exc).__name__}: {exc}); expected "
-            "GeoPackage, GeoJSON, Shapefile or GeoParquet",
-        ) from None
-
-
 def read_villages(path: str | Path, *, options: VillageOptions | None = None) -> gpd.GeoDataFrame:
     """Read a villages layer into a GeoDataFrame with standard columns.
 
@@ -133,7 +81,7 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
     """
     options = options or VillageOptions()
     path = Path(path)
-    raw = _read_frame(path, options.layer)
+    raw = read_frame(path, options.layer)
     if raw.crs is None:
         raise CRSError(
             path, "has no coordinate reference system; set one (e.g. with ogr2ogr -a_srs EPSG:4326)"
@@ -141,9 +89,9 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
     if len(raw) == 0:
         raise InputError(path, "has no features")
     cols = list(raw.columns)
-    id_col = _pick(cols, options.id_col, ID_CANDIDATES, option="--id-col", path=path)
-    name_col = _pick(cols, options.name_col, NAME_CANDIDATES, option="--name-col", path=path)
-    commune_col = _pick(
+    id_col = pick_column(cols, options.id_col, ID_CANDIDATES, option="--id-col", path=path)
+    name_col = pick_column(cols, options.name_col, NAME_CANDIDATES, option="--name-col", path=path)
+    commune_col = pick_column(
         cols,
         options.commune_col,
         COMMUNE_CANDIDATES,
@@ -151,7 +99,7 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
         path=path,
         exclude=[c for c in (name_col,) if c],
     )
-    province_col = _pick(
+    province_col = pick_column(
         cols, options.province_col, PROVINCE_CANDIDATES, option="--province-col", path=path
     )
     log.info(
@@ -169,16 +117,16 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
         crs=raw.crs,
     )
     out["village_id"] = (
-        _as_text(raw[id_col]) if id_col else pd.Series(np.arange(1, len(raw) + 1)).astype(str)
+        as_text(raw[id_col]) if id_col else pd.Series(np.arange(1, len(raw) + 1)).astype(str)
     ).to_numpy()
-    out["village_name"] = (_as_text(raw[name_col]) if name_col else out["village_id"]).to_numpy()
+    out["village_name"] = (as_text(raw[name_col]) if name_col else out["village_id"]).to_numpy()
     if commune_col:
-        out["commune"] = _as_text(raw[commune_col]).to_numpy()
+        out["commune"] = as_text(raw[commune_col]).to_numpy()
     else:
         # A layer of communes: each feature is its own commune.
         polygonal = raw.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
         out["commune"] = np.where(polygonal, out["village_name"].to_numpy(), "")
-    province, code = _province_columns(raw[province_col] if province_col else None, len(raw))
+    province, code = province_columns(raw[province_col] if province_col else None, len(raw))
     out["province"] = province
     out["province_code"] = code
     out = _clean_geometries(out, path)
@@ -193,25 +141,6 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
             "geometry",
         ]
     ]
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    """Text form of an id or name column: integers without ``.0``, missing as ``""``."""
-    if pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all():
-        values = values.astype("Int64")
-    return values.astype("string").fillna("").astype(str).str.strip()
-
-
-def _province_columns(values: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Province names and codes; Vietnamese two-digit province codes are turned into names."""
-    if values is None:
-        return np.full(n, "", dtype=object), np.full(n, "", dtype=object)
-    text = _as_text(values)
-    padded = text.str.zfill(2)
-    if len(text) and text.str.fullmatch(r"\d{1,2}").all() and padded.isin(VIETNAM_PROVINCES).all():
-        names = padded.map(lambda c: VIETNAM_PROVINCES[c].name)
-        return names.to_numpy(dtype=object), padded.to_numpy(dtype=object)
-    return text.to_numpy(dtype=object), np.full(n, "", dtype=object)
 
 
 def _clean_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
@@ -264,19 +193,3 @@ def _polygonal(geom: Any) -> Any:
     if not parts:
         return shapely.Polygon()
     return shapely.union_all(parts)
-
-
-def village_shapes(villages: gpd.GeoDataFrame, crs: object, *, radius_m: float) -> np.ndarray:
-    """Village polygons in the metric ``crs``: polygons as given, points buffered by
-    ``radius_m``.  Returns a shapely geometry array aligned with ``villages``."""
-    return buffer_points(np.asarray(villages.geometry.to_crs(crs).values), radius_m=radius_m)
-
-
-def buffer_points(arr: np.ndarray, *, radius_m: float) -> np.ndarray:
-    """Point villages (in a metric CRS) as discs of ``radius_m``; polygons unchanged."""
-    pointy = shapely.get_type_id(arr) == shapely.GeometryType.POINT
-    pointy |= shapely.get_type_id(arr) == shapely.GeometryType.MULTIPOINT
-    if pointy.any():
-        arr = arr.copy()
-        arr[pointy] = shapely.buffer(arr[pointy], radius_m, quad_segs=16)
-    return arr

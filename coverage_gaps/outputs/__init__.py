@@ -1,2 +1,145 @@
-"""Writers: CSV tables, GeoPackage layers, Folium maps, signal rasters.  Every file is written to
-a temporary name in its folder and renamed into place, so a failed run leaves no half file."""
+"""The outputs: what a run writes, as registries of writers.
+
+Per-area writers (:data:`AREA_WRITERS`) each write one kind of file for one analysed area;
+run-level writers (:data:`RUN_WRITERS`) write once per run from the areas' summaries.  Every
+file is written to a temporary name in its folder and renamed into place, so a failed run leaves
+no half file.  A new output is one module plus one line here::
+
+    "kmz": Writer("kmz", "<province>.kmz for Google Earth", "coverage_gaps.outputs.kmz:write"),
+
+An area writer is ``f(result: AreaResult, target: AreaTarget) -> list[Path]``; a run writer is
+``f(run: RunRecord) -> list[Path]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from coverage_gaps.settings import OutputOptions
+
+__all__ = ["AREA_WRITERS", "RUN_WRITERS", "AreaTarget", "RunRecord", "Writer"]
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One entry of an output registry.
+
+    Attributes
+    ----------
+    kind
+        The name users choose (``--outputs``).
+    summary
+        What it writes, for the command line's help.
+    target
+        ``"module:function"`` of the writer, imported when it first writes.
+    """
+
+    kind: str
+    summary: str
+    target: str
+
+    @property
+    def write(self) -> Callable[..., list[Path]]:
+        module, _, attr = self.target.partition(":")
+        function: Callable[..., list[Path]] = getattr(importlib.import_module(module), attr)
+        return function
+
+
+@dataclass(frozen=True)
+class AreaTarget:
+    """Where and how an area's files are written.
+
+    Attributes
+    ----------
+    folder
+        The folder to write into.
+    slug
+        The area's file-name stem (unique within the run).
+    options
+        The run's output options.
+    """
+
+    folder: Path
+    slug: str
+    options: OutputOptions
+
+    def path(self, suffix: str) -> Path:
+        """``folder / (slug + suffix)``, e.g. ``path("-villages.csv")``."""
+        return self.folder / f"{self.slug}{suffix}"
+
+
+@dataclass
+class RunRecord:
+    """What the run-level writers are given.
+
+    Attributes
+    ----------
+    folder
+        The folder to write into.
+    summary
+        One row per area (:func:`coverage_gaps.outputs.summary.area_summary`).
+    files
+        The per-area files written so far.
+    settings
+        The resolved settings of the run (plain values).
+    notes
+        Notes on how names matched and what was resolved.
+    """
+
+    folder: Path
+    summary: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+#: Per-area outputs, by kind, in the order they are written.
+AREA_WRITERS: Mapping[str, Writer] = {
+    w.kind: w
+    for w in (
+        Writer(
+            "csv",
+            "<province>-villages.csv and <province>-to-fix.csv",
+            "coverage_gaps.outputs.tables:write_area_tables",
+        ),
+        Writer(
+            "gpkg",
+            "<province>.gpkg: villages, sites and dead-zone layers",
+            "coverage_gaps.outputs.geopackage:write_area_geopackage",
+        ),
+        Writer(
+            "tif",
+            "<province>-signal-<radio>.tif: best-server signal (propagation models)",
+            "coverage_gaps.outputs.rasters:write_area_signals",
+        ),
+        Writer(
+            "html",
+            "<province>.html: the interactive map",
+            "coverage_gaps.outputs.webmap:write_area_map",
+        ),
+    )
+}
+
+#: Run-level outputs, always written after the areas; ``record`` (``run.json``) comes last.
+RUN_WRITERS: Mapping[str, Writer] = {
+    w.kind: w
+    for w in (
+        Writer(
+            "summary",
+            "summary.csv: villages by status and people uncovered per province",
+            "coverage_gaps.outputs.summary:write_summary",
+        ),
+        Writer(
+            "record",
+            "run.json: what produced this folder (version, date, settings, files)",
+            "coverage_gaps.outputs.record:write_record",
+        ),
+    )
+}

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import rasterio
 
 from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.names import slugify
 from coverage_gaps.outputs.atomic import atomic_path
+
+if TYPE_CHECKING:
+    from coverage_gaps.outputs import AreaTarget
+    from coverage_gaps.pipeline import AreaResult
+
+__all__ = ["write_area_signals", "write_signal_cog"]
 
 
 def write_signal_cog(
@@ -63,3 +71,29 @@ def write_signal_cog(
         dst.set_band_description(1, description)
         dst.update_tags(1, units="dBm")
     return path
+
+
+def write_area_signals(result: AreaResult, target: AreaTarget) -> list[Path]:
+    """``<slug>-signal-<radio>.tif`` per technology (propagation models only), and with
+    ``signal_per_operator`` also ``<slug>-signal-<radio>-<operator>.tif``."""
+    written = [
+        write_signal_cog(
+            target.path(f"-signal-{radio.lower()}.tif"),
+            layer,
+            result.grid,
+            description=f"best-server {radio} signal (dBm)",
+        )
+        for radio, layer in (result.coverage.signal_by_radio or {}).items()
+    ]
+    if target.options.signal_per_operator:
+        for (radio, op), layer in result.coverage.signal_by_operator().items():
+            operator = result.operators[op]
+            written.append(
+                write_signal_cog(
+                    target.path(f"-signal-{radio.lower()}-{slugify(operator)}.tif"),
+                    layer,
+                    result.grid,
+                    description=f"{operator} {radio} signal (dBm)",
+                )
+            )
+    return written

@@ -1,14 +1,21 @@
-"""CSV tables for officials: one row per village, the villages to fix, a summary."""
+"""CSV tables for officials: one row per village, and the villages to fix."""
 
 from __future__ import annotations
 
 import codecs
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from coverage_gaps.gaps import GAP_STATUSES
 from coverage_gaps.outputs.atomic import atomic_path
+
+if TYPE_CHECKING:
+    from coverage_gaps.outputs import AreaTarget
+    from coverage_gaps.pipeline import AreaResult
+
+__all__ = ["VILLAGE_COLUMNS", "to_fix_table", "village_table", "write_area_tables", "write_csv"]
 
 #: Columns of ``<province>-villages.csv`` and ``-to-fix.csv``, in order.
 VILLAGE_COLUMNS: tuple[str, ...] = (
@@ -81,3 +88,12 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
         fh.write(codecs.BOM_UTF8)
         pacsv.write_csv(arrow, fh, write_options=pacsv.WriteOptions(quoting_style="needed"))
     return path
+
+
+def write_area_tables(result: AreaResult, target: AreaTarget) -> list[Path]:
+    """``<slug>-villages.csv`` (every village) and ``<slug>-to-fix.csv`` (the gaps, most
+    urgent first)."""
+    return [
+        write_csv(village_table(result.villages), target.path("-villages.csv")),
+        write_csv(to_fix_table(result.villages), target.path("-to-fix.csv")),
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,12 @@ import shapely
 
 from coverage_gaps.grid import AnalysisGrid
 from coverage_gaps.outputs.atomic import atomic_path
+
+if TYPE_CHECKING:
+    from coverage_gaps.outputs import AreaTarget
+    from coverage_gaps.pipeline import AreaResult
+
+__all__ = ["build_map", "write_area_map", "write_map"]
 
 STATUS_COLOURS: dict[str, str] = {
     "dead_zone": "#d7191c",
@@ -357,3 +363,18 @@ def write_map(path: str | Path, fmap: Any) -> Path:
     with atomic_path(path) as tmp:
         fmap.save(str(tmp))
     return path
+
+
+def write_area_map(result: AreaResult, target: AreaTarget) -> list[Path]:
+    """``<slug>.html``: the interactive map of one area."""
+    fmap = build_map(
+        result.name,
+        villages=result.villages,
+        sites=result.sites,
+        dead_zones=result.dead_zones,
+        grid=result.grid,
+        covered=result.coverage.serving != 0,
+        operators=result.operators,
+        signal_dbm=result.coverage.best_signal_dbm,
+    )
+    return [write_map(target.path(".html"), fmap)]

@@ -26,12 +26,11 @@ import shapely
 from rasterio.features import rasterize
 from rasterio.transform import from_origin
 
-from coverage_gaps.synthetic import (
-    points_in,
-    synthetic_cells,
-    vietnamese_names,
-    voronoi_communes,
-)
+from coverage_gaps.synthetic.cells import synthetic_cells
+from coverage_gaps.synthetic.places import points_in, vietnamese_names, voronoi_communes
+from coverage_gaps.synthetic.terrain import fractal_dem
+
+__all__ = ["DEMO_BOUNDS", "DemoFiles", "make_demo_data"]
 
 DEMO_BOUNDS = (103.55, 22.15, 104.25, 22.65)  # lon/lat, the highlands around Lào Cai
 DEMO_RES_DEG = 0.001
@@ -98,8 +97,6 @@ def _write_tif(
 
 def make_demo_data(folder: str | Path, *, seed: int = SEED) -> DemoFiles:
     """Write the demo data set into ``folder`` (created if needed)."""
-    from coverage_gaps.coverage.synthetic_terrain import fractal_dem
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files = DemoFiles(folder)

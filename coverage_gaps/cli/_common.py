@@ -1,0 +1,170 @@
+"""What the commands share: grouped help, -v/-q, the progress display and the printed report."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import click
+
+from coverage_gaps.cli.options import GroupedOption
+from coverage_gaps.runner import Area, AreaOutcome, Progress, RunSummary
+from coverage_gaps.settings import RunConfig
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The order of the help sections; options of other sections come after.
+SECTIONS = (
+    "Inputs",
+    "Villages",
+    "Towers",
+    "Service that counts",
+    "Coverage model",
+    "Analysis",
+    "Outputs",
+    "Running",
+)
+
+
+class GroupedCommand(click.Command):
+    """A command whose ``--help`` lists its options in sections (inputs, towers, …)."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            group = param.group if isinstance(param, GroupedOption) else "Other options"
+            sections.setdefault(group, []).append(record)
+        order = [s for s in SECTIONS if s in sections] + [s for s in sections if s not in SECTIONS]
+        for name in order:
+            with formatter.section(name):
+                formatter.write_dl(sections[name])
+
+
+def _verbosity(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value:
+        obj = ctx.ensure_object(dict)
+        obj["verbosity"] = obj.get("verbosity", 0) + (value if param.name == "verbose" else -value)
+        configure_logging(obj["verbosity"])
+    return value
+
+
+def verbosity_options(f: F) -> F:
+    """``-v``/``-q`` after the subcommand too (``coverage-gaps run -q …``)."""
+    f = click.option(
+        "-q",
+        "--quiet",
+        count=True,
+        expose_value=False,
+        callback=_verbosity,
+        help="No progress display.",
+    )(f)
+    f = click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_verbosity,
+        help="More detail (-vv for debug); tracebacks on errors.",
+    )(f)
+    return f
+
+
+def verbosity(ctx: click.Context) -> int:
+    """The verbosity of the command line: ``-v`` counts up, ``-q`` down."""
+    obj = ctx.find_root().obj or {}
+    return int(obj.get("verbosity", 0))
+
+
+_HANDLER: logging.Handler | None = None
+
+
+def configure_logging(verbosity: int) -> None:
+    """Log coverage-gaps' own messages to stderr at the level ``-v``/``-q`` ask for; other
+    libraries' log lines stay out (they keep Python's default, warnings and above, unless
+    ``-vv``)."""
+    global _HANDLER
+    level = logging.WARNING - 10 * max(verbosity, 0) if verbosity > 0 else logging.WARNING
+    ours = logging.getLogger("coverage_gaps")
+    if _HANDLER is None:
+        _HANDLER = logging.StreamHandler(sys.stderr)
+        _HANDLER.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        ours.addHandler(_HANDLER)
+        ours.propagate = False
+    ours.setLevel(max(level, logging.DEBUG))
+
+
+class CliProgress(Progress):
+    """Steps as ``Reading towers ... done in 0.4 s`` and areas as ``[12/34] Lào Cai done``,
+    with the time since the run started, on stderr."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.t0 = time.perf_counter()
+
+    def _echo(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(text, err=True)
+
+    @contextlib.contextmanager
+    def step(self, message: str) -> Iterator[None]:
+        self._echo(f"{message} ...")
+        t0 = time.perf_counter()
+        yield
+        self._echo(f"  done in {time.perf_counter() - t0:.1f} s")
+
+    def area_started(self, area: Area, total: int) -> None:
+        self._echo(f"[{area.index + 1}/{total}] {area.name} ({len(area.villages)} villages) ...")
+
+    def area_done(self, outcome: AreaOutcome, done: int, total: int) -> None:
+        took = sum(outcome.timings.values())
+        self._echo(
+            f"[{done}/{total}] {outcome.name} done in {took:.1f} s "
+            f"({time.perf_counter() - self.t0:.0f} s elapsed)"
+        )
+
+
+def execute(
+    config: RunConfig,
+    *,
+    quiet: bool,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> RunSummary:
+    """Run ``config`` with a progress display, in this process or on a dask cluster."""
+    from coverage_gaps.runner import run
+
+    progress = CliProgress(quiet=quiet)
+    if workers is None and scheduler is None:
+        return run(config, progress=progress)
+    from coverage_gaps.cluster import dask_executor
+
+    with dask_executor(workers=workers, scheduler=scheduler) as (executor, threads):
+        return run(config, executor=executor, progress=progress, threads_per_task=threads)
+
+
+def report(summary: RunSummary, *, quiet: bool) -> None:
+    """Print notes, the per-province summary table and where the files are."""
+    for note in summary.notes:
+        click.echo(f"Note: {note}", err=True)
+    table = summary.summary.copy()
+    if table["uncovered_population"].isna().all():
+        table = table.drop(columns=["uncovered_population"])
+    table["uncovered_electrified_km2"] = table["uncovered_electrified_km2"].round(1)
+    if "uncovered_population" in table:
+        table["uncovered_population"] = table["uncovered_population"].round(0)
+    click.echo(table.to_string(index=False))
+    if summary.removed and not quiet:
+        click.echo(
+            f"Removed {len(summary.removed)} files of an earlier run that this run did not "
+            "write again",
+            err=True,
+        )
+    if not quiet and summary.files:
+        click.echo(f"\nWrote {len(summary.files)} files to {summary.files[0].parent}/", err=True)
