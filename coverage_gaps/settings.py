@@ -42,6 +42,7 @@ __all__ = [
     "CoverageOptions",
     "Environment",
     "Inputs",
+    "Lang",
     "OutputOptions",
     "RangeModel",
     "RunConfig",
@@ -56,6 +57,8 @@ BadRows = Literal["skip", "fail"]
 RangeModel = Literal["opencellid", "fixed"]
 Environment = Literal["urban", "suburban", "open"]
 AdminKind = Literal["province", "commune"]
+#: The language of what people read (maps, workbooks, reports); CSVs keep English machine names.
+Lang = Literal["vi", "en"]
 
 #: Fixed coverage radii per radio (Collins Bartholomew's Mobile Coverage Explorer convention:
 #: 12 km for 2G, 4 km for 3G/4G, 0.5 km for 5G; CDMA is treated as 2G).
@@ -475,15 +478,19 @@ class OutputOptions:
         ``html``, ``tif``); the run-level ``summary.csv`` is always written.
     signal_per_operator
         Also write one signal GeoTIFF per technology and operator.
+    lang
+        Language of the maps, workbooks and reports (``"vi"`` or ``"en"``).
     """
 
     out_dir: Path = Path("maps")
     kinds: tuple[str, ...] = ("csv", "gpkg", "html", "tif")
     signal_per_operator: bool = False
+    lang: Lang = "vi"
 
     def __post_init__(self) -> None:
         from coverage_gaps.outputs import AREA_WRITERS
 
+        _choice("OutputOptions", "lang", self.lang, Lang)
         _set(self, "out_dir", _path(self.out_dir))
         kinds = (self.kinds,) if isinstance(self.kinds, str) else tuple(self.kinds)
         for kind in kinds:

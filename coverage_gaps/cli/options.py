@@ -26,6 +26,7 @@ from coverage_gaps.settings import (
     CoverageOptions,
     Environment,
     Inputs,
+    Lang,
     OutputOptions,
     RangeModel,
     ServiceOptions,
@@ -586,6 +587,13 @@ def output_options(*, default_out: Path | None = None) -> Callable[[F], F]:
         ),
         option(
             OUTPUTS,
+            "--lang",
+            type=click.Choice(choices_of(Lang)),
+            setting="OutputOptions.lang",
+            help="Language of the maps, workbooks and reports (the CSVs keep English names).",
+        ),
+        option(
+            OUTPUTS,
             "--signal-per-operator",
             is_flag=True,
             setting="OutputOptions.signal_per_operator",
@@ -600,6 +608,7 @@ def build_outputs(kw: dict[str, Any]) -> OutputOptions:
         out_dir=kw.pop("out_dir"),
         kinds=kw.pop("outputs"),
         signal_per_operator=kw.pop("signal_per_operator"),
+        lang=kw.pop("lang"),
     )
 
 
