@@ -165,9 +165,11 @@ def test_cli_workers_without_dask_says_how_to_install(
     monkeypatch.setattr(builtins, "__import__", no_dask)
     from coverage_gaps.cluster import dask_executor
 
-    with pytest.raises(cg.SettingsError, match=r"pip install 'coverage-gaps\[dask\]'"):
-        with dask_executor(workers=2):
-            pass
+    with (
+        pytest.raises(cg.SettingsError, match=r"pip install 'coverage-gaps\[dask\]'"),
+        dask_executor(workers=2),
+    ):
+        pass
 
 
 def test_a_failing_area_leaves_the_folder_as_it_was(three_provinces: dict, tmp_path: Path) -> None:
@@ -237,7 +239,7 @@ def test_outputs_an_earlier_run_wrote_and_this_one_did_not_are_removed(
 def test_out_under_a_file_is_one_clear_error(three_provinces: dict, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(cg.OutputError, match="cannot write|is a file"):
+    with pytest.raises(cg.OutputError, match=r"cannot write|is a file"):
         cg.run(config(three_provinces, blocker / "out", kinds=("csv",)))
     with pytest.raises(cg.OutputError, match="is a file, not a folder"):
         cg.run(config(three_provinces, blocker, kinds=("csv",)))
