@@ -139,12 +139,8 @@ def make_inputs(workdir: Path, params: dict, *, seed: int = 2025) -> dict:
     from pyproj import Transformer
     from rasterio.transform import from_origin
 
-    from coverage_gaps.synthetic import (
-        _SYLLABLES,
-        synthetic_cells,
-        villages_frame,
-        write_opencellid_csv,
-    )
+    from coverage_gaps.synthetic import synthetic_cells, villages_frame, write_opencellid_csv
+    from coverage_gaps.synthetic.places import SYLLABLES
 
     workdir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -168,10 +164,10 @@ def make_inputs(workdir: Path, params: dict, *, seed: int = 2025) -> dict:
         tree = shapely.STRtree(wards.geometry.values)
         (pi, wi) = tree.query(points, predicate="within")
         communes[pi] = wards["name"].to_numpy()[wi]
-    a = rng.integers(0, len(_SYLLABLES), len(points))
-    b = (a + rng.integers(1, len(_SYLLABLES), len(points))) % len(_SYLLABLES)
+    a = rng.integers(0, len(SYLLABLES), len(points))
+    b = (a + rng.integers(1, len(SYLLABLES), len(points))) % len(SYLLABLES)
     k = rng.integers(1, 12, len(points))
-    names = [f"{_SYLLABLES[i]} {_SYLLABLES[j]} {n}" for i, j, n in zip(a, b, k, strict=True)]
+    names = [f"{SYLLABLES[i]} {SYLLABLES[j]} {n}" for i, j, n in zip(a, b, k, strict=True)]
     villages = villages_frame(
         points, names, communes.tolist(), prov["name"].to_numpy()[owner].tolist(), 4326
     )
@@ -305,7 +301,7 @@ def run_process(args: list[str]) -> dict:
 
 def cli_args(workdir: Path, manifest: dict, out: Path, provinces: list[str]) -> list[str]:
     exe = shutil.which("coverage-gaps")
-    base = [exe] if exe else [sys.executable, "-m", "coverage_gaps.cli.main"]
+    base = [exe] if exe else [sys.executable, "-m", "coverage_gaps"]
     args = [
         *base,
         "-q",
@@ -339,29 +335,22 @@ def analysis_vs_baseline(workdir: Path, manifest: dict, province: str, repeat: i
     import shapely
     from rasterio.features import shapes as raster_shapes
 
-    from coverage_gaps.io.towers import read_towers
-    from coverage_gaps.io.villages import read_villages, village_shapes
-    from coverage_gaps.pipeline import (
-        RasterElectrification,
-        _sites_near,
-        analyse_area,
-        select_cells,
-    )
+    import coverage_gaps as cg
+    from coverage_gaps.io import RasterElectrification
     from coverage_gaps.runner import province_groups
-    from coverage_gaps.settings import CoverageOptions, TowerOptions
-    from coverage_gaps.sites import cell_operators, collapse_sites
+    from coverage_gaps.sites import cell_operators, sites_in_reach
 
     res: dict = {}
     t0 = time.perf_counter()
-    villages = read_villages(workdir / manifest["villages"])
+    villages = cg.read_villages(workdir / manifest["villages"])
     t1 = time.perf_counter()
-    towers_options = TowerOptions(mcc=(452,))
-    cov = CoverageOptions()
-    cells, _ = read_towers(workdir / manifest["towers"], options=towers_options)
+    towers_options = cg.TowerOptions(mcc=(452,))
+    cov = cg.CoverageOptions()
+    cells, _ = cg.read_towers(workdir / manifest["towers"], options=towers_options)
     t2 = time.perf_counter()
-    cells["operator"] = cell_operators(cells)  # as runner.run does: once, for both steps
-    cells = select_cells(cells, cells["operator"], cov)
-    sites, emitters = collapse_sites(cells, options=towers_options)
+    cells["operator"] = cell_operators(cells)  # as runner.prepare does: once, for both steps
+    cells = cg.select_cells(cells, cg.ServiceOptions())
+    sites, emitters = cg.collapse_sites(cells, options=towers_options)
     t3 = time.perf_counter()
     res["read_villages_s"] = t1 - t0
     res["read_towers_s"] = t2 - t1
@@ -373,11 +362,11 @@ def analysis_vs_baseline(workdir: Path, manifest: dict, province: str, repeat: i
     electrification = RasterElectrification(workdir / manifest["raster"], 0.0)
 
     # The analysis step, warm (numba caches loaded by a first call), best of ``repeat``.
-    analyse_area(name, group, sites, emitters, electrification=electrification)
+    cg.analyse_area(name, group, sites, emitters, electrification=electrification)
     runs = []
     for _ in range(repeat):
         t = time.perf_counter()
-        area = analyse_area(name, group, sites, emitters, electrification=electrification)
+        area = cg.analyse_area(name, group, sites, emitters, electrification=electrification)
         total = time.perf_counter() - t
         runs.append((area.timings["coverage"] + area.timings["zonal"], total, area))
     runs.sort(key=lambda r: r[0])
@@ -392,8 +381,9 @@ def analysis_vs_baseline(workdir: Path, manifest: dict, province: str, repeat: i
     # The straightforward geopandas approach on the same villages, sites and electrified cells.
     grid = area.grid
     crs = grid.crs
-    vshapes = village_shapes(group, crs, radius_m=VILLAGE_RADIUS)
-    _, em, _ = _sites_near(sites, emitters, grid, cov)
+    # the baseline buffers the village points itself (64-gons), as a geopandas user would
+    vshapes = np.asarray(group.geometry.to_crs(crs).buffer(VILLAGE_RADIUS, quad_segs=16).values)
+    em = sites_in_reach(sites, emitters, grid, reach_m=cov.largest_radius_m, ranges=cov).emitters
     res["n_area_emitters"] = len(em)
     b: dict[str, float] = {}
     t = time.perf_counter()
@@ -446,7 +436,7 @@ def analysis_vs_baseline(workdir: Path, manifest: dict, province: str, repeat: i
         cells["lon"].to_numpy(), cells["lat"].to_numpy()
     )
     tx, ty = np.asarray(tx), np.asarray(ty)
-    reach = max(cov.max_range_m, max(cov.fixed_radii_m.values()))
+    reach = cov.largest_radius_m
     gx0, gy0, gx1, gy1 = grid.bounds
     near = (tx >= gx0 - reach) & (tx <= gx1 + reach) & (ty >= gy0 - reach) & (ty <= gy1 + reach)
     cell_rows = pd.DataFrame(

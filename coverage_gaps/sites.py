@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from numba import njit
+from numba import njit, prange
 from pyproj import CRS
 from rasterio.warp import transform_bounds
 
@@ -424,9 +424,16 @@ def nearest_site_m(
     """Distance (m, rounded to 0.1) from each village to the nearest site.
 
     ``geoms`` are in the metric ``crs``: a point's distance is to its centre, a polygon's to its
-    edge (0 with a site inside).  The sites in reach (``area_sites``, with grid coordinates
-    ``x``, ``y``) are searched, else every site.
+    edge (0 with a site inside), a MultiPoint's to its nearest member.  The sites in reach
+    (``area_sites``, with grid coordinates ``x``, ``y``) are searched, else every site.
+
+    Points use a KD-tree.  Polygons are exact and fast: the distance from any of a polygon's
+    vertices to its nearest site bounds the polygon's distance, so only the sites within that
+    bound of the polygon's box are candidates, and those are measured exactly against every edge
+    (:func:`_polygon_site_distances`), as GEOS would.
     """
+    from scipy.spatial import cKDTree
+
     dist = np.full(len(geoms), np.nan)
     candidates = area_sites
     if len(candidates) == 0:
@@ -439,18 +446,113 @@ def nearest_site_m(
         sx, sy = transformer(WGS84, crs).transform(
             candidates["lon"].to_numpy(), candidates["lat"].to_numpy()
         )
-    point = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+    sx = np.asarray(sx, dtype="f8")
+    sy = np.asarray(sy, dtype="f8")
+    tree = cKDTree(np.column_stack([sx, sy]))
+    kind = shapely.get_type_id(geoms)
+    point = kind == shapely.GeometryType.POINT
     if point.any():
-        from scipy.spatial import cKDTree
-
-        tree = cKDTree(np.column_stack([sx, sy]))
         d, _ = tree.query(
             np.column_stack([shapely.get_x(geoms[point]), shapely.get_y(geoms[point])])
         )
         dist[point] = d
-    if (~point).any():
-        others = np.flatnonzero(~point)
+    polygonal = (kind == shapely.GeometryType.POLYGON) | (kind == shapely.GeometryType.MULTIPOLYGON)
+    if polygonal.any():
+        dist[polygonal] = _polygon_distances(geoms[polygonal], sx, sy, tree)
+    others = np.flatnonzero(~point & ~polygonal)
+    if others.size:  # MultiPoints and anything else: GEOS
         strtree = shapely.STRtree(np.asarray(shapely.points(sx, sy)))
         (vi, _), d = strtree.query_nearest(geoms[others], return_distance=True, all_matches=False)
         dist[others[vi]] = d
     return np.round(dist, 1)
+
+
+def _polygon_distances(
+    polys: np.ndarray, sx: np.ndarray, sy: np.ndarray, tree: object
+) -> np.ndarray:
+    """Exact distance from each polygon to the nearest of the sites ``(sx, sy)``."""
+    parts, part_of = shapely.get_parts(polys, return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+    poly_of_ring = part_of[ring_of].astype(np.int64)
+    # Vertex ranges of each polygon (its rings are consecutive in ``coords``).
+    poly_of_coord = poly_of_ring[coord_of]
+    starts = np.searchsorted(poly_of_coord, np.arange(len(polys) + 1))
+    first = coords[np.minimum(starts[:-1], len(coords) - 1)]
+    bound, _ = tree.query(first)  # type: ignore[attr-defined]
+    b = shapely.bounds(polys)
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    half = np.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / 2
+    lists = tree.query_ball_point(  # type: ignore[attr-defined]
+        np.column_stack([cx, cy]), half + bound + 1e-6, return_sorted=False
+    )
+    counts = np.fromiter((len(c) for c in lists), dtype=np.int64, count=len(lists))
+    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    flat = np.fromiter((i for c in lists for i in c), dtype=np.int64, count=int(offsets[-1]))
+    return _polygon_site_distances(
+        coords[:, 0].copy(),
+        coords[:, 1].copy(),
+        coord_of.astype(np.int64),
+        starts.astype(np.int64),
+        offsets,
+        flat,
+        sx,
+        sy,
+    )
+
+
+@njit(cache=True, parallel=True)
+def _polygon_site_distances(
+    x: np.ndarray,
+    y: np.ndarray,
+    ring: np.ndarray,
+    starts: np.ndarray,
+    offsets: np.ndarray,
+    candidates: np.ndarray,
+    sx: np.ndarray,
+    sy: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Per polygon (vertices ``starts[p]:starts[p+1]``, closed rings labelled by ``ring``), the
+    smallest distance to its candidate sites: 0 inside (even-odd over all rings), else the
+    distance to the nearest edge, computed as GEOS does (projection clamped to the segment)."""
+    n = starts.shape[0] - 1
+    out = np.full(n, np.inf)
+    for p in prange(n):
+        best = np.inf
+        for k in range(offsets[p], offsets[p + 1]):
+            s = candidates[k]
+            px = sx[s]
+            py = sy[s]
+            inside = False
+            nearest = np.inf
+            for i in range(starts[p], starts[p + 1] - 1):
+                if ring[i] != ring[i + 1]:
+                    continue
+                ax = x[i]
+                ay = y[i]
+                bx = x[i + 1]
+                by = y[i + 1]
+                if ((ay > py) != (by > py)) and px < (bx - ax) * (py - ay) / (by - ay) + ax:
+                    inside = not inside
+                dx = bx - ax
+                dy = by - ay
+                len2 = dx * dx + dy * dy
+                # GEOS's Distance::pointToSegment, operation for operation
+                if len2 == 0.0:
+                    e = np.hypot(px - ax, py - ay)
+                else:
+                    r = ((px - ax) * dx + (py - ay) * dy) / len2
+                    if r <= 0.0:
+                        e = np.hypot(px - ax, py - ay)
+                    elif r >= 1.0:
+                        e = np.hypot(px - bx, py - by)
+                    else:
+                        t = ((ay - py) * dx - (ax - px) * dy) / len2
+                        e = abs(t) * np.sqrt(len2)
+                nearest = min(nearest, e)
+            d = 0.0 if inside else nearest
+            if d < best:
+                best = d
+        out[p] = best
+    return out

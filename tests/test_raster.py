@@ -57,7 +57,7 @@ def test_aligned_window_read_equals_warp(
     path = write_raster(tmp_path / "r.tif", data, x0=0, y1=5000, res=100, nodata=nodata)
     grid = AnalysisGrid.covering(bounds, resolution=100, crs=UTM48)
     with rasterio.open(path) as src:
-        assert raster_io._aligned_offset(src, grid) is not None  # the fast path is taken
+        assert raster_io.aligned_offset(src, grid) is not None  # the fast path is taken
     got = warp_to_grid(path, grid, option="--x", resampling=Resampling.nearest)
     np.testing.assert_array_equal(got, _warped(path, grid))
     if nodata is not None or bounds[0] < 0 or bounds[2] > 6000:
@@ -71,6 +71,6 @@ def test_misaligned_or_other_resolution_is_warped(tmp_path: Path) -> None:
     grid = AnalysisGrid.covering((1000, 1000, 3000, 2500), resolution=100, crs=UTM48)
     for path in (shifted, coarse):
         with rasterio.open(path) as src:
-            assert raster_io._aligned_offset(src, grid) is None
+            assert raster_io.aligned_offset(src, grid) is None
         got = warp_to_grid(path, grid, option="--x", resampling=Resampling.nearest)
         np.testing.assert_array_equal(got, _warped(path, grid))

@@ -56,7 +56,7 @@ def warp_to_grid(
         check_overlap(src, grid, path=path, option=option)
         dest = np.full(grid.shape, np.nan, dtype=dtype)
         src_nodata = src.nodata
-        offset = _aligned_offset(src, grid)
+        offset = aligned_offset(src, grid)
         if offset is not None:
             _read_aligned(src, band, offset, dest)
             return dest
@@ -98,7 +98,7 @@ def array_to_grid(
     return dest
 
 
-def _aligned_offset(src: Any, grid: AnalysisGrid) -> tuple[int, int] | None:
+def aligned_offset(src: Any, grid: AnalysisGrid) -> tuple[int, int] | None:
     """``(col, row)`` of the grid's first cell in the raster when the grid is a window of the
     raster's own pixels (same CRS, same cell size, corners on its pixel lines), else ``None``."""
     t = src.transform

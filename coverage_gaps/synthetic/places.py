@@ -7,9 +7,10 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-__all__ = ["points_in", "vietnamese_names", "villages_frame", "voronoi_communes"]
+__all__ = ["SYLLABLES", "points_in", "vietnamese_names", "villages_frame", "voronoi_communes"]
 
-_SYLLABLES = (
+#: Syllables of the northern highlands' place names, for names made in code.
+SYLLABLES: tuple[str, ...] = (
     "Bản",
     "Nậm",
     "Pá",
@@ -54,8 +55,8 @@ def vietnamese_names(n: int, rng: np.random.Generator, *, prefix: str = "") -> l
     names: list[str] = []
     seen: set[str] = set()
     while len(names) < n:
-        a, b = rng.choice(len(_SYLLABLES), size=2, replace=False)
-        name = f"{prefix}{_SYLLABLES[a]} {_SYLLABLES[b]}"
+        a, b = rng.choice(len(SYLLABLES), size=2, replace=False)
+        name = f"{prefix}{SYLLABLES[a]} {SYLLABLES[b]}"
         if name not in seen:
             seen.add(name)
             names.append(name)
