@@ -38,7 +38,7 @@ from coverage_gaps.coverage.linkbudget import LinkBudget
 from coverage_gaps.coverage.models import CoverageModel, coverage_on_grid, make_coverage_model
 from coverage_gaps.errors import CoverageGapsWarning, SelectionError
 from coverage_gaps.gaps import village_table
-from coverage_gaps.grid import AnalysisGrid, choose_metric_crs
+from coverage_gaps.grid import WGS84, AnalysisGrid, choose_metric_crs
 from coverage_gaps.io.sources import GridSource
 from coverage_gaps.settings import AnalysisOptions, CoverageOptions
 from coverage_gaps.sites import nearest_site_m, site_points, sites_in_reach
@@ -276,12 +276,21 @@ def _assemble(
             "lat": np.round(rep_ll.y.to_numpy(), 6),
             "area_km2": area_m2 / 1e6,
         },
-        geometry=villages.geometry.to_crs(4326).values,
+        geometry=_lonlat(villages.geometry),
         crs=4326,
     )
     for col in table.columns:
         out[col] = table[col].to_numpy()
     return out
+
+
+def _lonlat(geoms: gpd.GeoSeries) -> np.ndarray:
+    """The geometry in EPSG:4326; left as it is when it is already WGS 84 longitude/latitude
+    in another spelling (OGC:CRS84, a WKT), which a transformation would only copy."""
+    crs = geoms.crs
+    if crs is not None and crs.is_geographic and crs.equals(WGS84, ignore_axis_order=True):
+        return np.asarray(geoms.values)
+    return np.asarray(geoms.to_crs(4326).values)
 
 
 def mask_polygons(mask: np.ndarray, grid: AnalysisGrid) -> gpd.GeoDataFrame:
