@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_country import FULL, make_inputs, run_process  # noqa: E402
+from bench_country import FULL, make_inputs, run_process
 
 SHARED = Path("/work/shared/data")
 WARDS = SHARED / "vn-admin-2025" / "wards-national-simplified.gpkg"
@@ -45,7 +45,8 @@ SEGMENT_M = 55.0
 
 FLOOR = """
 import sys, geopandas as gpd, pyarrow.csv as pc, rasterio
-v = gpd.read_parquet(sys.argv[1]) if sys.argv[1].endswith('.parquet') else gpd.read_file(sys.argv[1])
+read = gpd.read_parquet if sys.argv[1].endswith('.parquet') else gpd.read_file
+v = read(sys.argv[1])
 t = pc.read_csv(sys.argv[2])
 with rasterio.open(sys.argv[3]) as src:
     band = src.read(1)
@@ -219,9 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     row("terrain, 5 northern provinces, --workers 2", "terrain_workers2")
     if "terrain_workers2" in figures:
         s = figures["terrain_serial"]["wall_s"] / figures["terrain_workers2"]["wall_s"]
-        print(
-            f"  speed-up of --workers 2: {s:.2f}x; same CSVs: {figures['terrain_workers2']['same_csvs']}"
-        )
+        same = figures["terrain_workers2"]["same_csvs"]
+        print(f"  speed-up of --workers 2: {s:.2f}x; same CSVs: {same}")
     results = {
         k: {kk: vv for kk, vv in v.items() if kk not in ("stdout", "stderr")}
         for k, v in figures.items()

@@ -56,11 +56,12 @@ def test_refined_grid_keeps_the_origin_and_covers_the_extent() -> None:
     [
         (105.85, 21.03, 32648),
         (103.0, 22.5, 32648),
-        (101.5, 22.0, 32647), (102.0, 22.0, 32648),
+        (101.5, 22.0, 32647),
+        (102.0, 22.0, 32648),
         (-70.6, -33.4, 32719),
         (179.9, 10.0, 32660),
         (-180.0, 0.0, 32601),
-    ],  # fmt: skip
+    ],
 )
 def test_utm_zone_of_a_place(lon: float, lat: float, epsg: int) -> None:
     assert utm_crs_for(lon, lat).to_epsg() == epsg

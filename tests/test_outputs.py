@@ -64,7 +64,7 @@ def test_write_csv_bytes(tmp_path: Path) -> None:
             "name": ["Bản Một, Hai", 'Nà "Lũng"'],
             "share": [0.5, None],
             "n": pd.array([1, None], dtype="Int64"),
-        }  # fmt: skip
+        }
     )
     raw = write_csv(table, tmp_path / "t.csv").read_bytes()
     assert (
