@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from coverage_gaps.budget import area_budget, check_bytes, memory_budget_bytes
 from coverage_gaps.coverage.base import CoverageResult
 from coverage_gaps.coverage.linkbudget import LinkBudget
 from coverage_gaps.coverage.models import CoverageModel, coverage_on_grid, make_coverage_model
@@ -44,9 +45,13 @@ from coverage_gaps.settings import AnalysisOptions, CoverageOptions
 from coverage_gaps.sites import nearest_site_m, site_points, sites_in_reach
 from coverage_gaps.zonal import VillageSpans, mark_spans, village_geometry, village_totals
 
-__all__ = ["AreaResult", "analyse_area", "mask_polygons"]
+__all__ = ["BYTES_PER_CELL", "AreaResult", "analyse_area", "mask_polygons"]
 
 log = logging.getLogger(__name__)
+
+#: Bytes per analysis-grid cell of the layers every area keeps (electrified and village masks,
+#: population and its float64 resampling, the coverage bitmasks and signal, the dead-zone mask).
+BYTES_PER_CELL = 48
 
 
 @dataclass
@@ -132,6 +137,7 @@ def analyse_area(
     link_budget: LinkBudget | None = None,
     model: CoverageModel | None = None,
     analysis: AnalysisOptions | None = None,
+    shared_by: int = 1,
 ) -> AreaResult:
     """Per-village gaps of one area.
 
@@ -155,25 +161,72 @@ def analyse_area(
         A coverage model to use instead of the one ``coverage`` names (e.g. one of your own);
         ``coverage`` still gives the disc radii and the terrain resolution.
     analysis
-        Grid, point-village radius and status thresholds.
+        Grid, point-village radius, status thresholds and the memory budget.
+    shared_by
+        How many areas are analysed at the same time on this machine (they share the memory
+        budget).
 
     Raises
     ------
     SelectionError
         ``villages`` is empty.
+    SizeError
+        A grid or table would not fit in the memory budget.
     """
     analysis = analysis or AnalysisOptions()
     coverage = coverage or CoverageOptions()
     model = model or make_coverage_model(coverage, link_budget=link_budget)
-    timings: dict[str, float] = {}
     if len(villages) == 0:
         raise SelectionError(f"{name!r} has no villages to analyse")
+    budget = memory_budget_bytes(analysis.memory_budget_gb, shared_by=shared_by)
+    with area_budget(budget):
+        return _analyse(
+            name,
+            villages,
+            sites,
+            emitters,
+            electrification=electrification,
+            population=population,
+            dem=dem,
+            coverage=coverage,
+            model=model,
+            analysis=analysis,
+            budget=budget,
+        )
+
+
+def _analyse(
+    name: str,
+    villages: gpd.GeoDataFrame,
+    sites: pd.DataFrame,
+    emitters: pd.DataFrame,
+    *,
+    electrification: GridSource,
+    population: GridSource | None,
+    dem: GridSource | None,
+    coverage: CoverageOptions,
+    model: CoverageModel,
+    analysis: AnalysisOptions,
+    budget: int,
+) -> AreaResult:
+    """The steps of :func:`analyse_area`."""
+    timings: dict[str, float] = {}
 
     with _timed(timings, "grid"):
         crs = choose_metric_crs(tuple(villages.total_bounds), villages.crs, user_crs=analysis.crs)
         geometry = village_geometry(villages, crs, radius_m=analysis.village_radius_m)
         grid = AnalysisGrid.covering(
             geometry.bounds, resolution=analysis.resolution_m, crs=crs, margin=analysis.resolution_m
+        )
+        x0, y0, x1, y1 = geometry.bounds
+        check_bytes(
+            f"{name}: the analysis grid of {grid.width:,} x {grid.height:,} cells of "
+            f"{grid.resolution:g} m (its villages span {(x1 - x0) / 1000:,.0f} km x "
+            f"{(y1 - y0) / 1000:,.0f} km)",
+            BYTES_PER_CELL * grid.width * grid.height,
+            budget,
+            fix="check that the villages of one province lie together (a wrong province or "
+            "CRS puts some on another continent), or use a coarser --resolution",
         )
         log.info(
             "%s: %d villages on a %d x %d grid of %g m in %s",
@@ -202,6 +255,8 @@ def analyse_area(
             grid,
             dem=dem,
             terrain_resolution_m=coverage.terrain_resolution_m,
+            budget_bytes=budget,
+            area=name,
         )
     if len(near.emitters) == 0 or not result.serving.any():
         warnings.warn(

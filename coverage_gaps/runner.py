@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from coverage_gaps.coverage.linkbudget import LinkBudget, default_link_budget, load_link_budget
 from coverage_gaps.coverage.models import MODELS
-from coverage_gaps.errors import CoverageGapsWarning, SettingsError
+from coverage_gaps.errors import CoverageGapsWarning, SelectionError, SettingsError
 from coverage_gaps.io.admin import read_admin_layer
 from coverage_gaps.io.sources import (
     DemTiles,
@@ -182,6 +183,8 @@ class AreaOutcome:
     files: list[Path]
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
+    electrified_villages: int = 0
+    served_cells: int = 0
 
 
 @dataclass
@@ -283,6 +286,18 @@ def province_groups(
     return groups, notes
 
 
+def _nothing_counts(cells: pd.DataFrame, service: ServiceOptions, path: Path) -> str:
+    """What the file holds, when --radio and --operator leave no cell of it."""
+    held = cells.groupby(["operator", "radio"]).size()
+    listing = ", ".join(
+        f"{key[0]} {key[1]} ({n:,})" for key, n in zip(held.index, held, strict=True)
+    )
+    chosen = f"--radio {','.join(service.radios)}"
+    if service.operators:
+        chosen += f" with --operator {', '.join(service.operators)}"
+    return f"{chosen} keeps no cell of {path}; its cells: {listing}"
+
+
 def _read_link_budget(config: RunConfig) -> LinkBudget:
     path = config.inputs.radio_params
     return load_link_budget(path) if path is not None else default_link_budget()
@@ -334,7 +349,10 @@ def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs
                     service.operators, cells["operator"].unique(), source=inputs.towers
                 ),
             )
-        cells = select_cells(cells, service)
+        counted = select_cells(cells, service)
+        if len(cells) and not len(counted):
+            raise SelectionError(_nothing_counts(cells, service, inputs.towers))
+        cells = counted
     with progress.step("Collapsing cells into sites"):
         sites, emitters = collapse_sites(cells, options=config.towers)
 
@@ -379,7 +397,7 @@ def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs
 # -- phase 2: one task per area -----------------------------------------------------------------
 
 
-def analyse(area: Area, inputs: RunInputs) -> AreaResult:
+def analyse(area: Area, inputs: RunInputs, *, shared_by: int = 1) -> AreaResult:
     """:func:`~coverage_gaps.pipeline.analyse_area` of one area with the run's inputs."""
     return analyse_area(
         area.name,
@@ -392,18 +410,20 @@ def analyse(area: Area, inputs: RunInputs) -> AreaResult:
         coverage=inputs.coverage,
         link_budget=inputs.link_budget,
         analysis=inputs.config.analysis,
+        shared_by=shared_by,
     )
 
 
-def run_area(area: Area, inputs: RunInputs, folder: Path) -> AreaOutcome:
+def run_area(area: Area, inputs: RunInputs, folder: Path, *, shared_by: int = 1) -> AreaOutcome:
     """Analyse one area and write its files into ``folder``.
 
+    ``shared_by`` areas run at the same time on this machine and share its memory budget.
     Warnings raised on the way are returned in the outcome (an area may run in another
     process), not shown.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CoverageGapsWarning)
-        result = analyse(area, inputs)
+        result = analyse(area, inputs, shared_by=shared_by)
         target = AreaTarget(folder=folder, slug=area.slug, options=inputs.config.outputs)
         files: list[Path] = []
         for kind, writer in AREA_WRITERS.items():
@@ -421,6 +441,8 @@ def run_area(area: Area, inputs: RunInputs, folder: Path) -> AreaOutcome:
         files=files,
         timings=result.timings,
         warnings=messages,
+        electrified_villages=int((result.villages["status"] != "not_electrified").sum()),
+        served_cells=int(np.count_nonzero(result.coverage.serving)),
     )
 
 
@@ -430,8 +452,16 @@ def run_area(area: Area, inputs: RunInputs, folder: Path) -> AreaOutcome:
 def finish(
     inputs: RunInputs, outcomes: Sequence[AreaOutcome], folder: Path
 ) -> tuple[RunRecord, list[Path]]:
-    """Write the run-level outputs into ``folder``; returns the record and their files."""
+    """Write the run-level outputs into ``folder``; returns the record and their files.
+
+    Raises
+    ------
+    SelectionError
+        No village of any area is electrified: a report of such a run would look like a
+        finding while it only shows that the electrification input or its threshold is wrong.
+    """
     ordered = sorted(outcomes, key=lambda o: o.index)
+    _check_findings(inputs, ordered)
     summary = pd.DataFrame([o.summary for o in ordered], columns=list(SUMMARY_COLUMNS))
     record = RunRecord(
         folder=folder,
@@ -449,6 +479,18 @@ def finish(
         files += new
         record.files += new
     return record, files
+
+
+def _check_findings(inputs: RunInputs, outcomes: Sequence[AreaOutcome]) -> None:
+    if not outcomes:
+        return
+    if not any(o.electrified_villages for o in outcomes):
+        source = inputs.config.inputs.electrified_raster or inputs.config.inputs.grid_lines
+        raise SelectionError(
+            f"no village of any province has electrified land according to {source}; the "
+            "warnings above say why (a raster of nodata, a threshold above every pixel, lines "
+            "too far away); check --electrified-threshold / --grid-distance; nothing was written"
+        )
 
 
 # -- all three ----------------------------------------------------------------------------------
@@ -583,7 +625,8 @@ def _area_task(ref: _Prepared, index: int, threads: int | None) -> AreaOutcome:
     inputs = _load_inputs(ref.inputs_path)
     with ref.area_path(index).open("rb") as fh:
         area: Area = pickle.load(fh)
-    return run_area(area, inputs, ref.folder.parent)
+    shared_by = max(1, (os.cpu_count() or 1) // max(1, threads or 1))
+    return run_area(area, inputs, ref.folder.parent, shared_by=shared_by)
 
 
 def default_threads(workers: int, cores: int | None = None) -> int:

@@ -449,6 +449,10 @@ class AnalysisOptions:
         Radius of a village given as a point.
     thresholds
         Covered shares that make a village a dead zone, partial or covered.
+    memory_budget_gb
+        The memory one area may plan to use (GiB); ``None``: 60 % of the machine's memory
+        (:mod:`coverage_gaps.budget`).  Larger grids and tables are refused before they are
+        allocated.
     """
 
     resolution_m: float = 100.0
@@ -457,8 +461,11 @@ class AnalysisOptions:
     grid_distance_m: float = 1_000.0
     village_radius_m: float = 500.0
     thresholds: StatusThresholds = field(default_factory=StatusThresholds)
+    memory_budget_gb: float | None = None
 
     def __post_init__(self) -> None:
+        if self.memory_budget_gb is not None:
+            _number("AnalysisOptions", "memory_budget_gb", self.memory_budget_gb, positive=True)
         _number("AnalysisOptions", "resolution_m", self.resolution_m, positive=True)
         _number("AnalysisOptions", "electrified_threshold", self.electrified_threshold)
         _number("AnalysisOptions", "grid_distance_m", self.grid_distance_m, minimum=0.0)

@@ -144,24 +144,41 @@ def test_missing_column_and_failing_bad_rows(tiny_world: dict, tmp_path: Path) -
     assert result.exit_code == 0 and "skipped 1 of 4 rows" in result.output
 
 
-def test_no_site_reaches_is_a_warning_not_an_error(tiny_world: dict, tmp_path: Path) -> None:
+def test_filters_that_keep_no_cell_exit_2_naming_what_the_file_holds(
+    tiny_world: dict, tmp_path: Path
+) -> None:
+    args = [*base(tiny_world, tmp_path / "o"), "--operator", "viettel", "--radio", "5G"]
+    result = CliRunner().invoke(cli, ["-q", *args, "--outputs", "csv"])
+    assert result.exit_code == 2, result.output
+    assert "--radio NR with --operator Viettel keeps no cell" in result.output
+    assert "its cells: Viettel LTE (3)" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_no_site_in_reach_is_a_warning_not_an_error(tiny_world: dict, tmp_path: Path) -> None:
+    from tests.helpers import X0, Y0, cell_row, write_cells
+
+    far = write_cells([cell_row("LTE", 4, 5 * 256 + 1, X0 + 200_000, Y0)], tmp_path / "far.csv")
     result = CliRunner().invoke(
-        cli,
-        [
-            "-q",
-            *base(tiny_world, tmp_path / "o"),
-            "--operator",
-            "viettel",
-            "--radio",
-            "5G",
-            "--outputs",
-            "csv",
-        ],
+        cli, ["-q", *base(tiny_world, tmp_path / "o", towers=far), "--outputs", "csv"]
     )
     assert result.exit_code == 0, result.output
     assert "no site reaches any of its villages" in result.output
     table = pd.read_csv(tmp_path / "o" / "lao-cai-villages.csv", encoding="utf-8-sig")
     assert table["status"].tolist() == ["dead_zone", "dead_zone", "not_electrified"]
+
+
+def test_nothing_electrified_anywhere_exits_2_and_writes_nothing(
+    tiny_world: dict, tmp_path: Path
+) -> None:
+    args = [*base(tiny_world, tmp_path / "o"), "--electrified-threshold", "5"]
+    result = CliRunner().invoke(cli, ["-q", *args])
+    assert result.exit_code == 2, result.output
+    assert "no pixel over this area is above --electrified-threshold 5 (the largest is 1)" in (
+        result.output
+    )
+    assert "no village of any province has electrified land" in result.output
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())
 
 
 def test_unknown_operator(tiny_world: dict, tmp_path: Path) -> None:

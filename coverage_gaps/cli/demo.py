@@ -32,7 +32,9 @@ def default_data_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
 
 
-def demo_config(files: DemoFiles, *, model: str, outputs: Any) -> RunConfig:
+def demo_config(
+    files: DemoFiles, *, model: str, outputs: Any, memory_budget_gb: float | None = None
+) -> RunConfig:
     """The run of the demo: hamlet points, towers of MCC 452, the electrification and
     population rasters and, for the models that need it, the demo DEM."""
     return RunConfig(
@@ -46,7 +48,7 @@ def demo_config(files: DemoFiles, *, model: str, outputs: Any) -> RunConfig:
         towers=TowerOptions(mcc=(452,)),
         villages=VillageOptions(layer="villages"),
         coverage=CoverageOptions(model=model),
-        analysis=AnalysisOptions(village_radius_m=500.0),
+        analysis=AnalysisOptions(village_radius_m=500.0, memory_budget_gb=memory_budget_gb),
         outputs=outputs,
     )
 
@@ -92,6 +94,11 @@ def demo(ctx: click.Context, /, **kw: Any) -> None:
             f"the demo data is missing ({', '.join(str(m) for m in missing)}); run "
             "'coverage-gaps demo --regenerate' to make it"
         )
-    config = demo_config(files, model=kw.pop("model"), outputs=o.build_outputs(kw))
+    config = demo_config(
+        files,
+        model=kw.pop("model"),
+        outputs=o.build_outputs(kw),
+        memory_budget_gb=kw.pop("memory_budget"),
+    )
     summary = execute(config, quiet=quiet, workers=kw.pop("workers"), scheduler=kw.pop("scheduler"))
     report(summary, quiet=quiet)

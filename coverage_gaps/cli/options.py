@@ -552,6 +552,7 @@ def build_analysis(kw: dict[str, Any]) -> AnalysisOptions:
         electrified_threshold=kw.pop("electrified_threshold"),
         grid_distance_m=kw.pop("grid_distance"),
         thresholds=StatusThresholds(kw.pop("dead_zone_share"), kw.pop("covered_share")),
+        memory_budget_gb=kw.pop("memory_budget"),
     )
 
 
@@ -615,6 +616,15 @@ def build_outputs(kw: dict[str, Any]) -> OutputOptions:
 # -- running ------------------------------------------------------------------------------------
 
 run_options = apply(
+    option(
+        RUN,
+        "--memory-budget",
+        type=float,
+        metavar="GB",
+        setting="AnalysisOptions.memory_budget_gb",
+        show_default="60% of this machine's memory",
+        help="Memory one province may use; larger grids and tables are refused up front.",
+    ),
     option(
         RUN,
         "--workers",

@@ -46,6 +46,11 @@ class DiscModel:
     ) -> CoverageResult:
         return disc_coverage(emitters, grid)
 
+    def working_bytes(self, emitters: Emitters, grid: AnalysisGrid) -> int:
+        """The two bitmasks, and a span per disc row (rows of the largest disc each)."""
+        rows = 2 * self.reach_m / grid.resolution + 1
+        return 8 * grid.width * grid.height + int(9 * len(emitters) * min(rows, grid.height))
+
 
 def build(options: CoverageOptions, link_budget: LinkBudget | None = None) -> DiscModel:
     """The disc model of ``options`` (the registry's builder; no link budget is used)."""

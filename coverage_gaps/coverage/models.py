@@ -62,6 +62,11 @@ class CoverageModel(Protocol):
         """Coverage of ``grid`` by ``emitters`` (``dem``: elevation on ``grid`` or ``None``)."""
         ...
 
+    def working_bytes(self, emitters: Emitters, grid: AnalysisGrid) -> int:
+        """About how many bytes a call on ``grid`` allocates (checked against the budget
+        before the call)."""
+        ...
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -157,6 +162,8 @@ def coverage_on_grid(
     *,
     dem: GridSource | None = None,
     terrain_resolution_m: float = 30.0,
+    budget_bytes: int | None = None,
+    area: str = "the area",
 ) -> CoverageResult:
     """Coverage of the analysis ``grid`` by ``emitters`` under ``model``.
 
@@ -165,12 +172,26 @@ def coverage_on_grid(
     from the site), with ``dem`` put onto it, and its result is read back at ``grid``'s cell
     centres.
 
+    ``budget_bytes`` (default: :func:`coverage_gaps.budget.memory_budget_bytes`) bounds what
+    the model and the terrain grid may allocate.
+
     Raises
     ------
     SettingsError
         The model needs a DEM and none was given.
+    SizeError
+        The model's tables or the terrain grid would not fit in the budget.
     """
+    from coverage_gaps.budget import check_bytes, memory_budget_bytes
+
+    budget = memory_budget_bytes() if budget_bytes is None else budget_bytes
     if not model.needs_dem:
+        check_bytes(
+            f"{area}: the {model.name} model on {grid.width:,} x {grid.height:,} cells",
+            model.working_bytes(emitters, grid),
+            budget,
+            fix="use a smaller --max-range or a coarser --resolution",
+        )
         return model(emitters, grid, None)
     if dem is None:
         from coverage_gaps.errors import SettingsError
@@ -189,6 +210,13 @@ def coverage_on_grid(
         resolution=min(terrain_resolution_m, grid.resolution),
         crs=grid.crs,
         margin=grid.resolution,
+    )
+    check_bytes(
+        f"{area}: the terrain grid of {fine.width:,} x {fine.height:,} cells of "
+        f"{fine.resolution:g} m (the villages and every site in reach)",
+        model.working_bytes(emitters, fine) + 8 * fine.width * fine.height,
+        budget,
+        fix="use a coarser --terrain-resolution, a smaller --max-range, or fewer provinces",
     )
     elevation = dem.on_grid(fine)
     return sample_to_grid(model(emitters, fine, elevation), fine, grid)

@@ -341,6 +341,15 @@ class PropagationModel:
     def reach_m(self) -> float:
         return self.max_range_m
 
+    def working_bytes(self, emitters: Emitters, grid: AnalysisGrid) -> int:
+        """The loss table of each radio (float64 by squared distance in cells, and its packed
+        copy), a signal layer per radio, and the bitmasks; a second pass per operator is not
+        counted (it runs only when an output asks for it)."""
+        radios = max(1, len(set(np.asarray(emitters.radio).tolist())))
+        entries = (self.max_range_m / grid.resolution) ** 2 + 1
+        cells = grid.width * grid.height
+        return int(16 * radios * entries + cells * (4 * radios + 4 + 12))
+
     def __call__(
         self, emitters: Emitters, grid: AnalysisGrid, dem: np.ndarray | None
     ) -> CoverageResult:

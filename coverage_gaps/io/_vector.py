@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from coverage_gaps.errors import ColumnError, InputError
 from coverage_gaps.names import VIETNAM_PROVINCES
@@ -108,3 +109,59 @@ def province_columns(values: pd.Series | None, n: int) -> tuple[np.ndarray, np.n
         names = padded.map(lambda c: VIETNAM_PROVINCES[c].name)
         return names.to_numpy(dtype=object), padded.to_numpy(dtype=object)
     return text.to_numpy(dtype=object), np.full(n, "", dtype=object)
+
+
+def nonfinite_coordinates(geoms: np.ndarray) -> np.ndarray:
+    """Which geometries have a NaN or infinite coordinate (e.g. ``POINT (NaN NaN)``)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.zeros(len(geoms), dtype=bool)
+    if len(coords):
+        bad[index[~np.isfinite(coords).all(axis=1)]] = True
+    return bad
+
+
+def check_lonlat(
+    geoms: np.ndarray, crs: object, path: Path, *, what: str, labels: Sequence[str] | None = None
+) -> None:
+    """In a geographic CRS, every coordinate must be a longitude/latitude, and no feature may
+    span more than 180° of longitude (one that crosses the antimeridian does, in lon/lat).
+
+    Raises
+    ------
+    CRSError
+        Naming the first feature at fault: metres declared as degrees (the file's CRS is
+        wrong), or a feature across the antimeridian.
+    """
+    from coverage_gaps.errors import CRSError
+
+    if crs is None or not getattr(crs, "is_geographic", False) or not len(geoms):
+        return
+    bounds = shapely.bounds(geoms)
+    finite = np.isfinite(bounds).all(axis=1)
+
+    def name(i: int) -> str:
+        label = f" ({labels[i]!r})" if labels is not None else ""
+        return f"feature {i + 1}{label}"
+
+    out = finite & (
+        (bounds[:, 0] < -180) | (bounds[:, 2] > 180) | (bounds[:, 1] < -90) | (bounds[:, 3] > 90)
+    )
+    if out.any():
+        i = int(np.flatnonzero(out)[0])
+        x, y = bounds[i, 0], bounds[i, 1]
+        raise CRSError(
+            path,
+            f"{what}: {name(i)} has coordinates ({x:,.6g}, {y:,.6g}), which are not degrees, "
+            f"but the file says its CRS is {getattr(crs, 'name', crs)}; {int(out.sum()):,} "
+            "features are like it. The layer is probably in metres (a projected CRS such as a "
+            "UTM zone): give it its real CRS, e.g. ogr2ogr -a_srs EPSG:32648 out.gpkg in.gpkg",
+        )
+    wide = finite & (bounds[:, 2] - bounds[:, 0] > 180)
+    if wide.any():
+        i = int(np.flatnonzero(wide)[0])
+        raise CRSError(
+            path,
+            f"{what}: {name(i)} spans longitudes {bounds[i, 0]:.4f} to {bounds[i, 2]:.4f}: it "
+            "crosses the antimeridian (180°), which lon/lat cannot hold in one piece; split it "
+            "at 180° (ogr2ogr -wrapdateline) or give the layer in a projected CRS",
+        )

@@ -14,7 +14,13 @@ import geopandas as gpd
 import numpy as np
 
 from coverage_gaps.errors import CRSError, InputError
-from coverage_gaps.io._vector import as_text, pick_column, province_columns, read_frame
+from coverage_gaps.io._vector import (
+    as_text,
+    check_lonlat,
+    pick_column,
+    province_columns,
+    read_frame,
+)
 from coverage_gaps.settings import AdminLayer
 
 __all__ = ["COMMUNE_NAME_CANDIDATES", "PROVINCE_NAME_CANDIDATES", "read_admin_layer"]
@@ -79,6 +85,7 @@ def read_admin_layer(admin: AdminLayer) -> gpd.GeoDataFrame:
         )
     geoms = raw.geometry
     keep = ~(geoms.isna() | geoms.is_empty)
+    check_lonlat(np.asarray(geoms[keep].values), raw.crs, path, what=admin.option)
     kinds = set(geoms[keep].geom_type.unique())
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise InputError(

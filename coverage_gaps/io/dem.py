@@ -12,7 +12,6 @@ import numpy as np
 import rasterio
 from rasterio.enums import Resampling
 from rasterio.fill import fillnodata
-from rasterio.transform import array_bounds
 from rasterio.warp import transform_bounds
 
 from coverage_gaps.errors import CoverageGapsWarning, CRSError, InputError, NoOverlapError
@@ -47,8 +46,13 @@ def _gdal_path(path: Path) -> str:
     return f"/vsizip/{path.resolve()}/{names[0]}"
 
 
-def _read_tile(path: Path) -> tuple[np.ndarray, Any, Any]:
-    """(float32 array with NaN voids, transform, crs) of one elevation file."""
+def _read_tile(
+    path: Path, grid: AnalysisGrid
+) -> tuple[np.ndarray | None, Any, Any, tuple[float, float, float, float]]:
+    """(float32 pixels under ``grid`` with NaN voids, or None; their transform; the crs; the
+    tile's bounds) of one elevation file, read through a window of the grid."""
+    from coverage_gaps.io.raster import read_window
+
     try:
         src = rasterio.open(_gdal_path(path))
     except rasterio.errors.RasterioIOError as exc:
@@ -60,10 +64,14 @@ def _read_tile(path: Path) -> tuple[np.ndarray, Any, Any]:
             raise CRSError(
                 path, "the elevation raster has no CRS; assign one (gdal_edit.py -a_srs)"
             )
-        data = src.read(1, masked=True).astype("float32")
-        arr = np.asarray(data.filled(np.nan), dtype="float32")
+        bounds = tuple(src.bounds)
+        window = read_window(src, grid, what=f"the --dem tile {path.name}")
+        if window is None:
+            return None, None, src.crs, bounds
+        data, transform = window
+        arr = data.astype("float32")
         arr[arr <= SRTM_VOID] = np.nan
-        return arr, src.transform, src.crs
+        return arr, transform, src.crs, bounds
 
 
 def read_dem(
@@ -120,12 +128,10 @@ def read_dem(
     used = 0
     described = []
     for f in files:
-        arr, transform, crs = _read_tile(f)
-        h, w = arr.shape
-        bounds = array_bounds(h, w, transform)
+        arr, transform, crs, bounds = _read_tile(f, grid)
         described.append(f"{f.name} {tuple(round(v, 4) for v in bounds)} in {crs}")
         b = transform_bounds(crs, grid.crs, *bounds, densify_pts=21)
-        if b[0] >= gx1 or b[2] <= gx0 or b[1] >= gy1 or b[3] <= gy0:
+        if arr is None or b[0] >= gx1 or b[2] <= gx0 or b[1] >= gy1 or b[3] <= gy0:
             continue
         used += 1
         tile = array_to_grid(arr, transform=transform, crs=crs, grid=grid, resampling=method)

@@ -5,6 +5,7 @@ Both give a boolean mask on the analysis grid: ``True`` where the land counts as
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,7 +14,7 @@ import shapely
 from rasterio.enums import Resampling
 from rasterio.features import rasterize
 
-from coverage_gaps.errors import CRSError, InputError, NoOverlapError
+from coverage_gaps.errors import CoverageGapsWarning, CRSError, InputError, NoOverlapError
 from coverage_gaps.grid import AnalysisGrid
 from coverage_gaps.io.raster import warp_to_grid
 
@@ -28,8 +29,25 @@ def electrified_from_raster(
     Nodata and cells outside the raster are not electrified.
     """
     values = warp_to_grid(path, grid, option="--electrified-raster", resampling=Resampling.nearest)
+    finite = np.isfinite(values)
     with np.errstate(invalid="ignore"):
-        return np.asarray(values > threshold)
+        out = np.asarray(values > threshold)
+    if not finite.any():
+        warnings.warn(
+            f"{path}: the --electrified-raster holds only nodata over this area; no village in "
+            "it counts as electrified",
+            CoverageGapsWarning,
+            stacklevel=2,
+        )
+    elif not out.any():
+        warnings.warn(
+            f"{path}: no pixel over this area is above --electrified-threshold {threshold:g} "
+            f"(the largest is {float(np.nanmax(values)):g}); no village in it counts as "
+            "electrified",
+            CoverageGapsWarning,
+            stacklevel=2,
+        )
+    return out
 
 
 def read_grid_lines(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -50,6 +68,10 @@ def read_grid_lines(path: str | Path, *, layer: str | None = None) -> gpd.GeoDat
     frame = frame.loc[~(frame.geometry.is_empty | frame.geometry.isna())]
     if len(frame) == 0:
         raise InputError(path, "has no features with a geometry")
+    from coverage_gaps.io._vector import check_lonlat, nonfinite_coordinates
+
+    frame = frame.loc[~nonfinite_coordinates(np.asarray(frame.geometry.values))]
+    check_lonlat(np.asarray(frame.geometry.values), frame.crs, path, what="--grid-lines")
     frame.attrs["path"] = str(path)
     return frame
 

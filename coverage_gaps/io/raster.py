@@ -13,6 +13,16 @@ from rasterio.warp import reproject, transform_bounds
 from coverage_gaps.errors import CRSError, InputError, NoOverlapError
 from coverage_gaps.grid import AnalysisGrid
 
+__all__ = [
+    "aligned_offset",
+    "array_to_grid",
+    "check_overlap",
+    "grid_window",
+    "open_raster",
+    "read_window",
+    "warp_to_grid",
+]
+
 
 def open_raster(path: str | Path, *, option: str) -> Any:
     """Open ``path`` with rasterio, turning failures into :class:`InputError`."""
@@ -128,3 +138,52 @@ def _read_aligned(src: Any, band: int, offset: tuple[int, int], dest: np.ndarray
     data = src.read(band, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
     block = data.astype(dest.dtype).filled(np.nan)
     dest[r0 - row : r1 - row, c0 - col : c1 - col] = block
+
+
+def grid_window(src: Any, grid: AnalysisGrid, *, margin_px: int = 3) -> Any:
+    """The window of ``src``'s pixels under ``grid`` (its bounds carried into the raster's CRS
+    along densified edges), widened by ``margin_px`` pixels for resampling, clipped to the
+    raster; ``None`` when they do not overlap."""
+    from rasterio.windows import Window, from_bounds
+
+    left, bottom, right, top = transform_bounds(grid.crs, src.crs, *grid.bounds, densify_pts=51)
+    win = from_bounds(left, bottom, right, top, transform=src.transform)
+    c0 = max(int(np.floor(win.col_off)) - margin_px, 0)
+    r0 = max(int(np.floor(win.row_off)) - margin_px, 0)
+    c1 = min(int(np.ceil(win.col_off + win.width)) + margin_px, src.width)
+    r1 = min(int(np.ceil(win.row_off + win.height)) + margin_px, src.height)
+    if c1 <= c0 or r1 <= r0:
+        return None
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def read_window(
+    src: Any,
+    grid: AnalysisGrid,
+    *,
+    band: int = 1,
+    what: str,
+    budget_bytes: int | None = None,
+) -> tuple[np.ndarray, Any] | None:
+    """The band's pixels under ``grid`` as float64 (nodata as NaN) and their transform, read
+    through a window of the area (a global raster is never read whole); ``None`` when the
+    raster does not reach the grid.
+
+    Raises
+    ------
+    SizeError
+        The window alone would exceed the memory budget.
+    """
+    from coverage_gaps.budget import check_bytes, memory_budget_bytes
+
+    win = grid_window(src, grid)
+    if win is None:
+        return None
+    check_bytes(
+        f"{what} read over the area ({int(win.width):,} x {int(win.height):,} pixels)",
+        16.0 * win.width * win.height,
+        memory_budget_bytes() if budget_bytes is None else budget_bytes,
+        fix="use a raster at a resolution closer to the analysis grid's",
+    )
+    data = src.read(band, window=win, masked=True).astype("f8").filled(np.nan)
+    return data, src.window_transform(win)

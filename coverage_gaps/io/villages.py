@@ -19,10 +19,17 @@ import pandas as pd
 import shapely
 
 from coverage_gaps.errors import CoverageGapsWarning, CRSError, InputError
-from coverage_gaps.io._vector import as_text, pick_column, province_columns, read_frame
+from coverage_gaps.io._vector import (
+    as_text,
+    check_lonlat,
+    nonfinite_coordinates,
+    pick_column,
+    province_columns,
+    read_frame,
+)
 from coverage_gaps.settings import VillageOptions
 
-__all__ = ["ID_CANDIDATES", "NAME_CANDIDATES", "read_villages"]
+__all__ = ["ID_CANDIDATES", "NAME_CANDIDATES", "read_villages", "unique_ids"]
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +123,8 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
         geometry=raw.geometry.values,
         crs=raw.crs,
     )
-    out["village_id"] = (
-        as_text(raw[id_col]) if id_col else pd.Series(np.arange(1, len(raw) + 1)).astype(str)
-    ).to_numpy()
+    ids = as_text(raw[id_col]) if id_col else pd.Series(np.arange(1, len(raw) + 1)).astype(str)
+    out["village_id"] = unique_ids(ids.to_numpy(dtype=object), path=path, column=id_col)
     out["village_name"] = (as_text(raw[name_col]) if name_col else out["village_id"]).to_numpy()
     if commune_col:
         out["commune"] = as_text(raw[commune_col]).to_numpy()
@@ -143,6 +149,51 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
     ]
 
 
+def unique_ids(ids: np.ndarray, *, path: Path, column: str | None) -> np.ndarray:
+    """Village ids that identify every row: an empty id becomes ``row-N`` (N the feature's
+    1-based position in the file) and a repeated id gets ``-2``, ``-3`` … after its first
+    use, with a warning that names them (each row of the outputs must be identifiable)."""
+    out = np.asarray(ids, dtype=object).copy()
+    where = f"column {column!r}" if column else "the ids"
+    empty = np.array([str(v).strip() == "" for v in out], dtype=bool)
+    if empty.any():
+        rows = np.flatnonzero(empty)
+        out[rows] = [f"row-{r + 1}" for r in rows]
+        shown = ", ".join(str(r + 1) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+        warnings.warn(
+            f"{path}: {len(rows):,} feature(s) have no id in {where} (features {shown}); they "
+            "are given the ids row-N after their place in the file",
+            CoverageGapsWarning,
+            stacklevel=3,
+        )
+    seen = pd.Series(out)
+    dup = seen.duplicated(keep="first").to_numpy()
+    if dup.any():
+        taken = set(out.tolist())
+        renamed: list[str] = []
+        counter: dict[str, int] = {}
+        for i in np.flatnonzero(dup):
+            base = str(out[i])
+            n = counter.get(base, 1)
+            while True:
+                n += 1
+                candidate = f"{base}-{n}"
+                if candidate not in taken:
+                    break
+            counter[base] = n
+            taken.add(candidate)
+            out[i] = candidate
+            renamed.append(f"{base!r} → {candidate!r}")
+        shown = ", ".join(renamed[:10]) + (" ..." if len(renamed) > 10 else "")
+        warnings.warn(
+            f"{path}: {len(renamed):,} feature(s) repeat an id of {where} ({shown}); each row "
+            "of the outputs must be identifiable, so the repeats get a suffix",
+            CoverageGapsWarning,
+            stacklevel=3,
+        )
+    return out
+
+
 def _clean_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     geoms = frame.geometry.values
     empty = shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms))
@@ -155,6 +206,25 @@ def _clean_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
             stacklevel=3,
         )
         frame = frame.loc[~empty].copy()
+    nonfinite = nonfinite_coordinates(np.asarray(frame.geometry.values))
+    if nonfinite.any():
+        ids = frame.loc[nonfinite, "village_id"].tolist()
+        shown = ", ".join(repr(i) for i in ids[:10]) + (" ..." if len(ids) > 10 else "")
+        warnings.warn(
+            f"{path}: dropped {int(nonfinite.sum())} feature(s) with a NaN or infinite "
+            f"coordinate (ids {shown}); fix their geometry in the file to keep them",
+            CoverageGapsWarning,
+            stacklevel=3,
+        )
+        frame = frame.loc[~nonfinite].copy()
+    if len(frame):
+        check_lonlat(
+            np.asarray(frame.geometry.values),
+            frame.crs,
+            path,
+            what="--villages",
+            labels=frame["village_id"].tolist(),
+        )
     arr = np.asarray(frame.geometry.values)
     invalid = ~shapely.is_valid(arr)
     if invalid.any():
