@@ -7,11 +7,22 @@ Statuses, on the covered share of a village's electrified area:
 ``partial``          between the two thresholds;
 ``covered``          at or above ``thresholds.covered`` (default 90 %).
 
-Reasons (``;``-separated, most important first) say why a village is short of service:
-``no_site_in_reach`` (no site would serve its uncovered electrified land even over open flat
-ground), ``terrain_shadow`` (a site would over flat ground, but terrain blocks it), ``2g_only``
-(the only service on its electrified land is GSM/CDMA), ``single_operator`` (one operator serves
-it: a fault for gaps, information for covered villages).
+Reasons (``;``-separated) first say why a gap's *uncovered electrified land* has no service,
+largest share of that land first, so that each reads true beside the other columns (a partial
+village may have a site inside it and still have uncovered land beyond every site's range):
+
+``2g_sunset``, ``3g_sunset``  part of it is served only by a generation past its sunset
+                            (:data:`coverage_gaps.network.SUNSETS`, ``--sunset``);
+``terrain_shadow``          part of it is within a site's reach over flat open ground, but the
+                            terrain blocks the signal (terrain models only);
+``beyond_site_range``       part of it is beyond the reach of every site;
+``no_measurements_nearby``  (dead zones) no cell at all was observed within
+                            :data:`NO_MEASUREMENTS_M` of it: crowd-sourced data are thin where
+                            few people travel, so the dark may be missing data rather than
+                            missing signal.
+
+Then notes on the service its electrified land does have, for any village (gap or covered):
+``2g_only`` (only GSM/CDMA serves it) and ``single_operator`` (one operator serves it).
 """
 
 from __future__ import annotations
@@ -23,7 +34,11 @@ from coverage_gaps.settings import StatusThresholds
 from coverage_gaps.zonal import VillageTotals
 
 __all__ = [
+    "GAP_REASONS",
     "GAP_STATUSES",
+    "GENERATION_BITS",
+    "NOTE_REASONS",
+    "NO_MEASUREMENTS_M",
     "STATUSES",
     "classify",
     "operator_names",
@@ -34,6 +49,20 @@ __all__ = [
 
 STATUSES: tuple[str, ...] = ("dead_zone", "partial", "covered", "not_electrified")
 GAP_STATUSES: tuple[str, ...] = ("dead_zone", "partial")
+#: Reasons that explain a gap's uncovered electrified land, and notes on the service it has.
+GAP_REASONS: tuple[str, ...] = (
+    "2g_sunset",
+    "3g_sunset",
+    "terrain_shadow",
+    "beyond_site_range",
+    "no_measurements_nearby",
+)
+NOTE_REASONS: tuple[str, ...] = ("2g_only", "single_operator")
+#: Bit of each generation in the grid layer of retired service.
+GENERATION_BITS: dict[str, int] = {"2G": 1, "3G": 2, "4G": 4, "5G": 8}
+#: A dead zone with no cell observed within this distance (m) gets ``no_measurements_nearby``:
+#: 10 km, about the 12 km a 2G cell reaches in Collins Bartholomew's convention.
+NO_MEASUREMENTS_M = 10_000.0
 
 
 def popcount(masks: np.ndarray) -> np.ndarray:
@@ -64,6 +93,7 @@ def classify(
     thresholds: StatusThresholds | None = None,
     with_population: bool = False,
     with_signal: bool = False,
+    nearest_observation_m: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The per-village figures as a table aligned with the villages.
 
@@ -87,18 +117,7 @@ def classify(
     status[elec & (share >= thresholds.dead_zone) & (share < thresholds.covered)] = "partial"
     status[elec & (share >= thresholds.covered)] = "covered"
 
-    gap = np.isin(status, GAP_STATUSES)
-    reasons: list[str] = []
-    n_cov_ops = popcount(totals.covered_operators)
-    for i in range(status.shape[0]):
-        parts = []
-        if gap[i]:
-            parts.append("terrain_shadow" if totals.uncovered_reach[i] else "no_site_in_reach")
-        if elec[i] and totals.covered_operators[i] and not totals.covered_broadband[i]:
-            parts.append("2g_only")
-        if elec[i] and n_cov_ops[i] == 1:
-            parts.append("single_operator")
-        reasons.append(";".join(parts))
+    reasons = _reasons(totals, status, nearest_observation_m)
 
     table = pd.DataFrame(
         {
@@ -116,6 +135,43 @@ def classify(
         }
     )
     return table
+
+
+def _reasons(
+    totals: VillageTotals, status: np.ndarray, nearest_observation_m: np.ndarray | None
+) -> list[str]:
+    """The reasons of each village (see the module's docstring)."""
+    gap = np.isin(status, GAP_STATUSES)
+    elec = totals.electrified > 0
+    uncovered = totals.electrified - totals.electrified_covered
+    retired = totals.uncovered_retired_cells
+    reachable = totals.uncovered_reachable_cells
+    beyond = uncovered - retired - reachable
+    n_cov_ops = popcount(totals.covered_operators)
+    far = np.zeros(status.shape[0], dtype=bool)
+    if nearest_observation_m is not None:
+        d = np.asarray(nearest_observation_m, dtype="f8")
+        far = ~(d <= NO_MEASUREMENTS_M)  # NaN: nothing observed at all
+    out: list[str] = []
+    for i in range(status.shape[0]):
+        parts: list[str] = []
+        if gap[i]:
+            sunset = ";".join(
+                f"{gen.lower()}_sunset"
+                for gen, bit in GENERATION_BITS.items()
+                if totals.uncovered_retired[i] & bit
+            )
+            shares = [(int(retired[i]), 0, sunset), (int(reachable[i]), 1, "terrain_shadow"),
+                      (int(beyond[i]), 2, "beyond_site_range")]  # fmt: skip
+            parts += [name for n, _, name in sorted(shares, key=lambda t: (-t[0], t[1])) if n > 0]
+            if status[i] == "dead_zone" and far[i]:
+                parts.append("no_measurements_nearby")
+        if elec[i] and totals.covered_operators[i] and not totals.covered_broadband[i]:
+            parts.append("2g_only")
+        if elec[i] and n_cov_ops[i] == 1:
+            parts.append("single_operator")
+        out.append(";".join(parts))
+    return out
 
 
 def priority_rank(table: pd.DataFrame, *, by_population: bool, ids: pd.Series) -> pd.Series:
@@ -152,6 +208,7 @@ def village_table(
     thresholds: StatusThresholds | None = None,
     with_population: bool = False,
     with_signal: bool = False,
+    nearest_observation_m: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Statuses, reasons and priorities of an area's villages, in one place.
 
@@ -177,6 +234,7 @@ def village_table(
         thresholds=thresholds,
         with_population=with_population,
         with_signal=with_signal,
+        nearest_observation_m=nearest_observation_m,
     )
     table["priority"] = priority_rank(table, by_population=with_population, ids=ids).to_numpy()
     return table

@@ -15,6 +15,7 @@ into the other.  Radio names are OpenCelliD's; an emitter's radio is an index in
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Literal
 
 from coverage_gaps.errors import SelectionError, SettingsError
@@ -26,10 +27,14 @@ __all__ = [
     "OPERATORS",
     "RADIOS",
     "RADIO_ALIASES",
+    "SUNSETS",
     "Radio",
     "operator_name",
+    "parse_generation",
     "parse_radios",
+    "parse_sunsets",
     "resolve_operators",
+    "retired_generations",
 ]
 
 #: A radio technology as OpenCelliD names it.
@@ -149,3 +154,64 @@ def resolve_operators(
             f"present: {', '.join(sorted(known)) or 'none'}"
         )
     return tuple(out)
+
+
+#: Technology sunsets by mobile country code: the last day each generation serves anyone.
+#: Vietnam (452): the 2G network was switched off in September 2026, when the 900/1800 MHz 2G
+#: licences ended (Circulars 03/2024/TT-BTTTT and 04/2024/TT-BTTTT; the Spratly and Paracel
+#: islands kept 2G until 15 September 2026, VietnamPlus, "MIC to turn off 2G technology by
+#: September 16", and VietnamNet, "Vietnam's major carriers to end 2G-only services after
+#: October 16", 2024: 2G-only phones were cut off from 16 October 2024, the network itself in
+#: September 2026).  3G is planned to end by September 2028 (the ministry's roadmap of July
+#: 2024, reported by SAMENA Daily News, September 2024): a plan, not yet a switch-off.
+SUNSETS: Mapping[int, Mapping[str, date]] = {
+    452: {"2G": date(2026, 9, 15), "3G": date(2028, 9, 30)},
+}
+
+
+def parse_generation(value: str) -> str:
+    """``"2G"`` from ``"2g"``, ``"GSM"`` or ``"CDMA"``: the generation a sunset applies to.
+
+    Raises
+    ------
+    SettingsError
+        Not a generation or a radio of one generation.
+    """
+    token = value.strip().upper()
+    if token in {"2G", "3G", "4G", "5G"}:
+        return token
+    if token in RADIOS:
+        return GENERATIONS[token]
+    raise SettingsError(f"{value!r} is not a generation; use 2G, 3G, 4G or 5G")
+
+
+def parse_sunsets(items: Iterable[str]) -> dict[str, date]:
+    """``["2G=2026-09-15", "3g=2028-09-30"]`` → ``{"2G": date(2026, 9, 15), ...}``.
+
+    Raises
+    ------
+    SettingsError
+        An item is not ``GEN=YYYY-MM-DD``.
+    """
+    out: dict[str, date] = {}
+    for item in items:
+        gen, sep, day = item.partition("=")
+        try:
+            when = date.fromisoformat(day.strip())
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise SettingsError(f"{item!r} is not GEN=YYYY-MM-DD (e.g. 2G=2026-09-15)")
+        out[parse_generation(gen)] = when
+    return out
+
+
+def retired_generations(
+    mcc: int, as_of: date, overrides: Mapping[str, date], *, defaults: bool = True
+) -> dict[str, date]:
+    """The generations past their sunset at ``as_of`` for cells of country ``mcc``: the
+    built-in :data:`SUNSETS` of that country (when ``defaults``), overridden by ``overrides``;
+    a generation serves through its sunset day and is retired after it."""
+    sunsets = dict(SUNSETS.get(int(mcc), {})) if defaults else {}
+    sunsets.update(overrides)
+    return {gen: day for gen, day in sunsets.items() if as_of > day}

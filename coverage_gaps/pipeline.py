@@ -81,6 +81,9 @@ class AreaResult:
         ``operators[k]``.
     timings
         Seconds per step.
+    retired
+        uint8 bits (:data:`coverage_gaps.gaps.GENERATION_BITS`) of the retired generations
+        that would serve each cell, or ``None``.
     """
 
     name: str
@@ -93,6 +96,7 @@ class AreaResult:
     spans: VillageSpans
     operators: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    retired: np.ndarray | None = None
 
     @property
     def with_population(self) -> bool:
@@ -138,6 +142,8 @@ def analyse_area(
     model: CoverageModel | None = None,
     analysis: AnalysisOptions | None = None,
     shared_by: int = 1,
+    retired: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    observations: pd.DataFrame | None = None,
 ) -> AreaResult:
     """Per-village gaps of one area.
 
@@ -165,6 +171,12 @@ def analyse_area(
     shared_by
         How many areas are analysed at the same time on this machine (they share the memory
         budget).
+    retired
+        ``(sites, emitters)`` of the cells past their generation's sunset: they serve nobody,
+        but where they alone would serve, the gap's reason is ``2g_sunset`` (``3g_sunset``).
+    observations
+        ``lon``, ``lat`` of every cell observed: a dead zone with none within
+        :data:`coverage_gaps.gaps.NO_MEASUREMENTS_M` gets ``no_measurements_nearby``.
 
     Raises
     ------
@@ -192,6 +204,8 @@ def analyse_area(
             model=model,
             analysis=analysis,
             budget=budget,
+            retired=retired,
+            observations=observations,
         )
 
 
@@ -208,6 +222,8 @@ def _analyse(
     model: CoverageModel,
     analysis: AnalysisOptions,
     budget: int,
+    retired: tuple[pd.DataFrame, pd.DataFrame] | None,
+    observations: pd.DataFrame | None,
 ) -> AreaResult:
     """The steps of :func:`analyse_area`."""
     timings: dict[str, float] = {}
@@ -258,6 +274,12 @@ def _analyse(
             budget_bytes=budget,
             area=name,
         )
+    retired_layer = None
+    if retired is not None:
+        with _timed(timings, "retired"):
+            retired_layer = retired_service(
+                model, retired, grid, dem=dem, coverage=coverage, budget=budget, area=name
+            )
     if len(near.emitters) == 0 or not result.serving.any():
         warnings.warn(
             f"{name}: no site reaches any of its villages; every electrified village is a dead "
@@ -276,6 +298,12 @@ def _analyse(
             population=people,
             reach=result.reach,
             signal=result.best_signal_dbm,
+            retired=retired_layer,
+        )
+        observed_m = (
+            None
+            if observations is None
+            else nearest_observation_m(geometry.metric, grid, observations)
         )
         table = village_table(
             totals,
@@ -285,6 +313,7 @@ def _analyse(
             thresholds=analysis.thresholds,
             with_population=people is not None,
             with_signal=result.best_signal_dbm is not None,
+            nearest_observation_m=observed_m,
         )
 
     with _timed(timings, "nearest"):
@@ -308,7 +337,68 @@ def _analyse(
         spans=spans,
         operators=near.operators,
         timings=timings,
+        retired=retired_layer,
     )
+
+
+def retired_service(
+    model: CoverageModel,
+    retired: tuple[pd.DataFrame, pd.DataFrame],
+    grid: AnalysisGrid,
+    *,
+    dem: GridSource | None,
+    coverage: CoverageOptions,
+    budget: int,
+    area: str,
+) -> np.ndarray:
+    """The generations past their sunset that would serve each cell of ``grid`` (bits of
+    :data:`~coverage_gaps.gaps.GENERATION_BITS`), by the same model as the counted service."""
+    from coverage_gaps.gaps import GENERATION_BITS
+    from coverage_gaps.network import GENERATIONS, RADIOS
+
+    sites, emitters = retired
+    layer = np.zeros(grid.shape, dtype=np.uint8)
+    near = sites_in_reach(sites, emitters, grid, reach_m=model.reach_m, ranges=coverage)
+    if not len(near.emitters):
+        return layer
+    gens = np.array([GENERATIONS[RADIOS[int(r)]] for r in near.emitters.radio])
+    for gen in sorted(set(gens.tolist())):
+        part = coverage_on_grid(
+            model,
+            near.emitters.subset(gens == gen),
+            grid,
+            dem=dem,
+            terrain_resolution_m=coverage.terrain_resolution_m,
+            budget_bytes=budget,
+            area=area,
+        )
+        layer[part.serving != 0] |= np.uint8(GENERATION_BITS[gen])
+    return layer
+
+
+def nearest_observation_m(
+    metric: np.ndarray, grid: AnalysisGrid, observations: pd.DataFrame
+) -> np.ndarray:
+    """Distance (m) from each village to the nearest observed cell; NaN when none is within
+    50 km of the area's grid."""
+    from coverage_gaps.gaps import NO_MEASUREMENTS_M
+
+    pad = 5 * NO_MEASUREMENTS_M
+    box = pd.DataFrame({"site_id": np.arange(len(observations)), "operator": "", **observations})
+    near = sites_in_reach(box, _NO_EMITTERS, grid, reach_m=pad, ranges=CoverageOptions()).table
+    if not len(near):
+        return np.full(len(metric), np.nan)
+    return nearest_site_m(metric, grid.crs, near, near)
+
+
+_NO_EMITTERS = pd.DataFrame(
+    {
+        "site_id": pd.Series(dtype="int64"),
+        "radio": pd.Series(dtype="str"),
+        "range_m": pd.Series(dtype="f8"),
+        "cells": pd.Series(dtype="int64"),
+    }
+)
 
 
 def _assemble(

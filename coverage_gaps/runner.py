@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,16 @@ class RunInputs:
         The areas to analyse.
     sites, emitters
         The sites of the counted cells (:func:`~coverage_gaps.sites.collapse_sites`).
+    retired
+        The sites of the cells whose generation is past its sunset (they serve nobody, but
+        tell a ``2g_sunset`` gap from one out of range).
+    observations
+        ``lon``, ``lat`` of every cell observed (before the service filters): where the crowd
+        has measured at all, for ``no_measurements_nearby``.
+    as_of
+        The date the network is looked at: ``--as-of``, else the run's date.
+    sunsets
+        The sunsets that applied, as ``{"452 2G": "2026-09-15"}``.
     electrification, population, dem
         Grid sources.
     coverage
@@ -148,6 +159,10 @@ class RunInputs:
     areas: list[Area]
     sites: pd.DataFrame
     emitters: pd.DataFrame
+    retired: RetiredService | None
+    observations: pd.DataFrame
+    as_of: date
+    sunsets: dict[str, str]
     electrification: GridSource
     population: GridSource | None
     dem: DemTiles | None
@@ -162,6 +177,8 @@ class RunInputs:
         """The settings that ran: the config with every resolved value in place."""
         resolved = dataclasses.replace(self.config, coverage=self.coverage, service=self.service)
         out = resolved.to_dict()
+        out["as_of"] = self.as_of.isoformat()
+        out["sunsets_applied"] = dict(self.sunsets)
         out["link_budget"] = self.link_budget.source
         out["k_factor"] = (
             self.coverage.k_factor
@@ -286,6 +303,55 @@ def province_groups(
     return groups, notes
 
 
+@dataclass(frozen=True)
+class RetiredService:
+    """Sites and emitters of the cells past their generation's sunset; the emitters carry a
+    ``generation`` column."""
+
+    sites: pd.DataFrame
+    emitters: pd.DataFrame
+
+
+def _retired_cells(
+    cells: pd.DataFrame, service: ServiceOptions, as_of: date
+) -> tuple[np.ndarray, dict[str, str], list[str]]:
+    """Which cells are of a generation past its sunset at ``as_of`` (per country), the
+    sunsets that applied, and notes saying so."""
+    from coverage_gaps.network import GENERATIONS, retired_generations
+
+    retired = np.zeros(len(cells), dtype=bool)
+    applied: dict[str, str] = {}
+    notes: list[str] = []
+    if not len(cells):
+        return retired, applied, notes
+    gen = cells["radio"].map(GENERATIONS).to_numpy()
+    mcc = cells["mcc"].to_numpy()
+    for m in sorted(set(mcc.tolist())):
+        past = retired_generations(m, as_of, service.sunsets, defaults=service.default_sunsets)
+        for g, day in sorted(past.items()):
+            hit = (mcc == m) & (gen == g)
+            retired |= hit
+            applied[f"{m} {g}"] = day.isoformat()
+            if hit.any():
+                notes.append(
+                    f"{g} of MCC {m} is past its sunset ({day.isoformat()}) at "
+                    f"{as_of.isoformat()}: its {int(hit.sum()):,} cells serve nobody; villages "
+                    f"they alone would serve are gaps with reason {g.lower()}_sunset"
+                )
+    return retired, applied, notes
+
+
+def _observation_points(cells: pd.DataFrame) -> pd.DataFrame:
+    """One point per observed cell position (rounded to ~10 m, duplicates dropped)."""
+    frame = pd.DataFrame(
+        {
+            "lon": cells["lon"].to_numpy(dtype="f8").round(4),
+            "lat": cells["lat"].to_numpy(dtype="f8").round(4),
+        }
+    )
+    return frame.drop_duplicates(ignore_index=True)
+
+
 def _nothing_counts(cells: pd.DataFrame, service: ServiceOptions, path: Path) -> str:
     """What the file holds, when --radio and --operator leave no cell of it."""
     held = cells.groupby(["operator", "radio"]).size()
@@ -349,12 +415,21 @@ def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs
                     service.operators, cells["operator"].unique(), source=inputs.towers
                 ),
             )
-        counted = select_cells(cells, service)
-        if len(cells) and not len(counted):
+        as_of = config.towers.as_of or date.today()
+        retired_mask, sunsets, sunset_notes = _retired_cells(cells, service, as_of)
+        notes += sunset_notes
+        counted = select_cells(cells.loc[~retired_mask], service)
+        retired_cells = select_cells(cells.loc[retired_mask], service)
+        if len(cells) and not len(counted) and not len(retired_cells):
             raise SelectionError(_nothing_counts(cells, service, inputs.towers))
-        cells = counted
+        observed = cells
     with progress.step("Collapsing cells into sites"):
-        sites, emitters = collapse_sites(cells, options=config.towers)
+        sites, emitters = collapse_sites(counted, options=config.towers)
+        retired = None
+        if len(retired_cells):
+            r_sites, r_emitters = collapse_sites(retired_cells, options=config.towers)
+            retired = RetiredService(r_sites, r_emitters)
+        observations = _observation_points(observed)
 
     electrification: GridSource
     if inputs.electrified_raster is not None:
@@ -383,6 +458,10 @@ def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs
         areas=areas,
         sites=sites,
         emitters=emitters,
+        retired=retired,
+        observations=observations,
+        as_of=as_of,
+        sunsets=sunsets,
         electrification=electrification,
         population=population,
         dem=dem,
@@ -411,6 +490,8 @@ def analyse(area: Area, inputs: RunInputs, *, shared_by: int = 1) -> AreaResult:
         link_budget=inputs.link_budget,
         analysis=inputs.config.analysis,
         shared_by=shared_by,
+        retired=(inputs.retired.sites, inputs.retired.emitters) if inputs.retired else None,
+        observations=inputs.observations,
     )
 
 
@@ -463,6 +544,9 @@ def finish(
     ordered = sorted(outcomes, key=lambda o: o.index)
     _check_findings(inputs, ordered)
     summary = pd.DataFrame([o.summary for o in ordered], columns=list(SUMMARY_COLUMNS))
+    summary["sunsets"] = "; ".join(
+        f"{key} after {day}" for key, day in sorted(inputs.sunsets.items())
+    )
     record = RunRecord(
         folder=folder,
         summary=summary,

@@ -321,12 +321,36 @@ class ServiceOptions:
         normalised to radio names (:func:`coverage_gaps.network.parse_radios`).
     operators
         Only these operators' sites count (names as typed; empty: every operator).
+    sunsets
+        Sunset dates by generation (``{"2G": date(2026, 9, 15)}``, keys also as radios or in
+        any case, dates also as ISO text): a generation past its sunset at the run's as-of date
+        serves nobody.  They override the built-in sunsets of each country.
+    default_sunsets
+        Apply the built-in sunsets of each country (:data:`coverage_gaps.network.SUNSETS`).
     """
 
     radios: tuple[str, ...] = RADIOS
     operators: tuple[str, ...] = ()
+    sunsets: Mapping[str, date] = field(default_factory=dict)
+    default_sunsets: bool = True
 
     def __post_init__(self) -> None:
+        from coverage_gaps.network import parse_generation
+
+        sunsets: dict[str, date] = {}
+        for key, when in dict(self.sunsets).items():
+            try:
+                gen = parse_generation(str(key))
+                day = date.fromisoformat(when) if isinstance(when, str) else when
+            except (SettingsError, ValueError) as exc:
+                message = (
+                    exc.message if isinstance(exc, SettingsError) else f"{when!r} is not a date"
+                )
+                raise SettingsError(message, fields=("ServiceOptions.sunsets",)) from None
+            if not isinstance(day, date):
+                raise SettingsError(f"{when!r} is not a date", fields=("ServiceOptions.sunsets",))
+            sunsets[gen] = day
+        _set(self, "sunsets", sunsets)
         radios = (self.radios,) if isinstance(self.radios, str) else tuple(self.radios)
         try:
             _set(self, "radios", parse_radios(radios))

@@ -360,6 +360,9 @@ class VillageTotals:
     covered_broadband: np.ndarray
     uncovered_reach: np.ndarray
     best_signal: np.ndarray
+    uncovered_retired: np.ndarray
+    uncovered_retired_cells: np.ndarray
+    uncovered_reachable_cells: np.ndarray
 
 
 def village_totals(
@@ -371,13 +374,18 @@ def village_totals(
     population: np.ndarray | None = None,
     reach: np.ndarray | None = None,
     signal: np.ndarray | None = None,
+    retired: np.ndarray | None = None,
 ) -> VillageTotals:
     """Sum, OR and max the grid layers over each village's cells.
 
     ``operators``/``broadband_operators`` OR the bitmasks over all the village's cells;
     ``covered_operators``/``covered_broadband`` only over its electrified, covered cells;
     ``uncovered_reach`` ORs ``reach`` over its electrified cells with no service;
-    ``uncovered_population`` counts people in electrified cells with no service.
+    ``uncovered_retired`` ORs ``retired`` (a bit per retired generation that would serve the
+    cell) over the same cells; ``uncovered_population`` counts people in electrified cells with
+    no service.  Of those cells, ``uncovered_retired_cells`` would be served by a retired
+    generation, and ``uncovered_reachable_cells`` (of the rest) are within a site's reach over
+    flat ground (``reach``) but not served.
     """
     shape = electrified.shape
     for name, arr in (("serving", serving), ("broadband", broadband)):
@@ -386,6 +394,7 @@ def village_totals(
     pop = population if population is not None else np.zeros((1, 1), dtype=np.float32)
     rch = reach if reach is not None else np.zeros((1, 1), dtype=np.uint32)
     sig = signal if signal is not None else np.full((1, 1), np.nan, dtype=np.float32)
+    ret = retired if retired is not None else np.zeros((1, 1), dtype=np.uint8)
     out = _reduce(
         spans.row,
         spans.col_start,
@@ -400,6 +409,8 @@ def village_totals(
         reach is not None,
         sig.astype(np.float32, copy=False),
         signal is not None,
+        ret.astype(np.uint8, copy=False),
+        retired is not None,
     )
     return VillageTotals(*out)
 
@@ -419,6 +430,8 @@ def _reduce(
     has_reach: bool,
     signal: np.ndarray,
     has_signal: bool,
+    retired: np.ndarray,
+    has_retired: bool,
 ) -> tuple[np.ndarray, ...]:  # pragma: no cover - compiled
     n = offsets.shape[0] - 1
     cells = np.zeros(n, dtype=np.int64)
@@ -432,6 +445,9 @@ def _reduce(
     cov_bb = np.zeros(n, dtype=np.uint32)
     unc_reach = np.zeros(n, dtype=np.uint32)
     best = np.full(n, np.nan, dtype=np.float32)
+    unc_retired = np.zeros(n, dtype=np.uint8)
+    n_unc_retired = np.zeros(n, dtype=np.int64)
+    n_unc_reach = np.zeros(n, dtype=np.int64)
     for v in prange(n):
         a_cells = 0
         a_elec = 0
@@ -443,6 +459,9 @@ def _reduce(
         a_cops = np.uint32(0)
         a_cbb = np.uint32(0)
         a_reach = np.uint32(0)
+        a_retired = np.uint8(0)
+        a_nret = 0
+        a_nreach = 0
         a_best = np.float32(np.nan)
         for s in range(offsets[v], offsets[v + 1]):
             r = row[s]
@@ -467,6 +486,11 @@ def _reduce(
                         a_unc += p
                         if has_reach:
                             a_reach |= reach[r, c]
+                        if has_retired and retired[r, c] != 0:
+                            a_retired |= retired[r, c]
+                            a_nret += 1
+                        elif has_reach and reach[r, c] != 0:
+                            a_nreach += 1
         cells[v] = a_cells
         n_elec[v] = a_elec
         n_cov[v] = a_cov
@@ -478,4 +502,22 @@ def _reduce(
         cov_bb[v] = a_cbb
         unc_reach[v] = a_reach
         best[v] = a_best
-    return cells, n_elec, n_cov, people, people_unc, ops, bb, cov_ops, cov_bb, unc_reach, best
+        unc_retired[v] = a_retired
+        n_unc_retired[v] = a_nret
+        n_unc_reach[v] = a_nreach
+    return (
+        cells,
+        n_elec,
+        n_cov,
+        people,
+        people_unc,
+        ops,
+        bb,
+        cov_ops,
+        cov_bb,
+        unc_reach,
+        best,
+        unc_retired,
+        n_unc_retired,
+        n_unc_reach,
+    )

@@ -19,10 +19,14 @@ def totals(
     cov_bb: list[int] | None = None,
     reach: list[int] | None = None,
     unc_pop: list[float] | None = None,
+    retired_bits: list[int] | None = None,
+    retired_cells: list[int] | None = None,
+    reachable_cells: list[int] | None = None,
 ) -> VillageTotals:
     n = len(elec)
     z = np.zeros(n, dtype=np.uint32)
     ops = np.array(cov_ops or [0] * n, dtype=np.uint32)
+    zeros = [0] * n
     return VillageTotals(
         cells=np.array(elec) + 5,
         electrified=np.array(elec),
@@ -35,6 +39,9 @@ def totals(
         covered_broadband=np.array(cov_bb or [0] * n, dtype=np.uint32),
         uncovered_reach=np.array(reach or [0] * n, dtype=np.uint32) if reach else z,
         best_signal=np.full(n, np.nan, dtype=np.float32),
+        uncovered_retired=np.array(retired_bits or zeros, dtype=np.uint8),
+        uncovered_retired_cells=np.array(retired_cells or zeros, dtype=np.int64),
+        uncovered_reachable_cells=np.array(reachable_cells or zeros, dtype=np.int64),
     )
 
 
@@ -66,22 +73,42 @@ def test_status_thresholds_at_their_edges() -> None:
         StatusThresholds(dead_zone=0.6, covered=0.5)
 
 
-def test_reasons() -> None:
+def test_reasons_describe_the_uncovered_land_largest_share_first() -> None:
     t = totals(
-        [10, 10, 10, 10],
-        [0, 5, 10, 10],
-        cov_ops=[0, 0b01, 0b11, 0b10],
-        cov_bb=[0, 0, 0b11, 0b10],
-        reach=[0b1, 0, 0, 0],
+        [10, 10, 10, 10, 10, 10, 10, 10],
+        [0, 5, 10, 10, 0, 0, 0, 5],
+        cov_ops=[0, 0b01, 0b11, 0b10, 0, 0, 0, 0b11],
+        cov_bb=[0, 0, 0b11, 0b10, 0, 0, 0, 0b11],
+        reach=[0b1, 0, 0, 0, 0b1, 0, 0, 0],
+        retired_bits=[0, 0, 0, 0, 0b01, 0, 0, 0],  # 2G
+        retired_cells=[0, 0, 0, 0, 6, 0, 0, 0],
+        reachable_cells=[10, 0, 0, 0, 1, 0, 0, 0],
     )
-    table = classify(t, cell_area_m2=1, operators=["MobiFone", "Viettel"])
+    observed = np.array([500.0, 500, 500, 500, 500, 25_000, np.nan, 25_000])
+    table = classify(
+        t, cell_area_m2=1, operators=["MobiFone", "Viettel"], nearest_observation_m=observed
+    )
+    assert table["status"].tolist() == [
+        "dead_zone",
+        "partial",
+        "covered",
+        "covered",
+        "dead_zone",
+        "dead_zone",
+        "dead_zone",
+        "partial",
+    ]
     assert table["reason"].tolist() == [
-        "terrain_shadow",  # reachable over flat ground, blocked
-        "no_site_in_reach;2g_only;single_operator",
+        "terrain_shadow",  # all of it reachable over flat ground, blocked
+        "beyond_site_range;2g_only;single_operator",  # the covered half: MobiFone GSM alone
         "",
         "single_operator",  # covered, by one operator: information only
+        "2g_sunset;beyond_site_range;terrain_shadow",  # 6 retired, 3 beyond, 1 blocked
+        "beyond_site_range;no_measurements_nearby",  # no cell seen within 10 km
+        "beyond_site_range;no_measurements_nearby",  # no cell seen at all
+        "beyond_site_range",  # partial: the measurements rule is for dead zones
     ]
-    assert table["operator_names"].tolist() == ["", "MobiFone", "MobiFone;Viettel", "Viettel"]
+    assert table["operator_names"].tolist()[:4] == ["", "MobiFone", "MobiFone;Viettel", "Viettel"]
     assert popcount(np.array([0, 1, 0b1011, 2**31], dtype=np.uint32)).tolist() == [0, 1, 3, 1]
 
 

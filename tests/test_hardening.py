@@ -68,10 +68,16 @@ def test_an_absurd_max_range_is_refused_before_its_loss_table(
 
 def test_rasters_are_read_through_a_window_of_the_area(tmp_path: Path) -> None:
     """A large raster is read only under the grid (plus a few pixels for resampling)."""
-    big = write_raster(tmp_path / "big.tif", np.ones((2000, 3000), dtype="float32"),
-                       x0=X0 - 100_000, y1=Y0 + 100_000, res=100.0)  # fmt: skip
-    grid = AnalysisGrid.covering((X0, Y0, X0 + 5000, Y0 + 2000), resolution=100,
-                                 crs=CRS.from_user_input(UTM))  # fmt: skip
+    big = write_raster(
+        tmp_path / "big.tif",
+        np.ones((2000, 3000), dtype="float32"),
+        x0=X0 - 100_000,
+        y1=Y0 + 100_000,
+        res=100.0,
+    )
+    grid = AnalysisGrid.covering(
+        (X0, Y0, X0 + 5000, Y0 + 2000), resolution=100, crs=CRS.from_user_input(UTM)
+    )
     with rasterio.open(big) as src:
         window = read_window(src, grid, what="test")
     assert window is not None
@@ -216,8 +222,14 @@ def test_a_full_disk_exits_3_and_leaves_nothing(
 
 
 def test_an_all_nodata_raster_is_said_and_the_run_fails(tiny_world: dict, tmp_path: Path) -> None:
-    nodata = write_raster(tmp_path / "nd.tif", np.full((40, 130), 255, dtype="uint8"),
-                          x0=X0 - 500, y1=Y0 + 3500, res=100.0, nodata=255)  # fmt: skip
+    nodata = write_raster(
+        tmp_path / "nd.tif",
+        np.full((40, 130), 255, dtype="uint8"),
+        x0=X0 - 500,
+        y1=Y0 + 3500,
+        res=100.0,
+        nodata=255,
+    )
     args = run_args(
         tiny_world, tmp_path / "o", electrification=["--electrified-raster", str(nodata)]
     )

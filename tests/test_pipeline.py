@@ -42,7 +42,7 @@ def test_tiny_world_by_hand(tiny_world: dict) -> None:
     assert v.loc["002", "status"] == "dead_zone"
     assert v.loc["002", "uncovered_electrified_km2"] == pytest.approx(4.0)
     assert v.loc["002", "nearest_site_m"] == pytest.approx(3000.0, abs=2.0)
-    assert v.loc["002", "reason"] == "no_site_in_reach"
+    assert v.loc["002", "reason"] == "beyond_site_range"
     assert v.loc["003", "status"] == "not_electrified"
     assert v.loc["002", "priority"] == 1 and pd.isna(v.loc["001", "priority"])
     assert v.loc["001", "operator_names"] == "Viettel"

@@ -52,8 +52,12 @@ def three_provinces(tmp_path: Path) -> dict[str, Path]:
         c0 = (p * 20_000 + 500) // 100
         arr[:, c0 : c0 + 80] = 1
     write_raster(tmp_path / "elec.tif", arr, x0=X0 - 500, y1=Y0 + 3500, res=100.0)
-    return {"villages": tmp_path / "villages.gpkg", "towers": tmp_path / "towers.csv",
-            "electrified": tmp_path / "elec.tif", "dir": tmp_path}  # fmt: skip
+    return {
+        "villages": tmp_path / "villages.gpkg",
+        "towers": tmp_path / "towers.csv",
+        "electrified": tmp_path / "elec.tif",
+        "dir": tmp_path,
+    }
 
 
 def config(world: dict[str, Path], out: Path, **outputs: object) -> cg.RunConfig:
@@ -146,7 +150,10 @@ def test_a_local_dask_cluster_gives_the_same_bytes(three_provinces: dict, tmp_pa
     assert csv_bytes(tmp_path / "dask") == csv_bytes(tmp_path / "serial")
     assert summary.summary["province"].tolist() == sorted(PROVINCES)
     assert sorted(p.name for p in (tmp_path / "dask").glob("*.gpkg")) == [
-        "dien-bien.gpkg", "lai-chau.gpkg", "lao-cai.gpkg"]  # fmt: skip
+        "dien-bien.gpkg",
+        "lai-chau.gpkg",
+        "lao-cai.gpkg",
+    ]
     assert not list((tmp_path / "dask").glob(f"{STAGING_PREFIX}*"))
 
 
@@ -177,8 +184,13 @@ def test_a_failing_area_leaves_the_folder_as_it_was(three_provinces: dict, tmp_p
     cg.run(config(three_provinces, out, kinds=("csv",)))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     # A population raster that covers only the first province: the second area fails.
-    pop = write_raster(tmp_path / "pop.tif", np.ones((40, 100), dtype="float32"),
-                       x0=X0 - 500, y1=Y0 + 3500, res=100.0)  # fmt: skip
+    pop = write_raster(
+        tmp_path / "pop.tif",
+        np.ones((40, 100), dtype="float32"),
+        x0=X0 - 500,
+        y1=Y0 + 3500,
+        res=100.0,
+    )
     cfg = config(three_provinces, out, kinds=("csv",))
     bad = cg.RunConfig(
         inputs=cg.Inputs(**{**cfg.inputs.__dict__, "population": pop}), outputs=cfg.outputs
@@ -200,8 +212,12 @@ def test_a_second_run_into_a_locked_folder_says_who_holds_it(
     with pytest.raises(cg.OutputError, match=rf"being written by another run \(pid {os.getpid()}"):
         cg.run(config(three_provinces, out, kinds=("csv",)))
     # A lock whose process is gone is stale: taken over, and the run succeeds.
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (out / LOCK_NAME).write_text(
         json.dumps({"pid": int(dead), "host": os.uname().nodename, "started": 0})
     )
@@ -264,7 +280,10 @@ def test_provinces_spelt_two_ways_are_one_area_and_slugs_stay_unique(
     assert any("'Lao Cai'" in n and "'Lào Cai'" in n for n in summary.notes)
     assert any("'tinh-a'" in n and "'tinh-a-2'" in n for n in summary.notes)
     assert sorted(p.name for p in (tmp_path / "out").glob("*-villages.csv")) == [
-        "lao-cai-villages.csv", "tinh-a-2-villages.csv", "tinh-a-villages.csv"]  # fmt: skip
+        "lao-cai-villages.csv",
+        "tinh-a-2-villages.csv",
+        "tinh-a-villages.csv",
+    ]
     table = (tmp_path / "out" / "tinh-a-villages.csv").read_text(encoding="utf-8-sig")
     assert "Tỉnh A" in table
 
@@ -273,6 +292,11 @@ def test_windows_device_names_never_become_file_names() -> None:
     from coverage_gaps.names import slugify, unique_slugs
 
     assert [slugify(n) for n in ("CON", "nul", "Com1", "LPT9", "aux.")] == [
-        "con-area", "nul-area", "com1-area", "lpt9-area", "aux-area"]  # fmt: skip
+        "con-area",
+        "nul-area",
+        "com1-area",
+        "lpt9-area",
+        "aux-area",
+    ]
     assert slugify("<>:/\\|?*") == "area" and len(slugify("x" * 300)) <= 80
     assert unique_slugs(["a/b", "a-b", "A B"]) == ["a-b", "a-b-2", "a-b-3"]

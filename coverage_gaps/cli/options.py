@@ -17,7 +17,7 @@ import click
 
 from coverage_gaps.coverage.models import MODELS
 from coverage_gaps.errors import SettingsError
-from coverage_gaps.network import parse_radios
+from coverage_gaps.network import parse_radios, parse_sunsets
 from coverage_gaps.outputs import AREA_WRITERS
 from coverage_gaps.settings import (
     AdminLayer,
@@ -369,12 +369,33 @@ service_options = apply(
         setting="ServiceOptions.operators",
         help="Only this operator's sites count (name, e.g. Viettel, or 452-04); repeatable.",
     ),
+    option(
+        SERVICE,
+        "--sunset",
+        metavar="GEN=YYYY-MM-DD",
+        multiple=True,
+        callback=lambda ctx, param, value: _check(value, parse_sunsets, param),
+        setting="ServiceOptions.sunsets",
+        help="A generation serves nobody after this day (repeatable; e.g. 2G=2026-09-15). "
+        "Built in: Vietnam (452) 2G after 2026-09-15, 3G after 2028-09-30 (planned).",
+    ),
+    option(
+        SERVICE,
+        "--no-default-sunsets",
+        is_flag=True,
+        help="Do not apply the built-in sunsets of each country.",
+    ),
 )
 
 
 def build_service(kw: dict[str, Any]) -> ServiceOptions:
     """The :class:`ServiceOptions` of the service options (popped from ``kw``)."""
-    return ServiceOptions(radios=kw.pop("radio"), operators=tuple(kw.pop("operators")))
+    return ServiceOptions(
+        radios=kw.pop("radio"),
+        operators=tuple(kw.pop("operators")),
+        sunsets=kw.pop("sunset"),
+        default_sunsets=not kw.pop("no_default_sunsets"),
+    )
 
 
 # -- coverage model -----------------------------------------------------------------------------

@@ -66,8 +66,17 @@ STATUS_MEANINGS: Mapping[str, Mapping[str, str]] = {
 
 #: Reasons, as short labels.
 REASONS: Mapping[str, Mapping[str, str]] = {
-    "no_site_in_reach": {"en": "no site within reach", "vi": "không có trạm BTS trong tầm phủ"},
+    "beyond_site_range": {
+        "en": "land beyond every site's range",
+        "vi": "khu vực ngoài tầm phủ của các trạm BTS",
+    },
     "terrain_shadow": {"en": "terrain blocks the signal", "vi": "địa hình che khuất sóng"},
+    "2g_sunset": {"en": "only 2G, now switched off", "vi": "chỉ có sóng 2G, nay đã tắt"},
+    "3g_sunset": {"en": "only 3G, now switched off", "vi": "chỉ có sóng 3G, nay đã tắt"},
+    "no_measurements_nearby": {
+        "en": "no measurement nearby (may be missing data)",
+        "vi": "không có dữ liệu đo gần đó (có thể do thiếu dữ liệu)",
+    },
     "2g_only": {"en": "2G only", "vi": "chỉ có sóng 2G"},
     "single_operator": {"en": "one operator only", "vi": "chỉ có một nhà mạng"},
 }

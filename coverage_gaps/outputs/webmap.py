@@ -50,7 +50,10 @@ STATUS_SHORT: dict[str, str] = {
 #: Fill colour by the status label the tooltip shows.
 STATUS_FILL: dict[str, str] = {STATUS_SHORT[k]: c for k, c in STATUS_COLOURS.items()}
 REASON_TEXT: dict[str, str] = {
-    "no_site_in_reach": "no site within reach",
+    "beyond_site_range": "land beyond every site's range",
+    "2g_sunset": "only 2G, now switched off",
+    "3g_sunset": "only 3G, now switched off",
+    "no_measurements_nearby": "no measurement nearby",
     "terrain_shadow": "terrain blocks the signal",
     "2g_only": "2G only",
     "single_operator": "one operator only",
