@@ -23,6 +23,11 @@ village may have a site inside it and still have uncovered land beyond every sit
 
 Then notes on the service its electrified land does have, for any village (gap or covered):
 ``2g_only`` (only GSM/CDMA serves it) and ``single_operator`` (one operator serves it).
+
+A field check (:func:`apply_field_checks`) overrides the modelled status: ``no_signal`` makes a
+dead zone (reason ``field_no_signal``), ``signal`` a covered village (note ``field_signal``),
+``no_power`` a village without power (``field_no_power``); ``status_source`` says which, and
+``model_status`` keeps what the model said.
 """
 
 from __future__ import annotations
@@ -34,12 +39,14 @@ from coverage_gaps.settings import StatusThresholds
 from coverage_gaps.zonal import VillageTotals
 
 __all__ = [
+    "CHECK_COLUMNS",
     "GAP_REASONS",
     "GAP_STATUSES",
     "GENERATION_BITS",
     "NOTE_REASONS",
     "NO_MEASUREMENTS_M",
     "STATUSES",
+    "apply_field_checks",
     "classify",
     "operator_names",
     "popcount",
@@ -51,13 +58,22 @@ STATUSES: tuple[str, ...] = ("dead_zone", "partial", "covered", "not_electrified
 GAP_STATUSES: tuple[str, ...] = ("dead_zone", "partial")
 #: Reasons that explain a gap's uncovered electrified land, and notes on the service it has.
 GAP_REASONS: tuple[str, ...] = (
+    "field_no_signal",
     "2g_sunset",
     "3g_sunset",
     "terrain_shadow",
     "beyond_site_range",
     "no_measurements_nearby",
 )
-NOTE_REASONS: tuple[str, ...] = ("2g_only", "single_operator")
+NOTE_REASONS: tuple[str, ...] = ("2g_only", "single_operator", "field_signal", "field_no_power")
+#: The columns a field check fills.
+CHECK_COLUMNS: tuple[str, ...] = (
+    "status_source",
+    "model_status",
+    "checked_on",
+    "checked_by",
+    "check_note",
+)
 #: Bit of each generation in the grid layer of retired service.
 GENERATION_BITS: dict[str, int] = {"2G": 1, "3G": 2, "4G": 4, "5G": 8}
 #: A dead zone with no cell observed within this distance (m) gets ``no_measurements_nearby``:
@@ -174,6 +190,62 @@ def _reasons(
     return out
 
 
+def apply_field_checks(
+    table: pd.DataFrame, *, ids: pd.Series, checks: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The table with the field checks' statuses in place of the model's where a village was
+    checked, and the columns :data:`CHECK_COLUMNS` (``status_source`` ``field`` or ``model``,
+    ``model_status``, ``checked_on``, ``checked_by``, ``check_note``).
+
+    ``checks`` is indexed by village id with ``observed``, ``date``, ``checked_by`` and ``note``
+    (:func:`coverage_gaps.io.field_checks.read_field_checks`).
+    """
+    out = table.copy()
+    n = len(out)
+    out["status_source"] = "model"
+    out["model_status"] = out["status"].to_numpy()
+    for col in ("checked_on", "checked_by", "check_note"):
+        out[col] = ""
+    if checks is None or not len(checks):
+        return out
+    key = pd.Index(ids.astype(str).to_numpy())
+    pos = checks.index.get_indexer(key)
+    hit = np.flatnonzero(pos >= 0)
+    if not hit.size:
+        return out
+    status = out["status"].to_numpy(dtype=object).copy()
+    reason = out["reason"].to_numpy(dtype=object).copy()
+    source = np.full(n, "model", dtype=object)
+    on = np.full(n, "", dtype=object)
+    by = np.full(n, "", dtype=object)
+    note = np.full(n, "", dtype=object)
+    observed = checks["observed"].to_numpy(dtype=object)
+    for i in hit.tolist():
+        c = pos[i]
+        kept = [r for r in str(reason[i]).split(";") if r and r not in GAP_REASONS]
+        gaps = [r for r in str(reason[i]).split(";") if r in GAP_REASONS]
+        if observed[c] == "no_signal":
+            status[i] = "dead_zone"
+            reason[i] = ";".join(["field_no_signal", *gaps, *kept])
+        elif observed[c] == "signal":
+            status[i] = "covered"
+            reason[i] = ";".join(["field_signal", *kept])
+        else:
+            status[i] = "not_electrified"
+            reason[i] = "field_no_power"
+        source[i] = "field"
+        on[i] = checks["date"].iat[c]
+        by[i] = checks["checked_by"].iat[c] if "checked_by" in checks else ""
+        note[i] = checks["note"].iat[c] if "note" in checks else ""
+    out["status"] = status
+    out["reason"] = reason
+    out["status_source"] = source
+    out["checked_on"] = on
+    out["checked_by"] = by
+    out["check_note"] = note
+    return out
+
+
 def priority_rank(table: pd.DataFrame, *, by_population: bool, ids: pd.Series) -> pd.Series:
     """1, 2, ... for dead zones and partials, most urgent first; NA for the rest.
 
@@ -209,10 +281,12 @@ def village_table(
     with_population: bool = False,
     with_signal: bool = False,
     nearest_observation_m: np.ndarray | None = None,
+    field_checks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Statuses, reasons and priorities of an area's villages, in one place.
 
     :func:`classify` gives each village its figures, status and reasons from its totals;
+    :func:`apply_field_checks` lets the officials' checks override the modelled statuses;
     :func:`priority_rank` then ranks the gaps (by uncovered people when ``with_population``).
 
     Parameters
@@ -236,5 +310,6 @@ def village_table(
         with_signal=with_signal,
         nearest_observation_m=nearest_observation_m,
     )
+    table = apply_field_checks(table, ids=ids, checks=field_checks)
     table["priority"] = priority_rank(table, by_population=with_population, ids=ids).to_numpy()
     return table

@@ -144,6 +144,7 @@ def analyse_area(
     shared_by: int = 1,
     retired: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     observations: pd.DataFrame | None = None,
+    field_checks: pd.DataFrame | None = None,
 ) -> AreaResult:
     """Per-village gaps of one area.
 
@@ -177,6 +178,9 @@ def analyse_area(
     observations
         ``lon``, ``lat`` of every cell observed: a dead zone with none within
         :data:`coverage_gaps.gaps.NO_MEASUREMENTS_M` gets ``no_measurements_nearby``.
+    field_checks
+        Officials' checks by village id (:func:`coverage_gaps.io.read_field_checks`): they
+        override the modelled statuses (:func:`coverage_gaps.gaps.apply_field_checks`).
 
     Raises
     ------
@@ -206,6 +210,7 @@ def analyse_area(
             budget=budget,
             retired=retired,
             observations=observations,
+            field_checks=field_checks,
         )
 
 
@@ -224,6 +229,7 @@ def _analyse(
     budget: int,
     retired: tuple[pd.DataFrame, pd.DataFrame] | None,
     observations: pd.DataFrame | None,
+    field_checks: pd.DataFrame | None = None,
 ) -> AreaResult:
     """The steps of :func:`analyse_area`."""
     timings: dict[str, float] = {}
@@ -314,6 +320,7 @@ def _analyse(
             with_population=people is not None,
             with_signal=result.best_signal_dbm is not None,
             nearest_observation_m=observed_m,
+            field_checks=field_checks,
         )
 
     with _timed(timings, "nearest"):

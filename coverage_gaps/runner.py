@@ -141,6 +141,8 @@ class RunInputs:
         The date the network is looked at: ``--as-of``, else the run's date.
     sunsets
         The sunsets that applied, as ``{"452 2G": "2026-09-15"}``.
+    field_checks
+        The current field checks, the latest per village id, or ``None``.
     electrification, population, dem
         Grid sources.
     coverage
@@ -163,6 +165,7 @@ class RunInputs:
     observations: pd.DataFrame
     as_of: date
     sunsets: dict[str, str]
+    field_checks: pd.DataFrame | None
     electrification: GridSource
     population: GridSource | None
     dem: DemTiles | None
@@ -431,6 +434,20 @@ def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs
             retired = RetiredService(r_sites, r_emitters)
         observations = _observation_points(observed)
 
+    checks = None
+    if inputs.field_checks is not None:
+        from coverage_gaps.io.field_checks import read_field_checks
+
+        with progress.step("Reading field checks"):
+            checks, check_report = read_field_checks(
+                inputs.field_checks,
+                as_of=as_of,
+                validity_days=config.analysis.field_check_validity_days,
+                known_ids=set(villages["village_id"].astype(str)),
+                bad_rows=config.towers.bad_rows,
+            )
+        notes += check_report.notes()
+
     electrification: GridSource
     if inputs.electrified_raster is not None:
         electrification = RasterElectrification(
@@ -462,6 +479,7 @@ def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs
         observations=observations,
         as_of=as_of,
         sunsets=sunsets,
+        field_checks=checks,
         electrification=electrification,
         population=population,
         dem=dem,
@@ -492,6 +510,7 @@ def analyse(area: Area, inputs: RunInputs, *, shared_by: int = 1) -> AreaResult:
         shared_by=shared_by,
         retired=(inputs.retired.sites, inputs.retired.emitters) if inputs.retired else None,
         observations=inputs.observations,
+        field_checks=inputs.field_checks,
     )
 
 

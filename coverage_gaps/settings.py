@@ -182,6 +182,9 @@ class Inputs:
         A TOML file overriding the link budget (parsed whenever it is given).
     province_layer, commune_layer
         Polygon layers that place the villages in provinces and communes by location.
+    field_checks
+        Officials' field checks (CSV or xlsx: ``village_id, observed, date, checked_by,
+        note``) that override the modelled statuses of their villages.
     """
 
     villages: Path
@@ -194,11 +197,18 @@ class Inputs:
     radio_params: Path | None = None
     province_layer: AdminLayer | None = None
     commune_layer: AdminLayer | None = None
+    field_checks: Path | None = None
 
     def __post_init__(self) -> None:
         for name in ("villages", "towers"):
             _set(self, name, _path(getattr(self, name)))
-        for name in ("electrified_raster", "grid_lines", "population", "radio_params"):
+        for name in (
+            "electrified_raster",
+            "grid_lines",
+            "population",
+            "radio_params",
+            "field_checks",
+        ):
             value = getattr(self, name)
             if value is not None:
                 _set(self, name, _path(value))
@@ -221,7 +231,13 @@ class Inputs:
     def paths(self) -> dict[str, Path]:
         """Every input file by the setting that names it (``dem`` tiles as ``dem[0]`` …)."""
         out: dict[str, Path] = {"villages": self.villages, "towers": self.towers}
-        for name in ("electrified_raster", "grid_lines", "population", "radio_params"):
+        for name in (
+            "electrified_raster",
+            "grid_lines",
+            "population",
+            "radio_params",
+            "field_checks",
+        ):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
@@ -477,6 +493,9 @@ class AnalysisOptions:
         The memory one area may plan to use (GiB); ``None``: 60 % of the machine's memory
         (:mod:`coverage_gaps.budget`).  Larger grids and tables are refused before they are
         allocated.
+    field_check_validity_days
+        A field check older than this at the as-of date no longer counts (a year by default, as
+        the US FCC keeps speed-test evidence).
     """
 
     resolution_m: float = 100.0
@@ -486,8 +505,15 @@ class AnalysisOptions:
     village_radius_m: float = 500.0
     thresholds: StatusThresholds = field(default_factory=StatusThresholds)
     memory_budget_gb: float | None = None
+    field_check_validity_days: float = 365.0
 
     def __post_init__(self) -> None:
+        _number(
+            "AnalysisOptions",
+            "field_check_validity_days",
+            self.field_check_validity_days,
+            positive=True,
+        )
         if self.memory_budget_gb is not None:
             _number("AnalysisOptions", "memory_budget_gb", self.memory_budget_gb, positive=True)
         _number("AnalysisOptions", "resolution_m", self.resolution_m, positive=True)

@@ -214,6 +214,14 @@ input_options = apply(
     ),
     option(
         INPUTS,
+        "--field-checks",
+        type=existing_file,
+        setting="Inputs.field_checks",
+        help="Officials' field checks (CSV or the -field-check.xlsx a run writes, filled in): "
+        "they override the modelled status of their villages.",
+    ),
+    option(
+        INPUTS,
         "--radio-params",
         type=existing_file,
         setting="Inputs.radio_params",
@@ -246,6 +254,7 @@ def build_inputs(kw: dict[str, Any]) -> Inputs:
         population=kw.pop("population"),
         dem=tuple(kw.pop("dem")),
         radio_params=kw.pop("radio_params"),
+        field_checks=kw.pop("field_checks"),
         **admin_layers(kw),
     )
 
@@ -549,6 +558,14 @@ analysis_options = apply(
     ),
     option(
         ANALYSIS,
+        "--field-check-validity",
+        type=float,
+        metavar="DAYS",
+        setting="AnalysisOptions.field_check_validity_days",
+        help="A field check older than this many days at the as-of date no longer counts.",
+    ),
+    option(
+        ANALYSIS,
         "--dead-zone-share",
         type=float,
         setting="StatusThresholds.dead_zone",
@@ -574,6 +591,7 @@ def build_analysis(kw: dict[str, Any]) -> AnalysisOptions:
         grid_distance_m=kw.pop("grid_distance"),
         thresholds=StatusThresholds(kw.pop("dead_zone_share"), kw.pop("covered_share")),
         memory_budget_gb=kw.pop("memory_budget"),
+        field_check_validity_days=kw.pop("field_check_validity"),
     )
 
 

@@ -12,6 +12,7 @@ from coverage_gaps.io.electrification import (
     electrified_from_raster,
     read_grid_lines,
 )
+from coverage_gaps.io.field_checks import FieldCheckReport, read_field_checks
 from coverage_gaps.io.population import population_on_grid
 from coverage_gaps.io.sources import (
     DemTiles,
@@ -26,6 +27,7 @@ from coverage_gaps.io.villages import read_villages
 __all__ = [
     "COLUMNS",
     "DemTiles",
+    "FieldCheckReport",
     "GridSource",
     "LineElectrification",
     "PopulationRaster",
@@ -37,6 +39,7 @@ __all__ = [
     "population_on_grid",
     "read_admin_layer",
     "read_dem",
+    "read_field_checks",
     "read_grid_lines",
     "read_towers",
     "read_villages",

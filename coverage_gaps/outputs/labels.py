@@ -73,6 +73,15 @@ REASONS: Mapping[str, Mapping[str, str]] = {
     "terrain_shadow": {"en": "terrain blocks the signal", "vi": "địa hình che khuất sóng"},
     "2g_sunset": {"en": "only 2G, now switched off", "vi": "chỉ có sóng 2G, nay đã tắt"},
     "3g_sunset": {"en": "only 3G, now switched off", "vi": "chỉ có sóng 3G, nay đã tắt"},
+    "field_no_signal": {
+        "en": "no signal found in a field check",
+        "vi": "kiểm tra thực địa: không có sóng",
+    },
+    "field_signal": {"en": "signal found in a field check", "vi": "kiểm tra thực địa: có sóng"},
+    "field_no_power": {
+        "en": "no power found in a field check",
+        "vi": "kiểm tra thực địa: chưa có điện",
+    },
     "no_measurements_nearby": {
         "en": "no measurement nearby (may be missing data)",
         "vi": "không có dữ liệu đo gần đó (có thể do thiếu dữ liệu)",
@@ -190,6 +199,27 @@ COLUMNS: Mapping[str, Column] = {
         "Số nhà mạng 3G/4G/5G",
         "How many operators reach it with 3G, 4G or 5G",
         "Số nhà mạng có sóng 3G, 4G hoặc 5G",
+    ),
+    "status_source": Column(
+        "Status from",
+        "Nguồn tình trạng",
+        "'model' (the analysis) or 'field' (an official's field check)",
+        "'model' (kết quả phân tích) hoặc 'field' (kết quả kiểm tra thực địa)",
+    ),
+    "model_status": Column(
+        "Status by the model",
+        "Tình trạng theo mô hình",
+        "The status the analysis gave before any field check",
+        "Tình trạng theo phân tích, trước khi kiểm tra thực địa",
+    ),
+    "checked_on": Column(
+        "Checked on", "Ngày kiểm tra", "Date of the field check", "Ngày kiểm tra thực địa"
+    ),
+    "checked_by": Column(
+        "Checked by", "Người kiểm tra", "Who made the field check", "Người kiểm tra thực địa"
+    ),
+    "check_note": Column(
+        "Check note", "Ghi chú kiểm tra", "The field check's note", "Ghi chú của lần kiểm tra"
     ),
     "best_signal_dbm": Column(
         "Best signal (dBm)",

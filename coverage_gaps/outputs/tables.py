@@ -39,6 +39,11 @@ VILLAGE_COLUMNS: tuple[str, ...] = (
     "operator_names",
     "broadband_operators",
     "best_signal_dbm",
+    "status_source",
+    "model_status",
+    "checked_on",
+    "checked_by",
+    "check_note",
 )
 _ROUND = {
     "area_km2": 3,
@@ -90,10 +95,29 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def model_vs_field(villages: pd.DataFrame) -> pd.DataFrame:
+    """The checked villages whose field check contradicts the model: the model said covered
+    and the field found no signal, or the model said dead zone or partial and the field found
+    signal (a finding of its own: the model's settings may need questioning)."""
+    if "status_source" not in villages:
+        return village_table(villages.iloc[:0])
+    field = villages["status_source"] == "field"
+    model_gap = villages["model_status"].isin(GAP_STATUSES)
+    gap = villages["status"].isin(GAP_STATUSES)
+    covered = villages["status"] == "covered"
+    model_covered = villages["model_status"] == "covered"
+    clash = field & ((model_covered & gap) | (model_gap & covered))
+    return village_table(villages.loc[clash])
+
+
 def write_area_tables(result: AreaResult, target: AreaTarget) -> list[Path]:
     """``<slug>-villages.csv`` (every village) and ``<slug>-to-fix.csv`` (the gaps, most
-    urgent first)."""
-    return [
+    urgent first); with field checks, also ``<slug>-model-vs-field.csv`` (the checks that
+    contradict the model)."""
+    files = [
         write_csv(village_table(result.villages), target.path("-villages.csv")),
         write_csv(to_fix_table(result.villages), target.path("-to-fix.csv")),
     ]
+    if (result.villages.get("status_source") == "field").any():
+        files.append(write_csv(model_vs_field(result.villages), target.path("-model-vs-field.csv")))
+    return files
