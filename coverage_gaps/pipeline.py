@@ -114,6 +114,21 @@ class AreaResult:
         return mark_spans(self.spans, self.grid.shape)
 
     @functools.cached_property
+    def distance_to_electricity_m(self) -> np.ndarray:
+        """Per village, the distance (m) from its nearest cell to the nearest electrified cell
+        of the area's grid (0 when it has electrified land; NaN when the grid has none): the
+        power company's measure for the villages without power.  Land beyond the area's grid
+        is not seen, so a distance near the grid's margin is a lower bound."""
+        from scipy.ndimage import distance_transform_edt
+
+        from coverage_gaps.zonal import village_minimum
+
+        if not self.electrified.any():
+            return np.full(len(self.villages), np.nan)
+        cells = distance_transform_edt(~self.electrified).astype(np.float32)
+        return np.round(village_minimum(self.spans, cells) * self.grid.resolution, 0)
+
+    @functools.cached_property
     def dead_zones(self) -> gpd.GeoDataFrame:
         """Polygons (EPSG:4326) of the villages' electrified land that no counted service
         reaches."""

@@ -27,6 +27,7 @@ __all__ = [
     "VillageTotals",
     "mark_spans",
     "village_geometry",
+    "village_minimum",
     "village_spans",
     "village_totals",
 ]
@@ -521,3 +522,29 @@ def _reduce(
         n_unc_retired,
         n_unc_reach,
     )
+
+
+def village_minimum(spans: VillageSpans, raster: np.ndarray) -> np.ndarray:
+    """The smallest value of ``raster`` over each village's cells (NaN for a village with no
+    cell, and NaN cells are skipped)."""
+    return _minimum(
+        spans.row, spans.col_start, spans.col_stop, spans.offsets, raster.astype(np.float64)
+    )
+
+
+@njit(cache=True, parallel=True)
+def _minimum(
+    row: np.ndarray, c0: np.ndarray, c1: np.ndarray, offsets: np.ndarray, raster: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    n = offsets.shape[0] - 1
+    out = np.full(n, np.nan)
+    for v in prange(n):
+        best = np.inf
+        for s in range(offsets[v], offsets[v + 1]):
+            for c in range(c0[s], c1[s]):
+                x = raster[row[s], c]
+                if x < best:
+                    best = x
+        if best < np.inf:
+            out[v] = best
+    return out

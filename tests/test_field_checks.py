@@ -121,3 +121,19 @@ def test_checks_override_the_model_in_the_tables(tiny_world: dict, tmp_path: Pat
     assert CliRunner().invoke(cli, ["-q", *longer, "--outputs", "csv"]).exit_code == 0
     again = pd.read_csv(tmp_path / "p" / "lao-cai-villages.csv", encoding="utf-8-sig", **read)
     assert again.set_index("village_id").loc["003", "reason"] == "field_no_power"
+
+
+def test_villages_without_power_are_listed_with_their_distance(
+    tiny_world: dict, tmp_path: Path
+) -> None:
+    """Village 003 (x from X0 + 8 km) lies beyond the electrified land (x < X0 + 6 km): its
+    nearest cell centre (X0 + 8,050 m) is 2,100 m from the nearest electrified one
+    (X0 + 5,950 m)."""
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["-q", *run_args(tiny_world, out), "--outputs", "csv"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(
+        out / "lao-cai-no-power.csv", encoding="utf-8-sig", dtype={"village_id": str}
+    )
+    assert table["village_id"].tolist() == ["003"]
+    assert table.loc[0, "distance_to_electricity_m"] == 2100

@@ -200,6 +200,12 @@ COLUMNS: Mapping[str, Column] = {
         "How many operators reach it with 3G, 4G or 5G",
         "Số nhà mạng có sóng 3G, 4G hoặc 5G",
     ),
+    "distance_to_electricity_m": Column(
+        "Distance to electricity (m)",
+        "Khoảng cách đến lưới điện (m)",
+        "From the village to the nearest electrified land",
+        "Từ thôn đến khu vực có điện gần nhất",
+    ),
     "status_source": Column(
         "Status from",
         "Nguồn tình trạng",

@@ -6,6 +6,7 @@ import codecs
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from coverage_gaps.gaps import GAP_STATUSES
@@ -15,7 +16,16 @@ if TYPE_CHECKING:
     from coverage_gaps.outputs import AreaTarget
     from coverage_gaps.pipeline import AreaResult
 
-__all__ = ["VILLAGE_COLUMNS", "to_fix_table", "village_table", "write_area_tables", "write_csv"]
+__all__ = [
+    "NO_POWER_COLUMNS",
+    "VILLAGE_COLUMNS",
+    "model_vs_field",
+    "no_power_table",
+    "to_fix_table",
+    "village_table",
+    "write_area_tables",
+    "write_csv",
+]
 
 #: Columns of ``<province>-villages.csv`` and ``-to-fix.csv``, in order.
 VILLAGE_COLUMNS: tuple[str, ...] = (
@@ -110,14 +120,51 @@ def model_vs_field(villages: pd.DataFrame) -> pd.DataFrame:
     return village_table(villages.loc[clash])
 
 
+#: Columns of ``<province>-no-power.csv``, the power company's list.
+NO_POWER_COLUMNS: tuple[str, ...] = (
+    "village_id",
+    "village_name",
+    "commune",
+    "province",
+    "lon",
+    "lat",
+    "area_km2",
+    "population",
+    "distance_to_electricity_m",
+    "status_source",
+    "checked_on",
+    "checked_by",
+    "check_note",
+)
+
+
+def no_power_table(villages: pd.DataFrame, distance_m: np.ndarray) -> pd.DataFrame:
+    """The villages without power (by the model or a field check), nearest to the grid first,
+    with their distance to electrified land."""
+    table = pd.DataFrame(villages).assign(distance_to_electricity_m=distance_m)
+    dark = table.loc[table["status"] == "not_electrified"]
+    out = pd.DataFrame({c: dark[c] for c in NO_POWER_COLUMNS if c in dark})
+    for col, digits in (("area_km2", 3), ("population", 0), ("distance_to_electricity_m", 0)):
+        if col in out:
+            out[col] = out[col].astype("f8").round(digits)
+    for col in ("population", "distance_to_electricity_m"):
+        if col in out:
+            out[col] = out[col].astype("Int64")
+    return out.sort_values(["distance_to_electricity_m", "village_id"], kind="mergesort")
+
+
 def write_area_tables(result: AreaResult, target: AreaTarget) -> list[Path]:
     """``<slug>-villages.csv`` (every village) and ``<slug>-to-fix.csv`` (the gaps, most
     urgent first); with field checks, also ``<slug>-model-vs-field.csv`` (the checks that
-    contradict the model)."""
+    contradict the model); with villages without power, ``<slug>-no-power.csv`` (the power
+    company's list, nearest to the grid first)."""
     files = [
         write_csv(village_table(result.villages), target.path("-villages.csv")),
         write_csv(to_fix_table(result.villages), target.path("-to-fix.csv")),
     ]
     if (result.villages.get("status_source") == "field").any():
         files.append(write_csv(model_vs_field(result.villages), target.path("-model-vs-field.csv")))
+    if (result.villages["status"] == "not_electrified").any():
+        table = no_power_table(result.villages, result.distance_to_electricity_m)
+        files.append(write_csv(table, target.path("-no-power.csv")))
     return files
