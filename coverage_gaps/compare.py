@@ -1,0 +1,214 @@
+"""Progress between two runs: what changed for each village, and per province.
+
+:func:`compare_runs` reads the village tables of two output folders (or their ``run.json``) and
+gives each village the change from the old status to the new:
+
+===========  ===============================================================================
+``fixed``    a dead zone or partial village that is now covered
+``new_gap``  a covered or unelectrified village that is now a dead zone or partial
+``worse``    partial → dead zone, or a village that lost its electrified land
+``better``   dead zone → partial, or an unelectrified village now covered
+``unchanged`` the same status
+``added``    only in the new run
+``removed``  only in the old run
+===========  ===============================================================================
+
+Villages are matched by id.  When the two runs share too few ids (a run on the 2025 units
+against an older one on the pre-2025 units), they are matched by location instead — the
+nearest village of the other run within :data:`MATCH_DISTANCE_M` — with a note saying so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from coverage_gaps.errors import InputError
+
+__all__ = [
+    "CHANGES",
+    "MATCH_DISTANCE_M",
+    "Comparison",
+    "change_of",
+    "compare_runs",
+    "read_run_villages",
+]
+
+CHANGES: tuple[str, ...] = (
+    "fixed",
+    "new_gap",
+    "worse",
+    "better",
+    "unchanged",
+    "added",
+    "removed",
+)
+#: Villages of two runs farther apart than this are not the same village.
+MATCH_DISTANCE_M = 1_000.0
+#: Below this share of ids in common, villages are matched by location.
+MIN_SHARED_IDS = 0.5
+_GAPS = {"dead_zone", "partial"}
+_KEEP = (
+    "village_id",
+    "village_name",
+    "commune",
+    "province",
+    "lon",
+    "lat",
+    "status",
+    "covered_share",
+    "uncovered_population",
+)
+
+
+def change_of(old: str | None, new: str | None) -> str:
+    """The change from status ``old`` to ``new`` (``None``: the village is not in that run)."""
+    if old is None:
+        return "added"
+    if new is None:
+        return "removed"
+    if old == new:
+        return "unchanged"
+    if old in _GAPS and new == "covered":
+        return "fixed"
+    if new in _GAPS and old in {"covered", "not_electrified"}:
+        return "new_gap"
+    if (old, new) == ("partial", "dead_zone") or new == "not_electrified":
+        return "worse"
+    return "better"  # dead_zone -> partial, not_electrified -> covered
+
+
+def read_run_villages(run: str | Path) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Every village of a run's folder (or its ``run.json``), and the run's record."""
+    path = Path(run)
+    folder = path.parent if path.name == "run.json" else path
+    if not folder.is_dir():
+        raise InputError(path, "is not an output folder of coverage-gaps (or its run.json)")
+    record: dict[str, object] = {}
+    names: list[str] = []
+    record_path = folder / "run.json"
+    if record_path.exists():
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise InputError(record_path, f"is not a readable run record ({exc})") from None
+        files = record.get("files", [])
+        if isinstance(files, list):
+            names = [
+                str(f["name"])
+                for f in files
+                if isinstance(f, dict) and str(f.get("name", "")).endswith("-villages.csv")
+            ]
+    if not names:
+        names = sorted(p.name for p in folder.glob("*-villages.csv"))
+    if not names:
+        raise InputError(folder, "holds no <province>-villages.csv; is it an output folder?")
+    frames = []
+    for name in names:
+        table = pd.read_csv(
+            folder / name,
+            encoding="utf-8-sig",
+            dtype={"village_id": str, "village_name": str, "commune": str, "province": str},
+            keep_default_na=False,
+            na_values={c: [""] for c in ("covered_share", "uncovered_population", "lon", "lat")},
+        )
+        missing = {"village_id", "status", "province"} - set(table.columns)
+        if missing:
+            raise InputError(folder / name, f"has no column {', '.join(sorted(missing))}")
+        frames.append(table[[c for c in _KEEP if c in table.columns]])
+    return pd.concat(frames, ignore_index=True), record
+
+
+@dataclass
+class Comparison:
+    """The changes between two runs."""
+
+    villages: pd.DataFrame
+    provinces: pd.DataFrame
+    matched_by: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _match_by_location(old: pd.DataFrame, new: pd.DataFrame) -> np.ndarray:
+    """For each new village, the row of the nearest old village within MATCH_DISTANCE_M (each
+    old village matched once), else -1."""
+    from scipy.spatial import cKDTree
+
+    lat0 = np.radians(np.nanmean(np.r_[old["lat"].to_numpy("f8"), new["lat"].to_numpy("f8")]))
+
+    def xy(frame: pd.DataFrame) -> np.ndarray:
+        lon = np.radians(frame["lon"].to_numpy("f8"))
+        lat = np.radians(frame["lat"].to_numpy("f8"))
+        return np.c_[lon * np.cos(lat0), lat] * 6_371_000.0
+
+    tree = cKDTree(xy(old))
+    dist, idx = tree.query(xy(new), distance_upper_bound=MATCH_DISTANCE_M)
+    out = np.where(np.isfinite(dist), idx, -1)
+    taken: set[int] = set()
+    for i in np.argsort(dist):
+        if out[i] >= 0 and out[i] in taken:
+            out[i] = -1
+        elif out[i] >= 0:
+            taken.add(int(out[i]))
+    return out
+
+
+def compare_runs(old: str | Path, new: str | Path) -> Comparison:
+    """What changed between the ``old`` and ``new`` runs (output folders or ``run.json``)."""
+    a, _ = read_run_villages(old)
+    b, _ = read_run_villages(new)
+    notes: list[str] = []
+    shared = len(set(a["village_id"]) & set(b["village_id"]))
+    matched_by = "id"
+    if shared < MIN_SHARED_IDS * min(len(a), len(b)):
+        if not {"lon", "lat"} <= set(a.columns) & set(b.columns):
+            raise InputError(
+                Path(new), "shares few village ids with the old run and has no lon/lat"
+            )
+        matched_by = "location"
+        row = _match_by_location(a, b)
+        notes.append(
+            f"the two runs share only {shared:,} of {min(len(a), len(b)):,} village ids (units "
+            f"of different years?): villages are matched by location, the nearest within "
+            f"{MATCH_DISTANCE_M:,.0f} m"
+        )
+        key_b = np.where(row >= 0, row.astype(str), "new-" + np.arange(len(b)).astype(str))
+        a = a.assign(_key=np.arange(len(a)).astype(str))
+        b = b.assign(_key=key_b)
+    else:
+        a = a.assign(_key=a["village_id"])
+        b = b.assign(_key=b["village_id"])
+    merged = a.merge(b, on="_key", how="outer", suffixes=("_old", "_new"), sort=False)
+    old_status = [None if pd.isna(v) else str(v) for v in merged["status_old"]]
+    new_status = [None if pd.isna(v) else str(v) for v in merged["status_new"]]
+    change = [change_of(o, n) for o, n in zip(old_status, new_status, strict=True)]
+    out = pd.DataFrame(
+        {
+            "village_id": merged["village_id_new"].fillna(merged["village_id_old"]),
+            "old_village_id": merged["village_id_old"].fillna(""),
+            "village_name": merged["village_name_new"].fillna(merged["village_name_old"]),
+            "commune": merged["commune_new"].fillna(merged["commune_old"]),
+            "province": merged["province_new"].fillna(merged["province_old"]),
+            "old_status": merged["status_old"].fillna(""),
+            "new_status": merged["status_new"].fillna(""),
+            "change": change,
+            "old_covered_share": merged.get("covered_share_old"),
+            "new_covered_share": merged.get("covered_share_new"),
+        }
+    )
+    out = out.sort_values(["province", "change", "village_id"], kind="mergesort").reset_index(
+        drop=True
+    )
+    counts = pd.crosstab(out["province"], out["change"]).reindex(
+        columns=list(CHANGES), fill_value=0
+    )
+    dark_old = out["old_status"].isin(_GAPS).groupby(out["province"]).sum()
+    dark_new = out["new_status"].isin(_GAPS).groupby(out["province"]).sum()
+    provinces = counts.assign(dark_before=dark_old, dark_now=dark_new).reset_index()
+    total = provinces.drop(columns=["province"]).sum().to_frame().T.assign(province="(all)")
+    provinces = pd.concat([provinces, total[provinces.columns]], ignore_index=True)
+    return Comparison(villages=out, provinces=provinces, matched_by=matched_by, notes=notes)
