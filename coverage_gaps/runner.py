@@ -65,12 +65,15 @@ __all__ = [
     "Area",
     "AreaOutcome",
     "Progress",
+    "ReadInputs",
     "RunInputs",
     "RunSummary",
     "finish",
     "load_villages",
     "prepare",
     "province_groups",
+    "read_inputs",
+    "resolve_at",
     "run",
     "run_area",
 ]
@@ -372,8 +375,43 @@ def _read_link_budget(config: RunConfig) -> LinkBudget:
     return load_link_budget(path) if path is not None else default_link_budget()
 
 
-def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs:
-    """Read and resolve every input of ``config`` once.
+@dataclass
+class ReadInputs:
+    """What :func:`read_inputs` reads once, before the network is looked at on a date.
+
+    Attributes
+    ----------
+    config, areas, notes
+        As in :class:`RunInputs`.
+    villages
+        Every village read (for the ids of the field checks).
+    cells
+        The cells kept by the reading filters, with their ``operator``.
+    towers
+        What reading the towers found.
+    service
+        The service options as resolved (operator names as the towers file spells them).
+    electrification, population, dem, coverage, link_budget
+        As in :class:`RunInputs`.
+    """
+
+    config: RunConfig
+    areas: list[Area]
+    notes: list[str]
+    villages: gpd.GeoDataFrame
+    cells: pd.DataFrame
+    towers: TowerReport
+    service: ServiceOptions
+    electrification: GridSource
+    population: GridSource | None
+    dem: DemTiles | None
+    coverage: CoverageOptions
+    link_budget: LinkBudget
+
+
+def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadInputs:
+    """Read every input of ``config`` once: villages and their areas, towers, electrification,
+    population, DEM, link budget.
 
     Raises
     ------
@@ -418,35 +456,6 @@ def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs
                     service.operators, cells["operator"].unique(), source=inputs.towers
                 ),
             )
-        as_of = config.towers.as_of or date.today()
-        retired_mask, sunsets, sunset_notes = _retired_cells(cells, service, as_of)
-        notes += sunset_notes
-        counted = select_cells(cells.loc[~retired_mask], service)
-        retired_cells = select_cells(cells.loc[retired_mask], service)
-        if len(cells) and not len(counted) and not len(retired_cells):
-            raise SelectionError(_nothing_counts(cells, service, inputs.towers))
-        observed = cells
-    with progress.step("Collapsing cells into sites"):
-        sites, emitters = collapse_sites(counted, options=config.towers)
-        retired = None
-        if len(retired_cells):
-            r_sites, r_emitters = collapse_sites(retired_cells, options=config.towers)
-            retired = RetiredService(r_sites, r_emitters)
-        observations = _observation_points(observed)
-
-    checks = None
-    if inputs.field_checks is not None:
-        from coverage_gaps.io.field_checks import read_field_checks
-
-        with progress.step("Reading field checks"):
-            checks, check_report = read_field_checks(
-                inputs.field_checks,
-                as_of=as_of,
-                validity_days=config.analysis.field_check_validity_days,
-                known_ids=set(villages["village_id"].astype(str)),
-                bad_rows=config.towers.bad_rows,
-            )
-        notes += check_report.notes()
 
     electrification: GridSource
     if inputs.electrified_raster is not None:
@@ -470,9 +479,65 @@ def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs
         if native > coverage.terrain_resolution_m:
             log.info("terrain grid %.0f m (the DEM's own resolution)", native)
             coverage = dataclasses.replace(coverage, terrain_resolution_m=native)
-    return RunInputs(
+    return ReadInputs(
         config=config,
         areas=areas,
+        notes=notes,
+        villages=villages,
+        cells=cells,
+        towers=report,
+        service=service,
+        electrification=electrification,
+        population=population,
+        dem=dem,
+        coverage=coverage,
+        link_budget=link_budget,
+    )
+
+
+def resolve_at(read: ReadInputs, as_of: date, *, progress: Progress | None = None) -> RunInputs:
+    """The network as it stands on ``as_of``: sunsets applied, the counted and the retired
+    cells collapsed into sites, and the field checks current on that date.
+
+    Raises
+    ------
+    SelectionError
+        No cell counts as service (``--radio``, ``--operator``), retired or not.
+    """
+    progress = progress or Progress()
+    config, inputs = read.config, read.config.inputs
+    cells, service = read.cells, read.service
+    notes = list(read.notes)
+    retired_mask, sunsets, sunset_notes = _retired_cells(cells, service, as_of)
+    notes += sunset_notes
+    counted = select_cells(cells.loc[~retired_mask], service)
+    retired_cells = select_cells(cells.loc[retired_mask], service)
+    if len(cells) and not len(counted) and not len(retired_cells):
+        raise SelectionError(_nothing_counts(cells, service, inputs.towers))
+    with progress.step("Collapsing cells into sites"):
+        sites, emitters = collapse_sites(counted, options=config.towers)
+        retired = None
+        if len(retired_cells):
+            r_sites, r_emitters = collapse_sites(retired_cells, options=config.towers)
+            retired = RetiredService(r_sites, r_emitters)
+        observations = _observation_points(cells)
+
+    checks = None
+    if inputs.field_checks is not None:
+        from coverage_gaps.io.field_checks import read_field_checks
+
+        with progress.step("Reading field checks"):
+            checks, check_report = read_field_checks(
+                inputs.field_checks,
+                as_of=as_of,
+                validity_days=config.analysis.field_check_validity_days,
+                known_ids=set(read.villages["village_id"].astype(str)),
+                bad_rows=config.towers.bad_rows,
+            )
+        notes += check_report.notes()
+    return RunInputs(
+        config=config,
+        areas=read.areas,
         sites=sites,
         emitters=emitters,
         retired=retired,
@@ -480,15 +545,29 @@ def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs
         as_of=as_of,
         sunsets=sunsets,
         field_checks=checks,
-        electrification=electrification,
-        population=population,
-        dem=dem,
-        coverage=coverage,
+        electrification=read.electrification,
+        population=read.population,
+        dem=read.dem,
+        coverage=read.coverage,
         service=service,
-        link_budget=link_budget,
-        towers=report,
+        link_budget=read.link_budget,
+        towers=read.towers,
         notes=notes,
     )
+
+
+def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs:
+    """Read and resolve every input of ``config`` once: :func:`read_inputs`, then
+    :func:`resolve_at` the as-of date (``--as-of``, else the run's date).
+
+    Raises
+    ------
+    InputError, SelectionError, SettingsError
+        An input cannot be read, a selection matches nothing, or the settings cannot run
+        together (a model that needs a DEM without one).
+    """
+    read = read_inputs(config, progress=progress)
+    return resolve_at(read, config.towers.as_of or date.today(), progress=progress)
 
 
 # -- phase 2: one task per area -----------------------------------------------------------------

@@ -85,7 +85,7 @@ def test_run_writes_every_area_and_the_run_record(three_provinces: dict, tmp_pat
         [
             f"{s}-{k}.csv"
             for s in ("dien-bien", "lai-chau", "lao-cai")
-            for k in ("villages", "to-fix")
+            for k in ("villages", "to-fix", "no-power")  # each has villages without power
         ]
         + ["summary.csv", "run.json"]
     )
