@@ -24,6 +24,7 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        "lao-cai-no-power.csv",
         "lao-cai-to-fix.csv",
         "lao-cai-villages.csv",
         "lao-cai.gpkg",
@@ -74,7 +75,7 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
 def test_outputs_choice_skips_the_map(tiny_world: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert invoke("-q", *base(tiny_world, out), "--outputs", "csv").exit_code == 0
-    assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".csv", ".csv", ".json"]
+    assert sorted(p.suffix for p in out.iterdir()) == [".csv"] * 4 + [".json"]
 
 
 def test_rerun_overwrites_and_leaves_no_temporary_files(tiny_world: dict, tmp_path: Path) -> None:

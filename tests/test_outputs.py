@@ -49,7 +49,11 @@ def test_every_registered_writer_resolves_and_the_defaults_are_registered() -> N
 def test_tables_writer(tiny_world: dict, tmp_path: Path) -> None:
     result = analysed(tiny_world)
     files = AREA_WRITERS["csv"].write(result, target(tmp_path))
-    assert [f.name for f in files] == ["lao-cai-villages.csv", "lao-cai-to-fix.csv"]
+    assert [f.name for f in files] == [
+        "lao-cai-villages.csv",
+        "lao-cai-to-fix.csv",
+        "lao-cai-no-power.csv",  # village 003 has no electrified land
+    ]
     villages = pd.read_csv(files[0], encoding="utf-8-sig", dtype={"village_id": str})
     assert list(villages.columns) == list(VILLAGE_COLUMNS)
     fix = pd.read_csv(files[1], encoding="utf-8-sig", dtype={"village_id": str})
