@@ -110,6 +110,11 @@ AREA_WRITERS: Mapping[str, Writer] = {
             "coverage_gaps.outputs.tables:write_area_tables",
         ),
         Writer(
+            "xlsx",
+            "<province>-to-fix.xlsx and <province>-villages.xlsx: workbooks in the run's language",
+            "coverage_gaps.outputs.workbooks:write_area_workbooks",
+        ),
+        Writer(
             "gpkg",
             "<province>.gpkg: villages, sites and dead-zone layers",
             "coverage_gaps.outputs.geopackage:write_area_geopackage",
@@ -135,6 +140,12 @@ RUN_WRITERS: Mapping[str, Writer] = {
             "summary",
             "summary.csv: villages by status and people uncovered per province",
             "coverage_gaps.outputs.summary:write_summary",
+        ),
+        Writer(
+            "glossary",
+            "glossary.csv (and glossary.xlsx): every column, status and reason, in English and "
+            "Vietnamese",
+            "coverage_gaps.outputs.glossary:write_glossary",
         ),
         Writer(
             "record",

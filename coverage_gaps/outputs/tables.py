@@ -81,7 +81,7 @@ def village_table(villages: pd.DataFrame) -> pd.DataFrame:
     for col, digits in _ROUND.items():
         if col in table:
             table[col] = table[col].astype("f8").round(digits)
-    for col in ("population", "uncovered_population", "nearest_site_m"):
+    for col in ("priority", "population", "uncovered_population", "nearest_site_m"):
         if col in table:
             table[col] = table[col].astype("Int64")
     return table
