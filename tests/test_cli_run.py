@@ -24,8 +24,12 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        "glossary.csv",
+        "glossary.xlsx",
         "lao-cai-to-fix.csv",
+        "lao-cai-to-fix.xlsx",
         "lao-cai-villages.csv",
+        "lao-cai-villages.xlsx",
         "lao-cai.gpkg",
         "lao-cai.html",
         "run.json",
@@ -59,7 +63,7 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
     fix = pd.read_csv(out / "lao-cai-to-fix.csv", encoding="utf-8-sig", dtype={"village_id": str})
     assert fix["village_id"].tolist() == ["002"] and fix["priority"].tolist() == [1]
     layers = {name for name, _ in pyogrio.list_layers(out / "lao-cai.gpkg")}
-    assert layers == {"villages", "sites", "dead_zones"}
+    assert layers == {"villages", "sites", "dead_zones", "layer_styles"}
     html = (out / "lao-cai.html").read_text()
     assert (
         json.dumps("Bản Hai")[1:-1] in html
@@ -74,7 +78,7 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
 def test_outputs_choice_skips_the_map(tiny_world: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert invoke("-q", *base(tiny_world, out), "--outputs", "csv").exit_code == 0
-    assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".csv", ".csv", ".json"]
+    assert sorted(p.suffix for p in out.iterdir()) == [".csv"] * 4 + [".json"]
 
 
 def test_rerun_overwrites_and_leaves_no_temporary_files(tiny_world: dict, tmp_path: Path) -> None:

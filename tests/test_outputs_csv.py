@@ -86,28 +86,33 @@ def test_every_area_csv_is_defused(tmp_path: Path) -> None:
     assert villages["village_id"].tolist() == ["001", "002", "003", "004", "005", "006"]
 
 
-def libreoffice_to_xlsx(csv_path: Path, out_dir: Path) -> Path:
-    """Open ``csv_path`` in LibreOffice Calc (UTF-8, comma-separated, formulas evaluated as a
-    user opening it would) and save it as .xlsx."""
-    profile = out_dir / "lo-profile"
+def soffice_convert(src: Path, out_dir: Path, to: str, *, infilter: str | None = None) -> Path:
+    """Open ``src`` in headless LibreOffice and save it in ``out_dir`` as ``to`` (``"xlsx"``,
+    ``"csv:..."``); returns the new file."""
     subprocess.run(
         [
             "soffice",
-            f"-env:UserInstallation=file://{profile}",
+            f"-env:UserInstallation=file://{out_dir / 'lo-profile'}",
             "--headless",
-            "--infilter=CSV:44,34,76,1",
+            *([f"--infilter={infilter}"] if infilter else []),
             "--convert-to",
-            "xlsx",
+            to,
             "--outdir",
             str(out_dir),
-            str(csv_path),
+            str(src),
         ],
         check=True,
         capture_output=True,
         timeout=120,
         env={**os.environ, "HOME": str(out_dir)},
     )
-    return out_dir / (csv_path.stem + ".xlsx")
+    return out_dir / f"{src.stem}.{to.partition(':')[0]}"
+
+
+def libreoffice_to_xlsx(csv_path: Path, out_dir: Path) -> Path:
+    """Open ``csv_path`` in LibreOffice Calc (UTF-8, comma-separated, formulas evaluated as a
+    user opening it would) and save it as .xlsx."""
+    return soffice_convert(csv_path, out_dir, "xlsx", infilter="CSV:44,34,76,1")
 
 
 def formula_cells(xlsx: Path) -> list[str]:
