@@ -129,6 +129,9 @@ AREA_WRITERS: Mapping[str, Writer] = {
             "<province>.html: the interactive map",
             "coverage_gaps.outputs.webmap:write_area_map",
         ),
+        Writer(
+            "kmz", "<province>.kmz for Google Earth", "coverage_gaps.outputs.kmz:write_area_kmz"
+        ),
     )
 }
 
