@@ -130,7 +130,14 @@ AREA_WRITERS: Mapping[str, Writer] = {
             "coverage_gaps.outputs.webmap:write_area_map",
         ),
         Writer(
-            "kmz", "<province>.kmz for Google Earth", "coverage_gaps.outputs.kmz:write_area_kmz"
+            "kmz",
+            "<province>.kmz for Google Earth: villages by status, dead-zone land, sites",
+            "coverage_gaps.outputs.kmz:write_area_kmz",
+        ),
+        Writer(
+            "pdf",
+            "<province>.pdf: the printed A4 report (map, summary, villages to fix first)",
+            "coverage_gaps.outputs.report:write_area_report",
         ),
     )
 }
