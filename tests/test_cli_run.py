@@ -107,7 +107,7 @@ def test_old_province_name_is_noted(tiny_world: dict, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--radio", "6G"], "'6G' is not a radio"),
-        (["--outputs", "pdf"], "'pdf' is not an output"),
+        (["--outputs", "docx"], "'docx' is not an output"),
         (["--as-of", "2025-13-01"], "'2025-13-01' is not a date"),
         (["--fixed-radius", "4G=far"], "'4G=far' is not RADIO=METRES"),
         (["--resolution", "0"], "0.0 is not a positive number"),
