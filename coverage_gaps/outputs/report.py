@@ -25,7 +25,6 @@ import pandas as pd
 import shapely
 
 from coverage_gaps.errors import SettingsError
-from coverage_gaps.gaps import GAP_STATUSES
 from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.atomic import atomic_path
 from coverage_gaps.outputs.tables import to_fix_table
@@ -227,8 +226,7 @@ def _summary_rows(result: AreaResult, lang: str) -> list[tuple[str, str]]:
         for s in STATUS_COLOURS
     ]
     if result.with_population:
-        gaps = v["status"].isin(GAP_STATUSES)
-        people = float(v.loc[gaps, "uncovered_population"].sum())
+        people = float(v["uncovered_population"].sum())  # as summary.csv counts them
         rows.append((labels.text("people_without_signal", lang), format_number(people, 0, lang)))
     land = float(v["uncovered_electrified_km2"].sum())
     rows.append(
@@ -393,14 +391,14 @@ def write_report(
 
         # page 1: map and summary
         fig = Figure(figsize=A4_INCHES)
-        fig.text(0.06, 0.955, _wrap(labels.text("report_title", lang, province=name), 60),
-                 fontsize=15, fontweight="bold", va="top")  # fmt: skip
+        title = _wrap(labels.text("report_title", lang, province=name), 60)
+        fig.text(0.06, 0.955, title, fontsize=15, fontweight="bold", va="top")
         fig.text(
-            0.06, 0.905,
+            0.06, 0.91 - 0.022 * title.count("\n"),
             _wrap(labels.text("thresholds_note", lang, dead=th.dead_zone, covered=th.covered), 110),
             fontsize=8, va="top", color="#333333",
         )  # fmt: skip
-        ax = fig.add_axes((0.06, 0.30, 0.88, 0.58))
+        ax = fig.add_axes((0.06, 0.30, 0.88, 0.56))
         handles = _draw_map(ax, result.villages, result.sites, result.grid.crs, lang)
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.66, 0.268), fontsize=8,
                    frameon=False, title=labels.text("legend", lang), title_fontsize=9,
