@@ -5,7 +5,8 @@ One KML document zipped with its icon (no internet needed to draw it):
 * **villages**, a folder per status (each can be switched on and off), coloured as the web
   map colours them; a village's balloon shows its figures in the run's language;
 * **dead-zone land**: each village's electrified land without signal;
-* **sites**, coloured by operator, with their technologies, cells, range and first date.
+* **sites** on the area's grid, coloured by operator, with their technologies, cells, range
+  and first date.
 
 Names and every other value are data, never markup: they are escaped for the HTML of the
 balloons and again for the XML.  Each placemark also carries its figures as KML
@@ -19,7 +20,6 @@ from __future__ import annotations
 import html
 import math
 import struct
-import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
@@ -42,7 +42,15 @@ if TYPE_CHECKING:
     from coverage_gaps.outputs import AreaTarget
     from coverage_gaps.pipeline import AreaResult
 
-__all__ = ["ICON", "build_kml", "kml_colour", "light_geometries", "write_area_kmz", "write_kmz"]
+__all__ = [
+    "ICON",
+    "build_kml",
+    "kml_colour",
+    "light_geometries",
+    "sites_on_grid",
+    "write_area_kmz",
+    "write_kmz",
+]
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 #: The point icon inside the archive: a white disc that each style tints.
@@ -74,12 +82,17 @@ def kml_colour(colour: str, alpha: float = 1.0) -> str:
     return f"{round(alpha * 255):02x}{h[4:6]}{h[2:4]}{h[0:2]}"
 
 
-def light_geometries(geoms: gpd.GeoSeries, tolerance_m: float, *, digits: int = 6) -> gpd.GeoSeries:
-    """``geoms`` simplified by ``tolerance_m`` metres (topology kept) in EPSG:4326, rounded to
-    ``digits`` decimals."""
+def light_geometries(
+    geoms: gpd.GeoSeries, tolerance_m: float, *, digits: int = 6, metric_crs: Any = None
+) -> gpd.GeoSeries:
+    """``geoms`` simplified by ``tolerance_m`` metres (topology kept, in ``metric_crs`` or
+    their UTM zone) in EPSG:4326, rounded to ``digits`` decimals."""
     if len(geoms) == 0:
         return geoms.to_crs(4326)
-    metric = geoms.to_crs(geoms.estimate_utm_crs()) if geoms.crs.is_geographic else geoms
+    if geoms.crs.is_geographic:
+        metric = geoms.to_crs(metric_crs or geoms.estimate_utm_crs())
+    else:
+        metric = geoms
     simple = metric.simplify(tolerance_m, preserve_topology=True).to_crs(4326)
     rounded = shapely.set_precision(np.asarray(simple.values), grid_size=10.0**-digits)
     return gpd.GeoSeries(rounded, index=geoms.index, crs=4326)
@@ -110,49 +123,82 @@ def _disc_png(size: int = 32) -> bytes:
     )
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{KML_NS}}}{tag}", attrib)
-    if text is not None:
-        element.text = text
-    return element
+#: XML escapes, and the characters XML 1.0 cannot hold (control characters but tab, line
+#: feed and carriage return) dropped, in one pass.
+_XML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+    | {chr(c): None for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
+)
+
+
+def _x(text: object) -> str:
+    """``text`` escaped for XML text and attribute values (data never becomes markup)."""
+    return str(text).translate(_XML_ESCAPES)
+
+
+class _Writer:
+    """KML written as text, element by element (several times faster than building an
+    ElementTree for a province's tens of thousands of placemarks)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+
+    def open(self, tag: str, **attrs: str) -> None:
+        self.parts.append(f"<{tag}{self._attrs(attrs)}>")
+
+    def close(self, tag: str) -> None:
+        self.parts.append(f"</{tag}>")
+
+    def el(self, tag: str, text: object, **attrs: str) -> None:
+        self.parts.append(f"<{tag}{self._attrs(attrs)}>{_x(text)}</{tag}>")
+
+    def raw(self, text: str) -> None:
+        self.parts.append(text)
+
+    @staticmethod
+    def _attrs(attrs: Mapping[str, str]) -> str:
+        return "".join(f' {k}="{_x(v)}"' for k, v in attrs.items())
+
+    def bytes(self) -> bytes:
+        return "".join(self.parts).encode("utf-8")
 
 
 def _style(
-    doc: ET.Element, sid: str, colour: str, *, fill: float, outline: str, icon_scale: float = 0.7
+    w: _Writer, sid: str, colour: str, *, fill: float, outline: str, icon_scale: float = 0.7
 ) -> None:
-    style = _sub(doc, "Style", id=sid)
-    icon = _sub(style, "IconStyle")
-    _sub(icon, "color", kml_colour(colour))
-    _sub(icon, "scale", f"{icon_scale:g}")
-    _sub(_sub(icon, "Icon"), "href", ICON)
-    _sub(_sub(style, "LabelStyle"), "scale", "0")  # names in the list and balloon, not on the map
-    line = _sub(style, "LineStyle")
-    _sub(line, "color", kml_colour(outline))
-    _sub(line, "width", "1")
-    _sub(_sub(style, "PolyStyle"), "color", kml_colour(colour, fill))
+    w.raw(
+        f'<Style id="{_x(sid)}"><IconStyle><color>{kml_colour(colour)}</color>'
+        f"<scale>{icon_scale:g}</scale><Icon><href>{ICON}</href></Icon></IconStyle>"
+        "<LabelStyle><scale>0</scale></LabelStyle>"  # names in the list and balloon, not the map
+        f"<LineStyle><color>{kml_colour(outline)}</color><width>1</width></LineStyle>"
+        f"<PolyStyle><color>{kml_colour(colour, fill)}</color></PolyStyle></Style>"
+    )
 
 
 def _coords(ring: Any) -> str:
     return " ".join(f"{x:.6f},{y:.6f}" for x, y in np.asarray(ring.coords)[:, :2])
 
 
-def _geometry(parent: ET.Element, geom: Any) -> None:
+def _geometry(w: _Writer, geom: Any) -> None:
     kind = geom.geom_type
     if kind == "Point":
-        _sub(_sub(parent, "Point"), "coordinates", f"{geom.x:.6f},{geom.y:.6f}")
+        w.raw(f"<Point><coordinates>{geom.x:.6f},{geom.y:.6f}</coordinates></Point>")
     elif kind == "Polygon":
-        poly = _sub(parent, "Polygon")
-        _sub(
-            _sub(_sub(poly, "outerBoundaryIs"), "LinearRing"), "coordinates", _coords(geom.exterior)
-        )
+        w.raw("<Polygon><outerBoundaryIs><LinearRing><coordinates>")
+        w.raw(_coords(geom.exterior))
+        w.raw("</coordinates></LinearRing></outerBoundaryIs>")
         for hole in geom.interiors:
-            _sub(_sub(_sub(poly, "innerBoundaryIs"), "LinearRing"), "coordinates", _coords(hole))
+            w.raw("<innerBoundaryIs><LinearRing><coordinates>")
+            w.raw(_coords(hole))
+            w.raw("</coordinates></LinearRing></innerBoundaryIs>")
+        w.raw("</Polygon>")
     elif kind == "LineString":
-        _sub(_sub(parent, "LineString"), "coordinates", _coords(geom))
+        w.raw(f"<LineString><coordinates>{_coords(geom)}</coordinates></LineString>")
     elif kind.startswith("Multi") or kind == "GeometryCollection":
-        multi = _sub(parent, "MultiGeometry")
+        w.raw("<MultiGeometry>")
         for part in geom.geoms:
-            _geometry(multi, part)
+            _geometry(w, part)
+        w.raw("</MultiGeometry>")
 
 
 def _kind(series: pd.Series) -> str:
@@ -177,14 +223,16 @@ def _data_text(value: Any, kind: str) -> str | None:
     return str(value)
 
 
-def _extended(placemark: ET.Element, row: Mapping[str, Any], kinds: Mapping[str, str]) -> None:
+def _extended(w: _Writer, row: Mapping[str, Any], kinds: Mapping[str, str]) -> None:
     """The row as KML ``Data`` elements (GDAL reads them as columns, also from a KMZ; typed
     ``SchemaData`` it reads from a plain KML only)."""
-    data = _sub(placemark, "ExtendedData")
+    w.raw("<ExtendedData>")
     for col, kind in kinds.items():
         text = _data_text(row[col], kind)
         if text is not None:
-            _sub(_sub(data, "Data", name=col), "value", text)
+            value = _x(text) if kind == "text" else text  # numbers need no escaping
+            w.raw(f'<Data name="{col}"><value>{value}</value></Data>')
+    w.raw("</ExtendedData>")
 
 
 def _shown(value: Any, column: str) -> str:
@@ -218,23 +266,26 @@ def build_kml(
     sites: gpd.GeoDataFrame,
     lang: str = "vi",
     tolerance_m: float = 50.0,
+    metric_crs: Any = None,
     stamp: RunStamp | None = None,
 ) -> bytes:
-    """The KML document (UTF-8 bytes) of one area; see the module's description."""
+    """The KML document (UTF-8 bytes) of one area; see the module's description.
+
+    Geometry is simplified by ``tolerance_m`` metres in ``metric_crs`` (default: the UTM zone
+    of the villages)."""
     stamp = stamp or RunStamp.now()
-    ET.register_namespace("", KML_NS)
-    root = ET.Element(f"{{{KML_NS}}}kml")
-    doc = _sub(root, "Document")
-    _sub(doc, "name", f"{name} – {labels.text('title', lang)}")
-    _sub(doc, "description", stamp.text(lang))
-    _sub(doc, "open", "1")
+    w = _Writer()
+    w.raw(f'<kml xmlns="{KML_NS}"><Document>')
+    w.el("name", f"{name} – {labels.text('title', lang)}")
+    w.el("open", "1")
+    w.el("description", stamp.text(lang))
     for status, colour in STATUS_COLOURS.items():
-        _style(doc, f"status-{status}", colour, fill=0.55, outline="#333333")
-    _style(doc, "dead-land", STATUS_COLOURS["dead_zone"], fill=0.7, outline=_DEAD_OUTLINE)
+        _style(w, f"status-{status}", colour, fill=0.55, outline="#333333")
+    _style(w, "dead-land", STATUS_COLOURS["dead_zone"], fill=0.7, outline=_DEAD_OUTLINE)
     operators = sorted(str(op) for op in sites["operator"].unique()) if len(sites) else []
     op_style = {op: f"site-{i}" for i, op in enumerate(operators)}
     for i, op in enumerate(operators):
-        _style(doc, op_style[op], OPERATOR_COLOURS[i % len(OPERATOR_COLOURS)], fill=1.0,
+        _style(w, op_style[op], OPERATOR_COLOURS[i % len(OPERATOR_COLOURS)], fill=1.0,
                outline="#ffffff", icon_scale=0.6)  # fmt: skip
 
     machine = village_table(villages)
@@ -253,64 +304,66 @@ def build_kml(
         if c in machine and machine[c].isna().all()
     }  # fmt: skip
     balloon_cols = [c for c in BALLOON_COLUMNS if c in shown and c not in optional]
+    headers = {c: labels.column_label(c, lang) for c in (*balloon_cols, *zone_cols, *SITE_COLUMNS)}
 
-    geoms = light_geometries(villages.geometry, tolerance_m)
-    top = _sub(doc, "Folder")
-    _sub(top, "name", labels.text("villages_layer", lang))
+    geoms = light_geometries(villages.geometry, tolerance_m, metric_crs=metric_crs)
+    w.open("Folder")
+    w.el("name", labels.text("villages_layer", lang))
     statuses = machine["status"].astype(str).to_numpy()
     for status in [*_STATUS_ORDER, *sorted(set(statuses) - set(_STATUS_ORDER))]:
         members = np.flatnonzero(statuses == status)
         if not len(members):
             continue
-        folder = _sub(top, "Folder")
-        _sub(folder, "name", f"{labels.status_label(status, lang)} ({len(members)})")
-        _sub(folder, "visibility", "1")
+        w.open("Folder")
+        w.el("name", f"{labels.status_label(status, lang)} ({len(members)})")
         records: list[dict[str, Any]] = machine.iloc[members].to_dict("records")  # type: ignore[assignment]
         shown_rows = shown.iloc[members].to_dict("records")
         for k, row, view in zip(members.tolist(), records, shown_rows, strict=True):
-            placemark = _sub(folder, "Placemark")
-            _sub(placemark, "name", str(row["village_name"]))
-            _sub(placemark, "Snippet", view["status"] or "", maxLines="1")
-            _sub(
-                placemark,
-                "description",
-                _balloon(
-                    str(row["village_name"]),
-                    ((labels.column_label(c, lang), _shown(view[c], c)) for c in balloon_cols),
-                ),
-            )
-            _sub(placemark, "styleUrl", f"#status-{status}")
-            _extended(placemark, row, kinds)
-            _geometry(placemark, geoms.iloc[k])
+            w.open("Placemark")
+            w.el("name", row["village_name"])
+            w.el("Snippet", view["status"] or "", maxLines="1")
+            balloon = ((headers[c], _shown(view[c], c)) for c in balloon_cols)
+            w.el("description", _balloon(str(row["village_name"]), balloon))
+            w.el("styleUrl", f"#status-{status}")
+            _extended(w, row, kinds)
+            _geometry(w, geoms.iloc[k])
+            w.close("Placemark")
+        w.close("Folder")
+    w.close("Folder")
 
-    land = _sub(doc, "Folder")
-    _sub(land, "name", labels.text("dead_land_layer", lang))
-    zone_geoms = light_geometries(dead_zones.geometry, min(tolerance_m, 25.0))
+    w.open("Folder")
+    w.el("name", labels.text("dead_land_layer", lang))
+    zone_geoms = light_geometries(
+        dead_zones.geometry, min(tolerance_m, 25.0), metric_crs=metric_crs
+    )
     for row, geom in zip(dead_zones[zone_cols].to_dict("records"), zone_geoms, strict=True):
-        placemark = _sub(land, "Placemark")
-        _sub(placemark, "name", str(row.get("village_name", "")))
-        rows = [(labels.column_label(c, lang), _shown(row[c], c)) for c in zone_cols]
-        _sub(placemark, "description", _balloon(str(row.get("village_name", "")), rows))
-        _sub(placemark, "styleUrl", "#dead-land")
-        _extended(placemark, row, zone_kinds)
-        _geometry(placemark, geom)
+        title = str(row.get("village_name", ""))
+        w.open("Placemark")
+        w.el("name", title)
+        w.el("description", _balloon(title, [(headers[c], _shown(row[c], c)) for c in zone_cols]))
+        w.el("styleUrl", "#dead-land")
+        _extended(w, row, zone_kinds)
+        _geometry(w, geom)
+        w.close("Placemark")
+    w.close("Folder")
 
     if len(site_table):
-        folder = _sub(doc, "Folder")
-        _sub(folder, "name", labels.text("sites_layer", lang))
+        w.open("Folder")
+        w.el("name", labels.text("sites_layer", lang))
+        cols = [c for c in SITE_COLUMNS if c in site_table and c not in ("lon", "lat", "site_id")]
+        headers["first_created"] = labels.text("first_seen", lang)
         for row, geom in zip(site_table.to_dict("records"), sites.geometry, strict=True):
-            placemark = _sub(folder, "Placemark")
             title = f"{row['operator']} ({row['radios']})"
-            _sub(placemark, "name", title)
-            cols = [c for c in SITE_COLUMNS if c in row and c not in ("lon", "lat", "site_id")]
-            label = {"first_created": labels.text("first_seen", lang)}
-            rows = [(label.get(c, labels.column_label(c, lang)), _shown(row[c], c)) for c in cols]
-            _sub(placemark, "description", _balloon(title, rows))
-            _sub(placemark, "styleUrl", f"#{op_style[str(row['operator'])]}")
-            _extended(placemark, row, site_kinds)
-            _geometry(placemark, geom)
-    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return body
+            w.open("Placemark")
+            w.el("name", title)
+            w.el("description", _balloon(title, [(headers[c], _shown(row[c], c)) for c in cols]))
+            w.el("styleUrl", f"#{op_style[str(row['operator'])]}")
+            _extended(w, row, site_kinds)
+            _geometry(w, geom)
+            w.close("Placemark")
+        w.close("Folder")
+    w.raw("</Document></kml>\n")
+    return w.bytes()
 
 
 def write_kmz(path: str | Path, kml: bytes) -> Path:
@@ -322,14 +375,26 @@ def write_kmz(path: str | Path, kml: bytes) -> Path:
     return path
 
 
+def sites_on_grid(sites: gpd.GeoDataFrame, grid: Any) -> gpd.GeoDataFrame:
+    """The sites inside the analysis grid's bounds (the area and its margin): those that
+    matter on a map of the area, of all those that may reach it."""
+    if len(sites) == 0:
+        return sites
+    xy = sites.geometry.to_crs(grid.crs)
+    x0, y0, x1, y1 = grid.bounds
+    inside = ((xy.x >= x0) & (xy.x <= x1) & (xy.y >= y0) & (xy.y <= y1)).to_numpy()
+    return sites.loc[inside]
+
+
 def write_area_kmz(result: AreaResult, target: AreaTarget) -> list[Path]:
-    """``<slug>.kmz`` of one area."""
+    """``<slug>.kmz`` of one area (the sites on its grid; the GeoPackage has all in reach)."""
     kml = build_kml(
         result.name,
         villages=result.villages,
         dead_zones=result.dead_zones,
-        sites=result.sites,
+        sites=sites_on_grid(result.sites, result.grid),
         lang=target.options.lang,
         tolerance_m=max(result.grid.resolution / 2, 20.0),
+        metric_crs=result.grid.crs,
     )
     return [write_kmz(target.path(".kmz"), kml)]
