@@ -314,17 +314,26 @@ def _add_table_sheet(
             for h in headers
         ]
     )
+    # One styled cell per column, refilled row after row: a write-only sheet writes a row out
+    # as it is appended, and building a cell object per value would take most of the time.
+    templates = [
+        _cell(sheet, None, number_format=fmt, **({"alignment": styles.wrap} if wrap else {}))
+        for fmt, wrap in zip(formats, wrapped, strict=True)
+    ]
     for row in zip(*values, strict=True) if columns else ():
-        sheet.append(
-            [
-                None
-                if v is None
-                else _cell(sheet, v, number_format=fmt, alignment=styles.wrap)
-                if wrap
-                else _cell(sheet, v, number_format=fmt)
-                for v, fmt, wrap in zip(row, formats, wrapped, strict=True)
-            ]
-        )
+        out: list[Any] = []
+        for v, tmpl, fmt, wrap in zip(row, templates, formats, wrapped, strict=True):
+            if v is None:
+                out.append(None)
+            elif isinstance(v, str) and FORMULA_START.match(v):  # rare: a cell of its own
+                style = {"alignment": styles.wrap} if wrap else {}
+                out.append(_cell(sheet, v, number_format=fmt, **style))
+            else:
+                tmpl.value = v
+                if isinstance(v, str):
+                    tmpl.data_type = "s"
+                out.append(tmpl)
+        sheet.append(out)
 
 
 def _explanation_rows(
