@@ -88,3 +88,26 @@ def test_english_report_and_no_gaps(tmp_path: Path) -> None:
     assert "Made by coverage-gaps 9.8.7 on 2025-09-30" in first and "13,540" in first
     assert "The 2 villages to fix first" in second
     assert "2 more villages to fix" in second
+
+
+@requires_poppler
+def test_no_gaps_says_so_and_every_writer_copes(tmp_path: Path) -> None:
+    import dataclasses
+
+    import openpyxl
+    import pandas as pd
+
+    from coverage_gaps.outputs.kmz import write_area_kmz
+    from coverage_gaps.outputs.workbooks import write_area_workbooks
+
+    result = small_area()
+    villages = result.villages.copy()
+    villages["status"] = "covered"
+    villages["priority"] = pd.array([pd.NA] * len(villages), dtype="Int64")
+    covered = dataclasses.replace(result, villages=villages)
+    path = write_report(tmp_path / "r.pdf", covered)
+    assert "Không có thôn nào lõm sóng hoặc phủ sóng một phần." in page_text(path, 2)
+    fix = write_area_workbooks(covered, target(tmp_path))[0]
+    sheet = openpyxl.load_workbook(fix).worksheets[0]
+    assert sheet.max_row == 1 and sheet.auto_filter.ref.endswith("1")
+    assert write_area_kmz(covered, target(tmp_path))[0].stat().st_size > 0
