@@ -86,9 +86,12 @@ def test_every_area_csv_is_defused(tmp_path: Path) -> None:
     assert villages["village_id"].tolist() == ["001", "002", "003", "004", "005", "006"]
 
 
-def soffice_convert(src: Path, out_dir: Path, to: str, *, infilter: str | None = None) -> Path:
-    """Open ``src`` in headless LibreOffice and save it in ``out_dir`` as ``to`` (``"xlsx"``,
-    ``"csv:..."``); returns the new file."""
+def soffice_convert(
+    src: Path | list[Path], out_dir: Path, to: str, *, infilter: str | None = None
+) -> list[Path]:
+    """Open ``src`` (one file or several, in one LibreOffice start) in headless LibreOffice and
+    save each in ``out_dir`` as ``to`` (``"xlsx"``, ``"csv:..."``); returns the new files."""
+    sources = [src] if isinstance(src, Path) else src
     subprocess.run(
         [
             "soffice",
@@ -99,20 +102,20 @@ def soffice_convert(src: Path, out_dir: Path, to: str, *, infilter: str | None =
             to,
             "--outdir",
             str(out_dir),
-            str(src),
+            *map(str, sources),
         ],
         check=True,
         capture_output=True,
         timeout=120,
         env={**os.environ, "HOME": str(out_dir)},
     )
-    return out_dir / f"{src.stem}.{to.partition(':')[0]}"
+    return [out_dir / f"{s.stem}.{to.partition(':')[0]}" for s in sources]
 
 
-def libreoffice_to_xlsx(csv_path: Path, out_dir: Path) -> Path:
-    """Open ``csv_path`` in LibreOffice Calc (UTF-8, comma-separated, formulas evaluated as a
-    user opening it would) and save it as .xlsx."""
-    return soffice_convert(csv_path, out_dir, "xlsx", infilter="CSV:44,34,76,1")
+def libreoffice_to_xlsx(csv_paths: list[Path], out_dir: Path) -> list[Path]:
+    """Open the CSVs in LibreOffice Calc (UTF-8, comma-separated, formulas evaluated as a user
+    opening them would) and save them as .xlsx."""
+    return soffice_convert(csv_paths, out_dir, "xlsx", infilter="CSV:44,34,76,1")
 
 
 def formula_cells(xlsx: Path) -> list[str]:
@@ -130,8 +133,8 @@ def test_libreoffice_opens_no_formula(tmp_path: Path) -> None:
     plain = tmp_path / "plain.csv"
     table.to_csv(plain, index=False)
     ours = write_csv(table, tmp_path / "ours.csv")
-    assert formula_cells(libreoffice_to_xlsx(plain, tmp_path)) != []
-    converted = libreoffice_to_xlsx(ours, tmp_path)
+    plain_xlsx, converted = libreoffice_to_xlsx([plain, ours], tmp_path)
+    assert formula_cells(plain_xlsx) != []
     assert formula_cells(converted) == []
     import openpyxl
 

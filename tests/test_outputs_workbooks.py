@@ -165,3 +165,25 @@ def test_libreoffice_reads_ids_as_text_and_names_as_text(books: dict[str, Path],
     assert [r[1] for r in rows[1:]] == ["001", "002", "003", "004", "005", "006"]
     assert rows[3][2] == NAMES[2]  # shown as its text, not run ("click")
     assert rows[1][11] == "100.0%"  # covered share, formatted by LibreOffice
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_vietnamese_settings_misread_the_csv_not_the_workbook(
+    books: dict[str, Path], tmp_path
+) -> None:
+    share = small_area().villages["covered_share"].round(3).iloc[1]
+    assert 0 < share < 1
+    # The CSV opened with Vietnamese settings (decimal comma, LibreOffice language 1066):
+    # the share 0.445 becomes 445 and the id 002 becomes 2 (so this check can fail).
+    table = pd.DataFrame({"village_id": ["002"], "covered_share": [share]})
+    from coverage_gaps.outputs.tables import write_csv
+
+    plain = write_csv(table, tmp_path / "plain.csv")
+    (read,) = soffice_convert(plain, tmp_path, "xlsx", infilter="CSV:44,34,76,1,,1066")
+    row = [c.value for c in next(openpyxl.load_workbook(read).active.iter_rows(min_row=2))]
+    assert row == [2, round(share * 1000)]
+    # The workbook stores the number itself and the id as text (read back by LibreOffice in
+    # the test above; here as stored).
+    cells = [c for c in openpyxl.load_workbook(books["vi-all"]).worksheets[0][3]]
+    assert cells[1].value == "002" and cells[11].value == pytest.approx(share)
+    assert cells[11].data_type == "n"
