@@ -355,6 +355,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "vi": "Diện tích có điện chưa có sóng",
     },
     "sites_in_reach": {"en": "Base stations in reach", "vi": "Số trạm BTS trong tầm phủ"},
+    "sites_legend": {"en": "Base stations", "vi": "Trạm BTS"},
     "villages_count": {"en": "villages", "vi": "thôn"},
     "top_to_fix": {"en": "The {n} villages to fix first", "vi": "{n} thôn cần xử lý trước"},
     "no_gaps": {

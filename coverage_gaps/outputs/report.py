@@ -196,7 +196,7 @@ def _draw_map(
     ]
     handles.append(
         Line2D([], [], marker="^", linestyle="", color=_SITE_COLOUR, markeredgecolor="white",
-               label=f"{labels.text('sites_layer', lang)} ({format_number(len(sites), 0, lang)})")
+               label=f"{labels.text('sites_legend', lang)} ({format_number(len(sites), 0, lang)})")
     )  # fmt: skip
     _scale_bar(ax, x1 - x0)
     return handles
