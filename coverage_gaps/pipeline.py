@@ -41,11 +41,11 @@ from coverage_gaps.errors import CoverageGapsWarning, SelectionError
 from coverage_gaps.gaps import village_table
 from coverage_gaps.grid import WGS84, AnalysisGrid, choose_metric_crs
 from coverage_gaps.io.sources import GridSource
-from coverage_gaps.settings import AnalysisOptions, CoverageOptions
+from coverage_gaps.settings import AnalysisOptions, CoverageOptions, StatusThresholds
 from coverage_gaps.sites import nearest_site_m, site_points, sites_in_reach
 from coverage_gaps.zonal import VillageSpans, mark_spans, village_geometry, village_totals
 
-__all__ = ["BYTES_PER_CELL", "AreaResult", "analyse_area", "mask_polygons"]
+__all__ = ["BYTES_PER_CELL", "AreaResult", "analyse_area", "mask_polygons", "village_mask_polygons"]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,9 @@ class AreaResult:
     retired
         uint8 bits (:data:`coverage_gaps.gaps.GENERATION_BITS`) of the retired generations
         that would serve each cell, or ``None``.
+    thresholds
+        The status thresholds the villages were classified with (for the outputs that
+        explain the statuses).
     """
 
     name: str
@@ -97,6 +100,7 @@ class AreaResult:
     operators: list[str]
     timings: dict[str, float] = field(default_factory=dict)
     retired: np.ndarray | None = None
+    thresholds: StatusThresholds = field(default_factory=StatusThresholds)
 
     @property
     def with_population(self) -> bool:
@@ -130,10 +134,12 @@ class AreaResult:
 
     @functools.cached_property
     def dead_zones(self) -> gpd.GeoDataFrame:
-        """Polygons (EPSG:4326) of the villages' electrified land that no counted service
-        reaches."""
-        dead = self.electrified & (self.coverage.serving == 0) & self.in_villages
-        return mask_polygons(dead, self.grid)
+        """Each village's electrified land that no counted service reaches (EPSG:4326): one
+        (multi)polygon per village that has any, with the village's ``village_id``,
+        ``village_name``, ``commune``, ``province`` and the land's ``area_km2``.  Villages may
+        overlap, so a cell may be in the dead zone of two villages."""
+        dead = self.electrified & (self.coverage.serving == 0)
+        return village_mask_polygons(dead, self.spans, self.grid, self.villages)
 
 
 @contextmanager
@@ -360,6 +366,7 @@ def _analyse(
         operators=near.operators,
         timings=timings,
         retired=retired_layer,
+        thresholds=analysis.thresholds,
     )
 
 
@@ -472,6 +479,83 @@ def mask_polygons(mask: np.ndarray, grid: AnalysisGrid) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(
         {"area_km2": [p.area / 1e6 for p in polys]},
         geometry=gpd.GeoSeries(polys, crs=grid.crs),
+        crs=grid.crs,
+    )
+    return frame.to_crs(4326)
+
+
+#: The village columns each of its mask polygons carries.
+_VILLAGE_KEYS = ("village_id", "village_name", "commune", "province")
+
+
+def village_mask_polygons(
+    mask: np.ndarray,
+    spans: VillageSpans,
+    grid: AnalysisGrid,
+    villages: pd.DataFrame,
+) -> gpd.GeoDataFrame:
+    """Per village, the polygons (EPSG:4326) of the true cells of ``mask`` among its own cells.
+
+    Each village with any such cell gets one row: its ``village_id``, ``village_name``,
+    ``commune`` and ``province`` (those of ``villages`` present), ``area_km2`` (its cells'
+    area) and a (multi)polygon of those cells.  A cell of two overlapping villages is in both.
+    The villages' cells are picked out of ``mask`` at once and each village is polygonised in
+    its own bounding window, so the cost follows the villages' cells, not the grid.
+
+    Parameters
+    ----------
+    mask
+        Boolean array of ``grid.shape``.
+    spans
+        The villages' cells on ``grid``, aligned with ``villages``.
+    grid
+        The analysis grid.
+    villages
+        One row per village of ``spans``.
+    """
+    from affine import Affine
+    from rasterio.features import shapes
+
+    if mask.shape != grid.shape:
+        raise ValueError(f"mask has shape {mask.shape}, the grid is {grid.shape}")
+    if len(villages) != spans.n_villages:
+        raise ValueError(f"{len(villages)} villages for the spans of {spans.n_villages}")
+    keys = [k for k in _VILLAGE_KEYS if k in villages.columns]
+    lengths = (spans.col_stop - spans.col_start).astype(np.int64)
+    span_of_cell = np.repeat(np.arange(lengths.shape[0]), lengths)
+    first = np.cumsum(lengths) - lengths
+    rows = spans.row[span_of_cell].astype(np.int64)
+    cols = spans.col_start[span_of_cell].astype(np.int64) + (
+        np.arange(span_of_cell.shape[0]) - first[span_of_cell]
+    )
+    hit = mask[rows, cols]
+    village_of_span = np.repeat(np.arange(spans.n_villages), np.diff(spans.offsets))
+    owner = village_of_span[span_of_cell[hit]]
+    rows, cols = rows[hit], cols[hit]
+    found, starts, counts = np.unique(owner, return_index=True, return_counts=True)
+    geoms = []
+    for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
+        r, c = rows[start : start + count], cols[start : start + count]
+        r0, c0 = int(r.min()), int(c.min())
+        window = np.zeros((int(r.max()) - r0 + 1, int(c.max()) - c0 + 1), dtype=np.uint8)
+        window[r - r0, c - c0] = 1
+        t = grid.transform  # the window's, by hand (rasterio's helpers warn on Affine "*")
+        at = Affine(t.a, t.b, t.c + t.a * c0 + t.b * r0, t.d, t.e, t.f + t.d * c0 + t.e * r0)
+        pieces = [
+            shapely.geometry.shape(geom)
+            for geom, _ in shapes(
+                window,
+                mask=window.astype(bool),
+                transform=at,
+            )
+        ]
+        geoms.append(pieces[0] if len(pieces) == 1 else shapely.multipolygons(pieces))
+    frame = gpd.GeoDataFrame(
+        {
+            **{k: villages[k].to_numpy()[found] for k in keys},
+            "area_km2": counts * grid.cell_area_m2 / 1e6,
+        },
+        geometry=gpd.GeoSeries(geoms, crs=grid.crs),
         crs=grid.crs,
     )
     return frame.to_crs(4326)

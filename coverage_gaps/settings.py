@@ -531,8 +531,8 @@ class OutputOptions:
     out_dir
         The output folder.
     kinds
-        Outputs to write, names in :data:`coverage_gaps.outputs.AREA_WRITERS` (``csv``, ``gpkg``,
-        ``html``, ``tif``); the run-level ``summary.csv`` is always written.
+        Outputs to write, names in :data:`coverage_gaps.outputs.AREA_WRITERS` (default ``csv``,
+        ``xlsx``, ``gpkg``, ``html``, ``tif``); the run-level ``summary.csv`` is always written.
     signal_per_operator
         Also write one signal GeoTIFF per technology and operator.
     lang
@@ -540,7 +540,7 @@ class OutputOptions:
     """
 
     out_dir: Path = Path("maps")
-    kinds: tuple[str, ...] = ("csv", "gpkg", "html", "tif")
+    kinds: tuple[str, ...] = ("csv", "xlsx", "gpkg", "html", "tif")
     signal_per_operator: bool = False
     lang: Lang = "vi"
 

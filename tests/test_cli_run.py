@@ -24,9 +24,13 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        "glossary.csv",
+        "glossary.xlsx",
         "lao-cai-no-power.csv",
         "lao-cai-to-fix.csv",
+        "lao-cai-to-fix.xlsx",
         "lao-cai-villages.csv",
+        "lao-cai-villages.xlsx",
         "lao-cai.gpkg",
         "lao-cai.html",
         "run.json",
@@ -60,7 +64,7 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
     fix = pd.read_csv(out / "lao-cai-to-fix.csv", encoding="utf-8-sig", dtype={"village_id": str})
     assert fix["village_id"].tolist() == ["002"] and fix["priority"].tolist() == [1]
     layers = {name for name, _ in pyogrio.list_layers(out / "lao-cai.gpkg")}
-    assert layers == {"villages", "sites", "dead_zones"}
+    assert layers == {"villages", "sites", "dead_zones", "layer_styles"}
     html = (out / "lao-cai.html").read_text()
     assert (
         json.dumps("Bản Hai")[1:-1] in html
@@ -75,7 +79,7 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
 def test_outputs_choice_skips_the_map(tiny_world: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert invoke("-q", *base(tiny_world, out), "--outputs", "csv").exit_code == 0
-    assert sorted(p.suffix for p in out.iterdir()) == [".csv"] * 4 + [".json"]
+    assert sorted(p.suffix for p in out.iterdir()) == [".csv"] * 5 + [".json"]  # + glossary
 
 
 def test_rerun_overwrites_and_leaves_no_temporary_files(tiny_world: dict, tmp_path: Path) -> None:
@@ -104,7 +108,7 @@ def test_old_province_name_is_noted(tiny_world: dict, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--radio", "6G"], "'6G' is not a radio"),
-        (["--outputs", "pdf"], "'pdf' is not an output"),
+        (["--outputs", "docx"], "'docx' is not an output"),
         (["--as-of", "2025-13-01"], "'2025-13-01' is not a date"),
         (["--fixed-radius", "4G=far"], "'4G=far' is not RADIO=METRES"),
         (["--resolution", "0"], "0.0 is not a positive number"),

@@ -67,7 +67,7 @@ class CoverageResult:
     reach
         uint32 bitmask of the operators that would serve the cell by the base model over open,
         flat ground (no terrain); only the terrain model fills it, to tell ``terrain_shadow`` from
-        ``no_site_in_reach``.
+        ``beyond_site_range``.
     signal_by_radio
         Best-server signal (dBm) per technology name, for the signal rasters.
     by_operator

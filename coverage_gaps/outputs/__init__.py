@@ -110,6 +110,11 @@ AREA_WRITERS: Mapping[str, Writer] = {
             "coverage_gaps.outputs.tables:write_area_tables",
         ),
         Writer(
+            "xlsx",
+            "<province>-to-fix.xlsx and <province>-villages.xlsx: workbooks in the run's language",
+            "coverage_gaps.outputs.workbooks:write_area_workbooks",
+        ),
+        Writer(
             "gpkg",
             "<province>.gpkg: villages, sites and dead-zone layers",
             "coverage_gaps.outputs.geopackage:write_area_geopackage",
@@ -124,6 +129,16 @@ AREA_WRITERS: Mapping[str, Writer] = {
             "<province>.html: the interactive map",
             "coverage_gaps.outputs.webmap:write_area_map",
         ),
+        Writer(
+            "kmz",
+            "<province>.kmz for Google Earth: villages by status, dead-zone land, sites",
+            "coverage_gaps.outputs.kmz:write_area_kmz",
+        ),
+        Writer(
+            "pdf",
+            "<province>.pdf: the printed A4 report (map, summary, villages to fix first)",
+            "coverage_gaps.outputs.report:write_area_report",
+        ),
     )
 }
 
@@ -135,6 +150,12 @@ RUN_WRITERS: Mapping[str, Writer] = {
             "summary",
             "summary.csv: villages by status and people uncovered per province",
             "coverage_gaps.outputs.summary:write_summary",
+        ),
+        Writer(
+            "glossary",
+            "glossary.csv (and glossary.xlsx): every column, status and reason, in English and "
+            "Vietnamese",
+            "coverage_gaps.outputs.glossary:write_glossary",
         ),
         Writer(
             "record",

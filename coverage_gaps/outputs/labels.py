@@ -21,15 +21,21 @@ from coverage_gaps.settings import Lang, choices_of
 __all__ = [
     "COLUMNS",
     "LANGS",
+    "LAYER_COLUMNS",
     "REASONS",
+    "REASON_MEANINGS",
     "STATUSES",
+    "STATUS_MEANINGS",
     "TEXT",
     "Column",
     "Lang",
+    "column_help",
     "column_label",
     "reason_label",
+    "reason_meaning",
     "reasons_text",
     "status_label",
+    "status_meaning",
     "text",
 ]
 
@@ -88,6 +94,60 @@ REASONS: Mapping[str, Mapping[str, str]] = {
     },
     "2g_only": {"en": "2G only", "vi": "chỉ có sóng 2G"},
     "single_operator": {"en": "one operator only", "vi": "chỉ có một nhà mạng"},
+}
+
+#: What each reason means, in a sentence.
+REASON_MEANINGS: Mapping[str, Mapping[str, str]] = {
+    "beyond_site_range": {
+        "en": "part of its electrified land without signal is beyond the reach of every base "
+        "station, even over open flat ground: a new site is needed",
+        "vi": "một phần diện tích có điện chưa có sóng nằm ngoài tầm phủ của mọi trạm BTS, kể "
+        "cả khi địa hình bằng phẳng: cần xây trạm mới",
+    },
+    "2g_sunset": {
+        "en": "part of its electrified land without signal was served only by 2G, which is now "
+        "switched off",
+        "vi": "một phần diện tích có điện chưa có sóng trước đây chỉ có sóng 2G, nay đã tắt",
+    },
+    "3g_sunset": {
+        "en": "part of its electrified land without signal was served only by 3G, which is now "
+        "switched off",
+        "vi": "một phần diện tích có điện chưa có sóng trước đây chỉ có sóng 3G, nay đã tắt",
+    },
+    "no_measurements_nearby": {
+        "en": "no cell at all was observed within 10 km: crowd-sourced data are thin where few "
+        "people travel, so the dark may be missing data rather than missing signal",
+        "vi": "không có trạm nào được ghi nhận trong vòng 10 km: dữ liệu cộng đồng thưa ở nơi ít "
+        "người qua lại, nên có thể là thiếu dữ liệu chứ không phải thiếu sóng",
+    },
+    "field_no_signal": {
+        "en": "an official's field check found no signal",
+        "vi": "kiểm tra thực địa cho thấy không có sóng",
+    },
+    "field_signal": {
+        "en": "an official's field check found signal",
+        "vi": "kiểm tra thực địa cho thấy có sóng",
+    },
+    "field_no_power": {
+        "en": "an official's field check found no power: a task for the power company first",
+        "vi": "kiểm tra thực địa cho thấy chưa có điện: trước hết cần đưa điện về",
+    },
+    "terrain_shadow": {
+        "en": "a base station would serve it over flat ground, but hills or mountains block "
+        "the signal (propagation models with terrain only)",
+        "vi": "trạm BTS lẽ ra phủ được nếu địa hình bằng phẳng, nhưng đồi núi che khuất sóng "
+        "(chỉ có ở mô hình truyền sóng theo địa hình)",
+    },
+    "2g_only": {
+        "en": "the only service on its electrified land is 2G (GSM/CDMA): calls and SMS, no "
+        "mobile internet",
+        "vi": "trên diện tích có điện chỉ có sóng 2G (GSM/CDMA): gọi điện và nhắn tin, chưa có "
+        "internet di động",
+    },
+    "single_operator": {
+        "en": "only one operator serves it (for covered villages this is information, not a gap)",
+        "vi": "chỉ một nhà mạng phục vụ (với thôn có sóng đây là thông tin, không phải thiếu sóng)",
+    },
 }
 
 
@@ -233,11 +293,165 @@ COLUMNS: Mapping[str, Column] = {
         "The strongest predicted signal in the village (propagation models)",
         "Cường độ tín hiệu dự báo mạnh nhất trong thôn (mô hình truyền sóng)",
     ),
+    # summary.csv
+    "villages": Column(
+        "Villages",
+        "Số thôn",
+        "Villages analysed in the province",
+        "Số thôn được phân tích trong tỉnh",
+    ),
+    "dead_zone": Column(
+        "Dead zones", "Số thôn lõm sóng", "Villages that are dead zones", "Số thôn lõm sóng"
+    ),
+    "partial": Column(
+        "Partial coverage",
+        "Số thôn phủ sóng một phần",
+        "Villages with partial coverage",
+        "Số thôn phủ sóng một phần",
+    ),
+    "covered": Column("Covered", "Số thôn có sóng", "Villages covered", "Số thôn có sóng"),
+    "not_electrified": Column(
+        "Not electrified",
+        "Số thôn chưa có điện",
+        "Villages without electrified land",
+        "Số thôn chưa có diện tích có điện lưới",
+    ),
+    "sites": Column(
+        "Sites in reach",
+        "Số trạm BTS",
+        "Base stations that may serve the province's villages",
+        "Số trạm BTS có thể phủ sóng tới các thôn trong tỉnh",
+    ),
+    # the sites layer (GeoPackage, KMZ)
+    "site_id": Column(
+        "Site id", "Mã trạm", "Number of the site in this run", "Số thứ tự của trạm trong lần chạy"
+    ),
+    "operator": Column(
+        "Operator",
+        "Nhà mạng",
+        "The operator, from the mobile network code",
+        "Nhà mạng, theo mã mạng di động",
+    ),
+    "mcc": Column(
+        "MCC", "MCC", "Mobile country code (452: Vietnam)", "Mã quốc gia di động (452: Việt Nam)"
+    ),
+    "net": Column("MNC", "MNC", "Mobile network code", "Mã mạng di động"),
+    "radios": Column(
+        "Technologies",
+        "Công nghệ",
+        "Technologies of its cells: GSM = 2G, UMTS = 3G, LTE = 4G, NR = 5G",
+        "Công nghệ của các cell: GSM = 2G, UMTS = 3G, LTE = 4G, NR = 5G",
+    ),
+    "cells": Column("Cells", "Số cell", "Cells of the site", "Số cell của trạm"),
+    "range_m": Column(
+        "Range (m)",
+        "Bán kính (m)",
+        "Largest range observed for its cells (OpenCelliD)",
+        "Bán kính lớn nhất ghi nhận được của các cell (OpenCelliD)",
+    ),
+    "samples": Column(
+        "Samples",
+        "Số lần đo",
+        "Measurements behind its cells",
+        "Số lần đo ghi nhận các cell của trạm",
+    ),
+    "first_created": Column(
+        "First seen",
+        "Ghi nhận lần đầu",
+        "Date its first cell was first seen (OpenCelliD)",
+        "Ngày cell đầu tiên của trạm được ghi nhận (OpenCelliD)",
+    ),
+}
+
+#: Columns whose meaning differs in one layer: ``(layer, column)`` → its entry.
+LAYER_COLUMNS: Mapping[tuple[str, str], Column] = {
+    ("sites", "lon"): Column(
+        "Longitude", "Kinh độ", "Position of the site (WGS 84)", "Vị trí của trạm (WGS 84)"
+    ),
+    ("sites", "lat"): Column(
+        "Latitude", "Vĩ độ", "Position of the site (WGS 84)", "Vị trí của trạm (WGS 84)"
+    ),
+    ("dead_zones", "area_km2"): Column(
+        "Area (km²)",
+        "Diện tích (km²)",
+        "Electrified land of the village with no signal",
+        "Diện tích có điện của thôn chưa có sóng",
+    ),
 }
 
 #: Other words of the outputs: titles, layer names, controls.
 TEXT: Mapping[str, Mapping[str, str]] = {
     "title": {"en": "Coverage gaps", "vi": "Vùng lõm sóng"},
+    # workbooks, glossary, printed report, KMZ
+    "sheet_villages": {"en": "Villages", "vi": "Thôn"},
+    "sheet_to_fix": {"en": "To fix", "vi": "Cần xử lý"},
+    "sheet_explanation": {"en": "Explanation", "vi": "Giải thích"},
+    "sheet_glossary": {"en": "Glossary", "vi": "Thuật ngữ"},
+    "villages_title": {
+        "en": "{province}: every village and its mobile coverage",
+        "vi": "{province}: tất cả các thôn và tình trạng phủ sóng di động",
+    },
+    "to_fix_title": {
+        "en": "{province}: villages with electricity but no or partial mobile signal, most "
+        "urgent first",
+        "vi": "{province}: các thôn đã có điện nhưng chưa có sóng hoặc sóng chưa phủ hết, "
+        "theo thứ tự ưu tiên",
+    },
+    "run_date": {"en": "Date of the run", "vi": "Ngày chạy"},
+    "version": {"en": "coverage-gaps version", "vi": "Phiên bản coverage-gaps"},
+    "columns_heading": {"en": "Columns", "vi": "Các cột"},
+    "statuses_heading": {"en": "Statuses", "vi": "Tình trạng"},
+    "reasons_heading": {"en": "Reasons", "vi": "Nguyên nhân"},
+    "column": {"en": "Column", "vi": "Cột"},
+    "meaning": {"en": "Meaning", "vi": "Ý nghĩa"},
+    "thresholds_note": {
+        "en": "Thresholds of this run: a village is a dead zone when less than {dead:.0%} of "
+        "its electrified land has signal, covered from {covered:.0%}.",
+        "vi": "Ngưỡng của lần chạy này: thôn là vùng lõm sóng khi dưới {dead:.0%} diện tích "
+        "có điện có sóng, là có sóng khi từ {covered:.0%} trở lên.",
+    },
+    "figures_note": {
+        "en": "Figures are sums over the analysis grid's cells (of {resolution:g} m) whose "
+        "centre lies in the village.",
+        "vi": "Số liệu được tính trên các ô lưới phân tích ({resolution:g} m) có tâm nằm trong "
+        "thôn.",
+    },
+    "report_title": {
+        "en": "{province}: villages with electricity but no mobile signal",
+        "vi": "{province}: các thôn đã có điện lưới nhưng chưa có sóng di động",
+    },
+    "summary_heading": {"en": "Summary", "vi": "Tổng hợp"},
+    "villages_total": {"en": "Villages analysed", "vi": "Số thôn được phân tích"},
+    "people_without_signal": {"en": "People without signal", "vi": "Số người chưa có sóng"},
+    "electrified_without_signal": {
+        "en": "Electrified land without signal",
+        "vi": "Diện tích có điện chưa có sóng",
+    },
+    "sites_in_reach": {"en": "Base stations in reach", "vi": "Số trạm BTS trong tầm phủ"},
+    "sites_legend": {"en": "Base stations", "vi": "Trạm BTS"},
+    "villages_count": {"en": "villages", "vi": "thôn"},
+    "top_to_fix": {"en": "The {n} villages to fix first", "vi": "{n} thôn cần xử lý trước"},
+    "no_gaps": {
+        "en": "No village is a dead zone or partially covered.",
+        "vi": "Không có thôn nào lõm sóng hoặc phủ sóng một phần.",
+    },
+    "more_to_fix": {
+        "en": "{n} more villages to fix: see {file}.",
+        "vi": "Còn {n} thôn cần xử lý: xem tệp {file}.",
+    },
+    "page": {"en": "Page {n} of {total}", "vi": "Trang {n}/{total}"},
+    "first_seen": {"en": "First seen", "vi": "Ghi nhận lần đầu"},
+    "glossary_title": {
+        "en": "What the columns of the output files mean",
+        "vi": "Ý nghĩa các cột trong các tệp kết quả",
+    },
+    "files": {"en": "Files", "vi": "Tệp"},
+    "kind": {"en": "Kind", "vi": "Loại"},
+    "kind_column": {"en": "column", "vi": "cột"},
+    "kind_status": {"en": "status", "vi": "tình trạng"},
+    "kind_reason": {"en": "reason", "vi": "nguyên nhân"},
+    "machine_name": {"en": "Name in the files", "vi": "Tên trong tệp"},
+    "header": {"en": "Header", "vi": "Tiêu đề"},
     "villages_layer": {"en": "Villages by status", "vi": "Thôn theo tình trạng"},
     "dead_land_layer": {
         "en": "Dead-zone land (electrified, no signal)",
@@ -282,8 +496,27 @@ def reason_label(reason: str, lang: str) -> str:
 
 
 def reasons_text(reasons: str, lang: str) -> str:
-    """``"no_site_in_reach;2g_only"`` as ``"no site within reach, 2G only"``."""
+    """``"beyond_site_range;2g_only"`` in words of ``lang``."""
     return ", ".join(reason_label(r, lang) for r in str(reasons).split(";") if r)
+
+
+def status_meaning(status: str, lang: str, *, dead: float, covered: float) -> str:
+    """What ``status`` means, with the run's thresholds (shares 0-1)."""
+    entry = STATUS_MEANINGS.get(status)
+    if entry is None:
+        return status
+    return entry.get(lang, entry["en"]).format(dead=dead, covered=covered)
+
+
+def reason_meaning(reason: str, lang: str) -> str:
+    """What one reason means, in a sentence; unknown reasons as they are."""
+    return _pick(REASON_MEANINGS, reason, lang)
+
+
+def column_help(column: str, lang: str) -> str:
+    """What a column holds (empty when it has no entry)."""
+    entry = COLUMNS.get(column)
+    return "" if entry is None else entry.help(lang)
 
 
 def column_label(column: str, lang: str) -> str:

@@ -1,8 +1,14 @@
-"""CSV tables for officials: one row per village, and the villages to fix."""
+"""CSV tables for officials: one row per village, and the villages to fix.
+
+Every CSV is written by :func:`write_csv`, which defuses text that a spreadsheet would run as a
+formula (:func:`escape_formulas`): a village named ``=HYPERLINK("http://evil","click")`` is
+written as ``'=HYPERLINK(...)`` and opens as text in Excel and LibreOffice.
+"""
 
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,15 +23,26 @@ if TYPE_CHECKING:
     from coverage_gaps.pipeline import AreaResult
 
 __all__ = [
+    "FORMULA_START",
     "NO_POWER_COLUMNS",
     "VILLAGE_COLUMNS",
+    "escape_formulas",
+    "looks_like_formula",
     "model_vs_field",
     "no_power_table",
+    "text_columns",
     "to_fix_table",
     "village_table",
     "write_area_tables",
     "write_csv",
 ]
+
+#: A text cell is read as a formula by Excel or LibreOffice when it starts, after any leading
+#: whitespace, with one of ``= + - @``, or with a tab or carriage return (OWASP, "CSV
+#: Injection").
+FORMULA_START = re.compile(r"\s*[=+\-@\t\r]")
+#: ... unless it is a plain number ("-5", "+84"), which opens as that number, not a formula.
+_PLAIN_NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
 
 #: Columns of ``<province>-villages.csv`` and ``-to-fix.csv``, in order.
 VILLAGE_COLUMNS: tuple[str, ...] = (
@@ -73,7 +90,7 @@ def village_table(villages: pd.DataFrame) -> pd.DataFrame:
     for col, digits in _ROUND.items():
         if col in table:
             table[col] = table[col].astype("f8").round(digits)
-    for col in ("population", "uncovered_population", "nearest_site_m"):
+    for col in ("priority", "population", "uncovered_population", "nearest_site_m"):
         if col in table:
             table[col] = table[col].astype("Int64")
     return table
@@ -85,11 +102,58 @@ def to_fix_table(villages: pd.DataFrame) -> pd.DataFrame:
     return village_table(gaps).sort_values("priority", kind="mergesort")
 
 
+def looks_like_formula(values: pd.Series) -> pd.Series:
+    """Whether each text of ``values`` would be read as a formula by a spreadsheet.
+
+    True for text starting (after any leading whitespace) with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return, except plain numbers such as ``-5``; False for missing values.
+    """
+    text = values.astype("string")
+    start = text.str.match(FORMULA_START, na=False)
+    if not start.any():
+        return start.astype(bool)
+    number = text.str.fullmatch(_PLAIN_NUMBER, na=False)
+    return (start & ~number).astype(bool)
+
+
+def text_columns(table: pd.DataFrame) -> list[str]:
+    """The columns of ``table`` that hold text: object, string and text-categorical columns
+    (numbers, booleans and dates are never text)."""
+    out = []
+    for col in table.columns:
+        dtype = table[col].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            dtype = dtype.categories.dtype
+        if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+            out.append(col)
+    return out
+
+
+def escape_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a ``'`` before every text cell a spreadsheet would run as a formula.
+
+    Only text columns (:func:`text_columns`) are looked at, so numbers, negative ones
+    included, stay numbers.  Returns ``table`` itself when no cell needs it (so the bytes
+    written are unchanged), else a copy.
+    """
+    out = table
+    for col in text_columns(table):
+        values = table[col]
+        risky = looks_like_formula(values)
+        if risky.any():
+            if out is table:
+                out = table.copy()
+            text = values.astype("string")
+            out[col] = text.mask(risky.to_numpy(), "'" + text)
+    return out
+
+
 def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
     """Write ``table`` as UTF-8 with a byte-order mark (Excel then shows Vietnamese names).
 
-    Text is quoted, missing values are empty fields, lines end in ``\n``.  Written by Arrow's
-    CSV writer, several times faster than pandas' on a country's tables.
+    Text is quoted when it must be, missing values are empty fields, lines end in ``\n``, and
+    text a spreadsheet would run as a formula gets a leading ``'`` (:func:`escape_formulas`).
+    Written by Arrow's CSV writer, several times faster than pandas' on a country's tables.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -98,6 +162,7 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
     text = [c for c in table.columns if table[c].dtype == object]
     if len(text):  # mixed or non-string objects as their text, as pandas would write them
         table = table.astype({c: "string" for c in text})
+    table = escape_formulas(table)
     arrow = pa.Table.from_pandas(table, preserve_index=False)  # NaN -> empty field
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         fh.write(codecs.BOM_UTF8)

@@ -1,0 +1,113 @@
+"""The printed report: rendered by poppler (pdftoppm, pdftotext) as a reader's viewer would."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coverage_gaps.outputs.report import format_number, write_area_report, write_report
+from coverage_gaps.outputs.webmap import STATUS_COLOURS
+from coverage_gaps.outputs.workbooks import RunStamp
+from tests.outputs_support import NAMES, small_area, target
+
+requires_poppler = pytest.mark.skipif(
+    not (shutil.which("pdftoppm") and shutil.which("pdftotext") and shutil.which("pdfinfo")),
+    reason="poppler-utils (pdftoppm, pdftotext, pdfinfo) not installed",
+)
+
+
+def poppler(*args: str) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout
+
+
+def page_text(pdf: Path, page: int) -> str:
+    text = poppler("pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-")
+    return unicodedata.normalize("NFC", text)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("pdf")
+    return write_area_report(small_area(), target(folder, kinds=("csv", "xlsx", "pdf")))[0]
+
+
+def test_format_number_by_hand() -> None:
+    assert format_number(1234.5, 1, "en") == "1,234.5"
+    assert format_number(1234.5, 1, "vi") == "1.234,5"
+    assert format_number(0.785, 1, "vi", percent=True) == "78,5%"
+    assert format_number(float("nan"), 0, "vi") == "—" and format_number(None) == "—"
+
+
+@requires_poppler
+def test_a4_pages_with_searchable_vietnamese(report: Path) -> None:
+    info = poppler("pdfinfo", str(report))
+    assert re.search(r"^Pages:\s+2$", info, re.M)
+    assert "595.276 x 841.89 pts (A4)" in info
+    fonts = poppler("pdffonts", str(report))
+    assert "DejaVuSans" in fonts and " no " not in fonts.split("\n", 2)[2]  # all embedded
+    first = page_text(report, 1)
+    assert "Lào Cai: các thôn đã có điện lưới nhưng chưa có sóng di động" in first
+    assert "dưới 15%" in first  # the run's thresholds
+    assert "13.540" in first  # people without signal, written as Vietnamese writes it
+    second = page_text(report, 2)
+    assert "4 thôn cần xử lý trước" in second
+    rows = [line.split() for line in second.splitlines() if line.split()[:1] in (["1"], ["2"])]
+    assert rows[0][:2] == ["1", "003"] and rows[1][:2] == ["2", "004"]  # most urgent first
+    assert NAMES[5] in second and "<b>Mường</b>" in second  # diacritics, markup as text
+
+
+@requires_poppler
+def test_map_page_renders_the_status_colours(report: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    poppler("pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(report), str(tmp_path / "p"))
+    image = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("RGB")).astype(int)
+    assert image.shape[:2] == (585, 414)  # A4 at 50 dpi
+    ink = (image < 240).any(axis=2).mean()
+    assert 0.02 < ink < 0.5
+    for status in ("dead_zone", "covered", "not_electrified"):
+        rgb = np.array([int(STATUS_COLOURS[status][i : i + 2], 16) for i in (1, 3, 5)])
+        shown = 0.85 * rgb + 0.15 * 255  # drawn at 85 % opacity on white
+        near = (np.abs(image - shown).max(axis=2) <= 12).sum()
+        assert near > 50, status
+
+
+@requires_poppler
+def test_english_report_and_no_gaps(tmp_path: Path) -> None:
+    result = small_area()
+    stamp = RunStamp(datetime(2025, 9, 30, 8, 0), "9.8.7")
+    path = write_report(tmp_path / "en.pdf", result, lang="en", stamp=stamp, top_n=2)
+    first, second = page_text(path, 1), page_text(path, 2)
+    assert "Made by coverage-gaps 9.8.7 on 2025-09-30" in first and "13,540" in first
+    assert "The 2 villages to fix first" in second
+    assert "2 more villages to fix" in second
+
+
+@requires_poppler
+def test_no_gaps_says_so_and_every_writer_copes(tmp_path: Path) -> None:
+    import dataclasses
+
+    import openpyxl
+    import pandas as pd
+
+    from coverage_gaps.outputs.kmz import write_area_kmz
+    from coverage_gaps.outputs.workbooks import write_area_workbooks
+
+    result = small_area()
+    villages = result.villages.copy()
+    villages["status"] = "covered"
+    villages["priority"] = pd.array([pd.NA] * len(villages), dtype="Int64")
+    covered = dataclasses.replace(result, villages=villages)
+    path = write_report(tmp_path / "r.pdf", covered)
+    assert "Không có thôn nào lõm sóng hoặc phủ sóng một phần." in page_text(path, 2)
+    fix = write_area_workbooks(covered, target(tmp_path))[0]
+    sheet = openpyxl.load_workbook(fix).worksheets[0]
+    assert sheet.max_row == 1 and sheet.auto_filter.ref.endswith("1")
+    assert write_area_kmz(covered, target(tmp_path))[0].stat().st_size > 0
