@@ -76,6 +76,12 @@ class AreaResult:
         ``operators[k]``.
     timings
         Seconds per step.
+    communes
+        The communes' outlines (polygons with a ``name`` column, EPSG:4326), drawn as the base of
+        the map when given; ``None`` draws the communes' names at their villages.
+    link_budget
+        The link budget of the coverage model that predicts a signal (its thresholds class the
+        signal on the map); ``None`` for models without one.
     """
 
     name: str
@@ -88,6 +94,8 @@ class AreaResult:
     spans: VillageSpans
     operators: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    communes: gpd.GeoDataFrame | None = None
+    link_budget: LinkBudget | None = None
 
     @property
     def with_population(self) -> bool:
@@ -132,6 +140,7 @@ def analyse_area(
     link_budget: LinkBudget | None = None,
     model: CoverageModel | None = None,
     analysis: AnalysisOptions | None = None,
+    communes: gpd.GeoDataFrame | None = None,
 ) -> AreaResult:
     """Per-village gaps of one area.
 
@@ -156,6 +165,9 @@ def analyse_area(
         ``coverage`` still gives the disc radii and the terrain resolution.
     analysis
         Grid, point-village radius and status thresholds.
+    communes
+        The communes' outlines (polygons with a ``name`` column), kept on the result for the
+        map; any CRS (returned in EPSG:4326).
 
     Raises
     ------
@@ -253,6 +265,8 @@ def analyse_area(
         spans=spans,
         operators=near.operators,
         timings=timings,
+        communes=None if communes is None else communes.to_crs(4326),
+        link_budget=getattr(model, "link_budget", None),
     )
 
 
