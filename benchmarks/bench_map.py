@@ -3,7 +3,8 @@
 
 Usage::
 
-    python benchmarks/bench_map.py [--province NAME] [--per-commune N] [--model hata|disc]
+    PYTHONPATH=. python benchmarks/bench_map.py [--province NAME] [--per-commune N]
+                                   [--models disc,hata]
                                    [--full-res] [--repeat N] [--out DIR]
 
 1. Takes a province of the real 2025 units (default: the largest by area in
@@ -14,8 +15,9 @@ Usage::
    (:func:`coverage_gaps.synthetic.synthetic_cells`, one mast per ~60 km² of the province, sparse
    so that there are dead zones, written and read back in the OpenCelliD format); electrification
    from the OSM power lines (``vn-osm-power/line.gpkg``) within 5 km (``--grid-distance 5000``).
-3. Analyses each (``analyse_area``, default model ``hata`` so that the signal layers exist, with
-   the communes as the map's base) and writes the map.
+3. Analyses each (``analyse_area``) with each model of ``--models`` (default ``disc``, whose
+   discs leave dead zones, and ``hata``, whose signal layers add four images), with the communes
+   as the map's base, and writes the map (``map_page``).
 4. Opens each map in headless Chromium (Playwright, system ``/usr/bin/chromium``) with every
    request other than ``file:``/``data:`` aborted (offline), ``--repeat`` times, and reads the
    page's own marks, all measured from navigation start (``performance.now()``, whose origin is
@@ -201,7 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--province")
     parser.add_argument("--per-commune", type=int, default=25)
-    parser.add_argument("--model", default="hata")
+    parser.add_argument("--models", default="disc,hata")
     parser.add_argument("--full-res", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path)
@@ -219,44 +221,46 @@ def main() -> None:
     (sites, emitters), n_cells, n_masts = towers(outline, out)
     print(
         f"{province}: {len(communes)} communes, {n_masts} masts ({n_cells} cells), "
-        f"model {args.model}; maps in {out}"
+        f"models {args.models}; maps in {out}"
     )
     rows = []
     floor = draw_times(floor_page(out / "floor.html"), args.repeat)
-    for label, villages in village_layers(province, communes, args.per_commune).items():
-        t = time.perf_counter()
-        result = analyse(province, villages, sites, emitters, communes, args.model)
-        t_analyse = time.perf_counter() - t
-        t = time.perf_counter()
-        page = map_page(result, lang="vi")
-        t_write = time.perf_counter() - t
-        path = out / f"{label.replace(' ', '-')}.html"
-        path.write_text(page, encoding="utf-8")
-        times = draw_times(path, args.repeat)
-        rows.append(
-            {
-                "villages": f"{len(villages)} {label}",
-                "grid": f"{result.grid.width}x{result.grid.height}",
-                "sites": len(result.sites),
-                "dead": len(result.dead_zones),
-                "size_mb": path.stat().st_size / 1e6,
-                "analyse_s": t_analyse,
-                "write_s": t_write,
-                **times,
-            }
-        )
+    layers = village_layers(province, communes, args.per_commune)
+    for model in args.models.split(","):
+        for label, villages in layers.items():
+            t = time.perf_counter()
+            result = analyse(province, villages, sites, emitters, communes, model)
+            t_analyse = time.perf_counter() - t
+            t = time.perf_counter()
+            page = map_page(result, lang="vi")
+            t_write = time.perf_counter() - t
+            path = out / f"{model}-{label.replace(' ', '-')}.html"
+            path.write_text(page, encoding="utf-8")
+            times = draw_times(path, args.repeat)
+            rows.append(
+                {
+                    "villages": f"{model}: {len(villages)} {label}",
+                    "grid": f"{result.grid.width}x{result.grid.height}",
+                    "sites": len(result.sites),
+                    "dead": len(result.dead_zones),
+                    "size_mb": path.stat().st_size / 1e6,
+                    "analyse_s": t_analyse,
+                    "write_s": t_write,
+                    **times,
+                }
+            )
     print(
-        f"\n{'villages':<26}{'grid':>11}{'sites':>7}{'dead':>6}{'MB':>7}{'analyse s':>11}"
+        f"\n{'map':<32}{'grid':>11}{'sites':>7}{'dead':>6}{'MB':>7}{'analyse s':>11}"
         f"{'write s':>9}{'ready s':>9}{'painted s':>11}{'load s':>8}"
     )
     for r in rows:
         print(
-            f"{r['villages']:<26}{r['grid']:>11}{r['sites']:>7}{r['dead']:>6}{r['size_mb']:>7.2f}"
+            f"{r['villages']:<32}{r['grid']:>11}{r['sites']:>7}{r['dead']:>6}{r['size_mb']:>7.2f}"
             f"{r['analyse_s']:>11.1f}{r['write_s']:>9.2f}{r['ready_s']:>9.2f}"
             f"{r['painted_s']:>11.2f}{r['load_s']:>8.2f}"
         )
     print(
-        f"{'floor: Leaflet, empty map':<26}{'':>11}{'':>7}{'':>6}"
+        f"{'floor: Leaflet, empty map':<32}{'':>11}{'':>7}{'':>6}"
         f"{(out / 'floor.html').stat().st_size / 1e6:>7.2f}{'':>11}{'':>9}"
         f"{floor['ready_s']:>9.2f}{floor['painted_s']:>11.2f}{floor['load_s']:>8.2f}"
     )

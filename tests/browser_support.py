@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
+import shapely
+
+from tests.helpers import UTM, X0, Y0, cell_row
 
 #: Put before the page's own scripts: records dialogs and script errors.
 INIT_SCRIPT = """
@@ -147,3 +154,91 @@ def png_pixels(png: bytes) -> Any:
 
     with MemoryFile(png) as mem, mem.open() as src:
         return np.moveaxis(src.read()[:3], 0, -1)
+
+
+# --------------------------------------------------------------------------------------------
+# The areas the map tests draw
+
+
+#: Names that would run script, or change the page, if they were written as HTML.
+HOSTILE = [
+    '<img src=x onerror="window.__pwned=1;alert(1)">',
+    "</script><script>window.__pwned=2;alert(2)</script>",
+    '"><svg onload="window.__pwned=3;alert(3)">',
+    "javascript:alert(4)",
+    "{{ 7*7 }} {% raw %} ${alert(5)}",
+    "<b onmouseover=alert(6)>bold</b>' onfocus='alert(7)",
+    "&lt;i&gt; &amp; <!-- </style><style>body{display:none}</style>",
+    '<a href="javascript:alert(8)">link</a>\u2028',
+]
+
+
+def map_world(*, hostile: bool) -> Any:
+    """Seven villages along 70 km (four squares, three points); an LTE and a GSM site by the
+    first ones; grid lines up to 60 km; two communes.  Analysed with the Hata model."""
+    from coverage_gaps.io.sources import LineElectrification
+    from coverage_gaps.pipeline import analyse_area
+    from coverage_gaps.settings import AnalysisOptions, CoverageOptions
+    from coverage_gaps.sites import collapse_sites
+
+    xs = [0, 3_000, 6_000, 45_000, 50_000, 55_000, 70_000]
+    geoms: list[Any] = [shapely.box(X0 + x, Y0, X0 + x + 1500, Y0 + 1500) for x in xs[:2] + xs[3:5]]
+    geoms.insert(2, shapely.Point(X0 + xs[2], Y0 + 700))
+    geoms += [shapely.Point(X0 + x, Y0 + 700) for x in xs[5:]]
+    n = len(geoms)
+    names = [f"Bản Thử {i}" for i in range(n)]
+    communes = ["Xã Đông"] * 3 + ["Xã Tây"] * (n - 3)
+    province = "Lào Cai"
+    ids = [f"{i + 1:03d}" for i in range(n)]
+    operators = ["Viettel", "MobiFone"]
+    if hostile:
+        names = HOSTILE[:n]
+        communes = [HOSTILE[7]] * 3 + [HOSTILE[0]] * (n - 3)
+        province = HOSTILE[1]
+        ids[0] = HOSTILE[2]
+        operators = [HOSTILE[3], HOSTILE[5]]
+    villages = gpd.GeoDataFrame(
+        {
+            "village_id": ids,
+            "village_name": names,
+            "commune": communes,
+            "province": province,
+            "province_code": "",
+            "source_row": np.arange(n),
+        },
+        geometry=geoms,
+        crs=UTM,
+    )
+    cells = pd.DataFrame(
+        [
+            cell_row("LTE", 4, 1000 * 256 + 1, X0 + 1000, Y0 + 800, rng=3000),
+            cell_row("LTE", 4, 1000 * 256 + 2, X0 + 1010, Y0 + 800, rng=3000),
+            cell_row("GSM", 1, 5001, X0 + 3500, Y0 + 2500, rng=5000),
+        ]
+    )
+    cells["range"] = cells["range"].astype("f8")
+    cells["operator"] = [operators[0], operators[0], operators[1]]
+    sites, emitters = collapse_sites(cells)
+    lines = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(X0 - 2000, Y0 + 700), (X0 + 60_000, Y0 + 700)])], crs=UTM
+    )
+    commune_polys = gpd.GeoDataFrame(
+        {"name": [communes[0], communes[-1]]},
+        geometry=[
+            shapely.box(X0 - 3000, Y0 - 3000, X0 + 20_000, Y0 + 4000),
+            shapely.box(X0 + 20_000, Y0 - 3000, X0 + 75_000, Y0 + 4000),
+        ],
+        crs=UTM,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return analyse_area(
+            province,
+            villages,
+            sites,
+            emitters,
+            electrification=LineElectrification(lines, 3000.0),
+            coverage=CoverageOptions(model="hata"),
+            analysis=AnalysisOptions(resolution_m=100.0, crs=UTM),
+            communes=commune_polys,
+        )

@@ -11,106 +11,18 @@ Skipped, with the reason, without the ``playwright`` package or Chromium.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
-import shapely
 
 from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.webmap import STATUS_COLOURS, map_page, operator_colour, write_map
 from tests import browser_support as bs
-from tests.helpers import UTM, X0, Y0, cell_row
 
 pytestmark = pytest.mark.browser
-
-#: Names that would run script, or change the page, if they were written as HTML.
-HOSTILE = [
-    '<img src=x onerror="window.__pwned=1;alert(1)">',
-    "</script><script>window.__pwned=2;alert(2)</script>",
-    '"><svg onload="window.__pwned=3;alert(3)">',
-    "javascript:alert(4)",
-    "{{ 7*7 }} {% raw %} ${alert(5)}",
-    "<b onmouseover=alert(6)>bold</b>' onfocus='alert(7)",
-    "&lt;i&gt; &amp; <!-- </style><style>body{display:none}</style>",
-    '<a href="javascript:alert(8)">link</a>\u2028',
-]
-
-
-def _area(*, hostile: bool) -> Any:
-    """Seven villages along 70 km (four squares, three points); an LTE and a GSM site by the
-    first ones; grid lines up to 60 km; two communes.  Analysed with the Hata model."""
-    from coverage_gaps.io.sources import LineElectrification
-    from coverage_gaps.pipeline import analyse_area
-    from coverage_gaps.settings import AnalysisOptions, CoverageOptions
-    from coverage_gaps.sites import collapse_sites
-
-    xs = [0, 3_000, 6_000, 45_000, 50_000, 55_000, 70_000]
-    geoms: list[Any] = [shapely.box(X0 + x, Y0, X0 + x + 1500, Y0 + 1500) for x in xs[:2] + xs[3:5]]
-    geoms.insert(2, shapely.Point(X0 + xs[2], Y0 + 700))
-    geoms += [shapely.Point(X0 + x, Y0 + 700) for x in xs[5:]]
-    n = len(geoms)
-    names = [f"Bản Thử {i}" for i in range(n)]
-    communes = ["Xã Đông"] * 3 + ["Xã Tây"] * (n - 3)
-    province = "Lào Cai"
-    ids = [f"{i + 1:03d}" for i in range(n)]
-    operators = ["Viettel", "MobiFone"]
-    if hostile:
-        names = HOSTILE[:n]
-        communes = [HOSTILE[7]] * 3 + [HOSTILE[0]] * (n - 3)
-        province = HOSTILE[1]
-        ids[0] = HOSTILE[2]
-        operators = [HOSTILE[3], HOSTILE[5]]
-    villages = gpd.GeoDataFrame(
-        {
-            "village_id": ids,
-            "village_name": names,
-            "commune": communes,
-            "province": province,
-            "province_code": "",
-            "source_row": np.arange(n),
-        },
-        geometry=geoms,
-        crs=UTM,
-    )
-    cells = pd.DataFrame(
-        [
-            cell_row("LTE", 4, 1000 * 256 + 1, X0 + 1000, Y0 + 800, rng=3000),
-            cell_row("LTE", 4, 1000 * 256 + 2, X0 + 1010, Y0 + 800, rng=3000),
-            cell_row("GSM", 1, 5001, X0 + 3500, Y0 + 2500, rng=5000),
-        ]
-    )
-    cells["range"] = cells["range"].astype("f8")
-    cells["operator"] = [operators[0], operators[0], operators[1]]
-    sites, emitters = collapse_sites(cells)
-    lines = gpd.GeoDataFrame(
-        geometry=[shapely.LineString([(X0 - 2000, Y0 + 700), (X0 + 60_000, Y0 + 700)])], crs=UTM
-    )
-    commune_polys = gpd.GeoDataFrame(
-        {"name": [communes[0], communes[-1]]},
-        geometry=[
-            shapely.box(X0 - 3000, Y0 - 3000, X0 + 20_000, Y0 + 4000),
-            shapely.box(X0 + 20_000, Y0 - 3000, X0 + 75_000, Y0 + 4000),
-        ],
-        crs=UTM,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return analyse_area(
-            province,
-            villages,
-            sites,
-            emitters,
-            electrification=LineElectrification(lines, 3000.0),
-            coverage=CoverageOptions(model="hata"),
-            analysis=AnalysisOptions(resolution_m=100.0, crs=UTM),
-            communes=commune_polys,
-        )
 
 
 @pytest.fixture(scope="module")
@@ -122,14 +34,14 @@ def browser() -> Iterator[bs.Browser]:
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    result = _area(hostile=False)
+    result = bs.map_world(hostile=False)
     path = write_map(tmp_path_factory.mktemp("map") / "plain.html", map_page(result, lang="vi"))
     return {"result": result, "path": path}
 
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    result = _area(hostile=True)
+    result = bs.map_world(hostile=True)
     path = write_map(tmp_path_factory.mktemp("map") / "hostile.html", map_page(result, lang="en"))
     return {"result": result, "path": path}
 
@@ -332,13 +244,13 @@ def test_hostile_names_stay_text(browser: bs.Browser, hostile: dict) -> None:
     assert len(shown) == len(v)
     for name in v["village_name"]:
         assert any(name in t for t in shown), name
-    assert any(HOSTILE[2] in t for t in shown)
-    assert any(HOSTILE[0] in t for t in shown) and any(HOSTILE[7] in t for t in shown)
-    assert sorted(names_on_map) == sorted([HOSTILE[0], HOSTILE[7]])
-    assert sites and all(HOSTILE[3] in t or HOSTILE[5] in t for t in sites)
-    assert any(HOSTILE[0] in r for r in results)
-    assert HOSTILE[3] in legend and HOSTILE[5] in legend
-    assert title == f"{HOSTILE[1]} – {labels.text('title', 'en')}"
+    assert any(bs.HOSTILE[2] in t for t in shown)
+    assert any(bs.HOSTILE[0] in t for t in shown) and any(bs.HOSTILE[7] in t for t in shown)
+    assert sorted(names_on_map) == sorted([bs.HOSTILE[0], bs.HOSTILE[7]])
+    assert sites and all(bs.HOSTILE[3] in t or bs.HOSTILE[5] in t for t in sites)
+    assert any(bs.HOSTILE[0] in r for r in results)
+    assert bs.HOSTILE[3] in legend and bs.HOSTILE[5] in legend
+    assert title == f"{bs.HOSTILE[1]} – {labels.text('title', 'en')}"
 
 
 def test_page_is_self_contained(hostile: dict) -> None:
@@ -363,4 +275,6 @@ def test_operator_colour_is_the_same_on_every_map(plain: dict, hostile: dict) ->
     plain_ops = colours(plain["path"])
     assert plain_ops["Viettel"] == operator_colour("Viettel") == "#6a3d9a"
     assert plain_ops["MobiFone"] == operator_colour("MobiFone")
-    assert colours(hostile["path"]) == {h: operator_colour(h) for h in (HOSTILE[3], HOSTILE[5])}
+    assert colours(hostile["path"]) == {
+        h: operator_colour(h) for h in (bs.HOSTILE[3], bs.HOSTILE[5])
+    }

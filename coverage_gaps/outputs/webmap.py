@@ -77,6 +77,14 @@ STATUS_COLOURS: Mapping[str, str] = {
     "covered": "#1a9641",
     "not_electrified": "#9e9e9e",
 }
+#: Fill opacity of village points of each status: villages without electricity are the power
+#: company's task first, so they recede.
+STATUS_OPACITY: Mapping[str, float] = {
+    "dead_zone": 0.9,
+    "partial": 0.9,
+    "covered": 0.85,
+    "not_electrified": 0.5,
+}
 #: Statuses in drawing order: dead zones last, on top of their neighbours.
 STATUS_ORDER: tuple[str, ...] = ("not_electrified", "covered", "partial", "dead_zone")
 
@@ -655,7 +663,12 @@ def map_data(
         "area_bounds": [[float(ay0), float(ax0)], [float(ay1), float(ax1)]],
         "quantum": QUANTUM_DEG,
         "statuses": [
-            {"key": k, "label": labels.status_label(k, lang), "colour": STATUS_COLOURS[k]}
+            {
+                "key": k,
+                "label": labels.status_label(k, lang),
+                "colour": STATUS_COLOURS[k],
+                "opacity": STATUS_OPACITY[k],
+            }
             for k in statuses
         ],
         "villages": villages,

@@ -43,6 +43,14 @@
     return s;
   }
 
+  // A control's clicks stay in it (Leaflet would count two quick taps on controls as a double
+  // tap on the map, and zoom).
+  function quiet(box) {
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    L.DomEvent.on(box, "click", L.DomEvent.stopPropagation);
+  }
+
   document.title = D.title;
   var map = L.map("map", {preferCanvas: true, zoomControl: false, minZoom: 5, zoomSnap: 0.25});
   window.cgMap = map;
@@ -95,6 +103,8 @@
     }).addTo(communes);
   });
   layers.communes = communes;
+  // Without commune outlines, polygon villages are outlined in this base layer instead.
+  var baseFromVillages = D.communes.geom.length === 0;
 
   // ---- analysis area ----------------------------------------------------------------
   layers.area = L.rectangle(D.area_bounds, {
@@ -159,21 +169,39 @@
     box.appendChild(table);
     return box;
   }
+  // Village points grow with the zoom: small at province zoom, so that thousands stay readable.
+  var pointVillages = [], villageRadius = null;
+  function villageStyle(zoom) {
+    var r = Math.max(3, Math.min(7, Math.round(zoom) - 5)) + (narrow ? 1 : 0);
+    return {radius: r, weight: r <= 4 ? 0.6 : 1};
+  }
+  function styleVillages() {
+    var st = villageStyle(map.getZoom());
+    if (st.radius === villageRadius) return;
+    villageRadius = st.radius;
+    pointVillages.forEach(function (m) { m.setRadius(st.radius); m.setStyle({weight: st.weight}); });
+  }
   V.geom.forEach(function (g, i) {
     var colour = D.statuses[V.status[i]].colour, layer;
     if (isPoint(g)) {
-      layer = L.circleMarker([g[1] * Q, g[0] * Q], {
-        renderer: mainR, radius: narrow ? 7 : 6, color: "#333", weight: 1, fillColor: colour,
-        fillOpacity: 0.85
-      });
+      layer = L.circleMarker([g[1] * Q, g[0] * Q], L.extend({
+        renderer: mainR, color: "#333", fillColor: colour, fillOpacity: D.statuses[V.status[i]].opacity
+      }, villageStyle(map.getZoom())));
+      pointVillages.push(layer);
     } else {
       layer = L.polygon(latlngs(g), {
-        renderer: mainR, color: "#333", weight: 0.7, fillColor: colour, fillOpacity: 0.45
+        renderer: mainR, color: "#333", weight: 0.7, fillColor: colour,
+        fillOpacity: 0.55 * D.statuses[V.status[i]].opacity
       });
     }
     layer.bindTooltip(function () { return villageTip(i); }, {
       sticky: !isPoint(g), direction: "top", className: "cg-tip", opacity: 0.96
     });
+    if (baseFromVillages && !isPoint(g)) {
+      L.polygon(latlngs(g), {
+        renderer: baseR, interactive: false, fill: false, color: "#6d6d6d", weight: 1, opacity: 0.9
+      }).addTo(communes);
+    }
     layer.cgIndex = i;
     villageLayers.push(layer);
     layer.addTo(villages);
@@ -248,7 +276,7 @@
   var labelSets = [
     {layer: "communes", zoom: D.zoom.commune_labels, cls: "cg-label cg-commune",
      items: C.name.map(function (n, i) { return {text: n, ll: L.latLng(C.lat[i] * Q, C.lon[i] * Q)}; })},
-    {layer: "villages", zoom: D.zoom.village_labels, cls: "cg-label cg-village",
+    {layer: "villages", zoom: D.zoom.village_labels, cls: "cg-label cg-village", beside: true,
      items: V.name.map(function (n, i) { return {text: n, ll: L.latLng(V.lat[i] * Q, V.lon[i] * Q)}; })}
   ];
   function placeLabels() {
@@ -268,7 +296,9 @@
           labelPane.appendChild(it.el);
           it.w = it.el.offsetWidth; it.h = it.el.offsetHeight;
         }
-        var box = [cp.x - it.w / 2 - 2, cp.y - it.h / 2 - 1, cp.x + it.w / 2 + 2, cp.y + it.h / 2 + 1];
+        // Commune names centred on their place, village names beside their point.
+        var left = set.beside ? cp.x + 8 : cp.x - it.w / 2;
+        var box = [left - 2, cp.y - it.h / 2 - 1, left + it.w + 2, cp.y + it.h / 2 + 1];
         for (var k = 0; k < taken.length; k++) {
           var o = taken[k];
           if (box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1]) {
@@ -279,7 +309,7 @@
         taken.push(box);
         it.el.style.display = "";
         var lp = map.latLngToLayerPoint(it.ll);
-        L.DomUtil.setPosition(it.el, L.point(Math.round(lp.x - it.w / 2), Math.round(lp.y - it.h / 2)));
+        L.DomUtil.setPosition(it.el, L.point(Math.round(lp.x + left - cp.x), Math.round(lp.y - it.h / 2)));
       });
     });
   }
@@ -287,6 +317,7 @@
   map.on("zoomend moveend", function () {
     labelPane.style.visibility = "";
     styleSites();
+    styleVillages();
     placeLabels();
   });
 
@@ -352,8 +383,7 @@
       });
       window.cgSearch = function (q) { input.value = q; show(); return found.slice(); };
       window.cgGo = go;
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
+      quiet(box);
       return box;
     }
   });
@@ -403,8 +433,7 @@
       foot.appendChild(el("div", null, D.stamp));
       foot.appendChild(el("div", null, D.software));
       box.appendChild(foot);
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
+      quiet(box);
       return box;
     }
   });
@@ -435,6 +464,7 @@
   }
   map.fitBounds(D.bounds, fit);
   styleSites();
+  styleVillages();
   syncLegend();
   placeLabels();
   window.cgReady = {ms: performance.now() - t0, at: performance.now()};
