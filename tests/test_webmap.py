@@ -160,16 +160,28 @@ def area() -> Any:
 
 
 def test_map_data_commune_labels_from_outlines_or_villages(area: Any) -> None:
-    data = webmap.map_data(area, lang="en")
+    import geopandas as gpd
+    import pandas as pd
+
+    kept = area.communes
+    # A commune far from the area (a country's layer given for one province) is left out.
+    far = gpd.GeoDataFrame(
+        {"name": ["Xã Xa"]}, geometry=[shapely.box(108, 12, 108.1, 12.1)], crs=4326
+    )
+    area.communes = pd.concat([kept, far], ignore_index=True)
+    try:
+        data = webmap.map_data(area, lang="en")
+    finally:
+        area.communes = kept
     q = webmap.QUANTUM_DEG
     communes = data["communes"]
-    assert len(communes["geom"]) == 2
+    assert sorted(communes["name"]) == sorted(kept["name"]) and len(communes["geom"]) == 2
     outlines = area.communes.geometry.to_numpy()
     for name, x, y in zip(communes["name"], communes["lon"], communes["lat"], strict=True):
         own = outlines[list(area.communes["name"]).index(name)]
         assert own.contains(shapely.Point(x * q, y * q))
     # Without outlines: the mean of the commune's villages' points (by hand for one commune).
-    area.communes, kept = None, area.communes
+    area.communes = None
     try:
         data = webmap.map_data(area, lang="en")
     finally:

@@ -252,6 +252,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     "layers": {"en": "Layers", "vi": "Lớp bản đồ"},
     "none": {"en": "none", "vi": "không có"},
     "towers_attribution": {"en": "Cell towers", "vi": "Trạm BTS"},
+    "radios": {"en": "Technologies", "vi": "Công nghệ"},
     "software": {
         "en": "Drawn with Leaflet {version} (BSD-2-Clause; licence text in this file)",
         "vi": "Bản đồ dùng Leaflet {version} (giấy phép BSD-2-Clause, kèm trong tệp này)",

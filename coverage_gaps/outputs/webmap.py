@@ -421,11 +421,11 @@ def _texts(lang: str) -> dict[str, str]:
         "cells",
         "range",
         "none",
+        "radios",
     )
     out = {k: labels.text(k, lang) for k in keys}
     for col in ("village_id", "commune", "operator_names", "priority"):
         out[col] = labels.column_label(col, lang)
-    out["radios"] = "2G/3G/4G/5G"
     return out
 
 
@@ -503,12 +503,15 @@ def _bases(lang: str) -> list[dict[str, Any]]:
 
 
 def _commune_labels(
-    result: AreaResult, villages: gpd.GeoDataFrame
+    result: AreaResult, villages: gpd.GeoDataFrame, area: Any
 ) -> tuple[list[str], list[int], list[int], gpd.GeoSeries | None]:
-    """Commune names, where to write them, and their outlines when known."""
+    """Commune names, where to write them, and their outlines when known (those that meet the
+    analysis ``area``, a lon/lat polygon: a country's layer may be given for every province)."""
     communes = result.communes
     if communes is not None and len(communes):
         communes = communes.to_crs(4326)
+        communes = communes.iloc[communes.sindex.query(area, predicate="intersects")]
+        communes = communes.sort_index()
         at = communes.geometry.representative_point()
         names = [str(n) for n in communes["name"].fillna("")]
         return names, _q(at.x), _q(at.y), communes.geometry
@@ -564,7 +567,9 @@ def map_data(
     }
 
     # Communes (the offline base).
-    c_names, c_lon, c_lat, c_geoms = _commune_labels(result, result.villages)
+    gx0, gy0, gx1, gy1 = grid.bounds
+    area = gpd.GeoSeries([shapely.box(gx0, gy0, gx1, gy1)], crs=grid.crs).to_crs(4326)
+    c_names, c_lon, c_lat, c_geoms = _commune_labels(result, result.villages, area.iloc[0])
     commune_geom: list[Any] = []
     if c_geoms is not None:
         commune_geom = [g for g in (_encode(g) for g in _light(c_geoms, tolerance, grid.crs)) if g]
@@ -584,7 +589,10 @@ def map_data(
         "lon": _q(s["lon"]) if len(s) else [],
         "lat": _q(s["lat"]) if len(s) else [],
         "op": [op_index[str(o)] for o in s["operator"]],
-        "radios": [", ".join(p for p in str(r).split(";") if p) for r in s["radios"]],
+        "radios": [
+            ", ".join(f"{p} ({_GENERATION.get(p, '?')})" for p in str(r).split(";") if p)
+            for r in s["radios"]
+        ],
         "cells": [int(c) for c in s["cells"]] if "cells" in s else [],
         "range": [_number(r, 0, lang) + " m" if pd.notna(r) else "—" for r in s["range_m"]]
         if "range_m" in s
@@ -646,8 +654,6 @@ def map_data(
             }
         )
 
-    gx0, gy0, gx1, gy1 = grid.bounds
-    area = gpd.GeoSeries([shapely.box(gx0, gy0, gx1, gy1)], crs=grid.crs).to_crs(4326)
     ax0, ay0, ax1, ay1 = area.total_bounds
     b = result.villages.total_bounds
     n_dead = int((result.villages["status"] == "dead_zone").sum())
