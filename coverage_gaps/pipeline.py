@@ -87,6 +87,12 @@ class AreaResult:
     thresholds
         The status thresholds the villages were classified with (for the outputs that
         explain the statuses).
+    communes
+        The communes' outlines (polygons with a ``name`` column, EPSG:4326), drawn as the base of
+        the map when given; ``None`` draws the communes' names at their villages.
+    link_budget
+        The link budget of the coverage model that predicts a signal (its thresholds class the
+        signal on the map); ``None`` for models without one.
     """
 
     name: str
@@ -101,6 +107,8 @@ class AreaResult:
     timings: dict[str, float] = field(default_factory=dict)
     retired: np.ndarray | None = None
     thresholds: StatusThresholds = field(default_factory=StatusThresholds)
+    communes: gpd.GeoDataFrame | None = None
+    link_budget: LinkBudget | None = None
 
     @property
     def with_population(self) -> bool:
@@ -166,6 +174,7 @@ def analyse_area(
     retired: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     observations: pd.DataFrame | None = None,
     field_checks: pd.DataFrame | None = None,
+    communes: gpd.GeoDataFrame | None = None,
 ) -> AreaResult:
     """Per-village gaps of one area.
 
@@ -190,6 +199,9 @@ def analyse_area(
         ``coverage`` still gives the disc radii and the terrain resolution.
     analysis
         Grid, point-village radius, status thresholds and the memory budget.
+    communes
+        The communes' outlines (polygons with a ``name`` column), kept on the result for the
+        map; any CRS (returned in EPSG:4326).
     shared_by
         How many areas are analysed at the same time on this machine (they share the memory
         budget).
@@ -232,6 +244,7 @@ def analyse_area(
             retired=retired,
             observations=observations,
             field_checks=field_checks,
+            communes=communes,
         )
 
 
@@ -251,6 +264,7 @@ def _analyse(
     retired: tuple[pd.DataFrame, pd.DataFrame] | None,
     observations: pd.DataFrame | None,
     field_checks: pd.DataFrame | None = None,
+    communes: gpd.GeoDataFrame | None = None,
 ) -> AreaResult:
     """The steps of :func:`analyse_area`."""
     timings: dict[str, float] = {}
@@ -367,6 +381,8 @@ def _analyse(
         timings=timings,
         retired=retired_layer,
         thresholds=analysis.thresholds,
+        communes=None if communes is None else communes.to_crs(4326),
+        link_budget=getattr(model, "link_budget", None),
     )
 
 

@@ -146,6 +146,8 @@ class RunInputs:
         The sunsets that applied, as ``{"452 2G": "2026-09-15"}``.
     field_checks
         The current field checks, the latest per village id, or ``None``.
+    communes
+        The units of ``--commune-layer`` (EPSG:4326), the base of the maps; or ``None``.
     electrification, population, dem
         Grid sources.
     coverage
@@ -169,6 +171,7 @@ class RunInputs:
     as_of: date
     sunsets: dict[str, str]
     field_checks: pd.DataFrame | None
+    communes: gpd.GeoDataFrame | None
     electrification: GridSource
     population: GridSource | None
     dem: DemTiles | None
@@ -248,17 +251,28 @@ def load_villages(
     """Read the villages and, when administrative layers are given, place each village in
     their provinces and communes by location (the layers' names win over the villages' own
     columns; a village in no unit keeps its own)."""
+    return _load_villages(path, options, province_layer, commune_layer)[0]
+
+
+def _load_villages(
+    path: Path,
+    options: VillageOptions,
+    province_layer: AdminLayer | None,
+    commune_layer: AdminLayer | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """:func:`load_villages`, and the commune layer's units (for the maps' base)."""
     from coverage_gaps.admin import assign_by_location
 
     villages = read_villages(path, options=options)
+    communes = None
     if province_layer is not None:
         units = read_admin_layer(province_layer)
         villages = assign_by_location(villages, units, column="province", what="province")
         villages["province_code"] = ""  # codes from the villages' file may be the old units'
     if commune_layer is not None:
-        units = read_admin_layer(commune_layer)
-        villages = assign_by_location(villages, units, column="commune", what="commune")
-    return villages
+        communes = read_admin_layer(commune_layer)
+        villages = assign_by_location(villages, communes, column="commune", what="commune")
+    return villages, communes
 
 
 def province_groups(
@@ -385,6 +399,8 @@ class ReadInputs:
         As in :class:`RunInputs`.
     villages
         Every village read (for the ids of the field checks).
+    communes
+        The units of ``--commune-layer`` (EPSG:4326), the base of the maps; or ``None``.
     cells
         The cells kept by the reading filters, with their ``operator``.
     towers
@@ -399,6 +415,7 @@ class ReadInputs:
     areas: list[Area]
     notes: list[str]
     villages: gpd.GeoDataFrame
+    communes: gpd.GeoDataFrame | None
     cells: pd.DataFrame
     towers: TowerReport
     service: ServiceOptions
@@ -429,12 +446,11 @@ def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadI
     link_budget = _read_link_budget(config)  # parsed whenever given, so a bad file fails early
 
     with progress.step("Reading villages"):
-        villages = load_villages(
-            inputs.villages,
-            config.villages,
-            province_layer=inputs.province_layer,
-            commune_layer=inputs.commune_layer,
+        villages, communes = _load_villages(
+            inputs.villages, config.villages, inputs.province_layer, inputs.commune_layer
         )
+        if communes is not None:
+            communes = communes.to_crs(4326)
     groups, notes = province_groups(villages, config.provinces, fallback=inputs.villages.stem)
     slugs = unique_slugs([name for name, _ in groups])
     for (name, _), slug in zip(groups, slugs, strict=True):
@@ -484,6 +500,7 @@ def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadI
         areas=areas,
         notes=notes,
         villages=villages,
+        communes=communes,
         cells=cells,
         towers=report,
         service=service,
@@ -538,6 +555,7 @@ def resolve_at(read: ReadInputs, as_of: date, *, progress: Progress | None = Non
     return RunInputs(
         config=config,
         areas=read.areas,
+        communes=read.communes,
         sites=sites,
         emitters=emitters,
         retired=retired,
@@ -590,6 +608,7 @@ def analyse(area: Area, inputs: RunInputs, *, shared_by: int = 1) -> AreaResult:
         retired=(inputs.retired.sites, inputs.retired.emitters) if inputs.retired else None,
         observations=inputs.observations,
         field_checks=inputs.field_checks,
+        communes=inputs.communes,
     )
 
 

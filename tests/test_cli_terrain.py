@@ -83,7 +83,10 @@ def test_ridge_turns_a_disc_covered_village_into_a_terrain_shadow(
         cols = ((np.array([X0 + 2500, X0 + 3600]) - cog.transform.c) / cog.res[0]).astype(int)
         assert signal[row, cols[0]] - signal[row, cols[1]] > 20
     html = (tmp_path / "terrain" / "lao-cai.html").read_text()
-    assert "Signal (dBm)" in html and "terrain blocks the signal" in html
+    from coverage_gaps.outputs import labels
+
+    assert labels.text("signal_radio_layer", "vi", radio="LTE", generation="4G") in html
+    assert labels.reason_label("terrain_shadow", "vi") in html
 
 
 def test_terrain_needs_a_dem(tiny_world: dict, tmp_path: Path) -> None:

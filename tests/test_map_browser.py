@@ -1,260 +1,280 @@
-"""The Folium map, rendered in headless Chromium: what a planner actually sees.
+"""The map as a planner sees it: opened in headless Chromium with the network off.
 
-Needs Chromium and the map's JS/CSS from npm (``bash tools/fetch_map_assets.sh DIR`` with
-``COVERAGE_GAPS_MAP_ASSETS=DIR``; outside CI the test fetches them itself when npm works).
-Skipped, with the reason, when either is missing.  Run with ``pytest -m browser -rs``.
+Two small areas analysed in code (Hata model, so the signal layers exist): one with ordinary
+Vietnamese names, one whose villages, communes, province and operators carry hostile names
+(HTML, ``</script>``, event handlers, ``javascript:`` URLs, template-looking text).  The page is
+opened as written (nothing rewritten); every request other than ``file:``/``data:`` is aborted.
+
+Skipped, with the reason, without the ``playwright`` package or Chromium.
 """
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from coverage_gaps.outputs import labels
+from coverage_gaps.outputs.webmap import STATUS_COLOURS, map_page, operator_colour, write_map
 from tests import browser_support as bs
 
 pytestmark = pytest.mark.browser
 
-AREA = "Test Province"
-OPERATORS = ["Viettel", "MobiFone"]
-OVERLAYS = [
-    "Analysis area",
-    "Coverage (any counted service)",
-    "Signal (dBm)",
-    "Dead zones (electrified, no signal)",
-    "Villages by status",
-    "Sites (by operator)",
-]
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[bs.Browser]:
+    b = bs.browser_or_skip()
+    yield b
+    b.close()
 
 
 @pytest.fixture(scope="module")
-def browser_env() -> tuple[str, Path]:
-    chromium = bs.find_chromium()
-    if chromium is None:
-        pytest.skip("headless Chromium not installed (apt-get install chromium)")
-    folder, problem = bs.ensure_assets(allow_fetch=not os.environ.get("CI"))
-    if problem:
-        pytest.skip(problem)
-    return chromium, folder
+def plain(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    result = bs.map_world(hostile=False)
+    path = write_map(tmp_path_factory.mktemp("map") / "plain.html", map_page(result, lang="vi"))
+    return {"result": result, "path": path}
 
 
-def _tiny_area():
-    """Six villages (four polygons, two points) around 22.4 N 103.9 E, five sites, one dead zone."""
-    import geopandas as gpd
-    import pandas as pd
-    from shapely.geometry import Point, box
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    result = bs.map_world(hostile=True)
+    path = write_map(tmp_path_factory.mktemp("map") / "hostile.html", map_page(result, lang="en"))
+    return {"result": result, "path": path}
 
-    from coverage_gaps.grid import AnalysisGrid
 
-    utm = "EPSG:32648"
-    lon0, lat0 = 103.90, 22.40
-    centres = [(lon0 + 0.03 * i, lat0 + (0.02 if i % 2 else -0.02)) for i in range(6)]
-    geoms_ll = [box(x - 0.006, y - 0.004, x + 0.006, y + 0.004) for x, y in centres[:4]]
-    geoms_ll += [Point(x, y) for x, y in centres[4:]]
-    statuses = ["dead_zone", "partial", "covered", "not_electrified", "covered", "dead_zone"]
-    villages = gpd.GeoDataFrame(
-        {
-            "village_name": [f"Bản Thử {i}" for i in range(6)],
-            "commune": ["Xã Một"] * 3 + ["Xã Hai"] * 3,
-            "status": statuses,
-            "reason": [
-                "no_site_in_reach",
-                "2g_only",
-                None,
-                None,
-                "single_operator",
-                "no_site_in_reach",
-            ],
-            "covered_share": [0.0, 0.5, 1.0, np.nan, 1.0, 0.0],
-            "uncovered_electrified_km2": [0.8, 0.3, 0.0, 0.0, 0.0, 0.6],
-            "operator_names": ["", "Viettel", "Viettel;MobiFone", "", "MobiFone", ""],
-            "population": [300.0, 250.0, 400.0, 120.0, 90.0, 210.0],
-            "uncovered_population": [300.0, 125.0, 0.0, 0.0, 0.0, 210.0],
-            "best_signal_dbm": [np.nan, -105.0, -80.0, np.nan, -85.0, np.nan],
-        },
-        geometry=geoms_ll,
-        crs=4326,
+def _screen_point(page: bs.OpenedPage, lon: float, lat: float) -> tuple[float, float]:
+    p = page.evaluate("([lat, lon]) => cgMap.latLngToContainerPoint([lat, lon])", [lat, lon])
+    return p["x"], p["y"]
+
+
+def _tooltip_text(page: bs.OpenedPage) -> str:
+    return page.evaluate(
+        "(() => { const t = document.querySelector('.leaflet-tooltip'); "
+        "return t ? t.textContent : null; })()"
     )
-    # Five sites: four within a few hundred metres (so they cluster), one apart.
-    site_ll = [(lon0 + 0.06 + 0.001 * k, lat0 + 0.001 * k) for k in range(4)]
-    site_ll.append((lon0 + 0.15, lat0 + 0.02))
-    sites = pd.DataFrame(
-        {
-            "lon": [p[0] for p in site_ll],
-            "lat": [p[1] for p in site_ll],
-            "operator": ["Viettel", "Viettel", "MobiFone", "MobiFone", "Viettel"],
-            "radios": ["GSM;LTE", "LTE", "UMTS", "GSM", "LTE"],
-            "cells": [3, 2, 1, 1, 3],
-            "range_m": [5000.0, np.nan, 3000.0, 2000.0, 8000.0],
-        }
-    )
-    sites = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.lon, sites.lat), crs=4326)
-    dead = gpd.GeoDataFrame(
-        {"area_km2": [0.8]},
-        geometry=[
-            box(
-                centres[0][0] - 0.004,
-                centres[0][1] - 0.003,
-                centres[0][0] + 0.004,
-                centres[0][1] + 0.003,
+
+
+def test_the_world_has_every_kind_of_village(plain: dict) -> None:
+    v = plain["result"].villages
+    assert {"covered", "dead_zone", "not_electrified"} <= set(v["status"])
+    assert plain["result"].coverage.signal_by_radio  # the Hata model gives signal layers
+
+
+def test_draws_offline_with_no_error(browser: bs.Browser, plain: dict, tmp_path: Path) -> None:
+    with browser.open(plain["path"]) as page:
+        assert page.problems() == {"page_errors": [], "dialogs": [], "errors": []}
+        # Only the base map's tiles went for the network (and were refused).
+        hosts = {re.sub(r"^https?://([^/]+)/.*", r"\1", u) for u in page.blocked}
+        assert hosts <= {"tile.openstreetmap.org"}, hosts
+        assert {u.split("/")[2] for u in page.failed_resources()} <= {"tile.openstreetmap.org"}
+        n = len(plain["result"].villages)
+        drawn = page.evaluate(
+            "cgLayers.villages.getLayers().filter(l => l._map && "
+            "(l._point ? !l._empty() : l._parts.length > 0)).length"
+        )
+        assert drawn == n
+        shot = page.page.screenshot(path=str(tmp_path / "desktop.png"))
+        # The villages' status colours are on screen: count pixels near each.
+        pixels = bs.png_pixels(shot).reshape(-1, 3).astype(int)
+        for status in ("covered", "dead_zone"):
+            rgb = np.array([int(STATUS_COLOURS[status][i : i + 2], 16) for i in (1, 3, 5)])
+            near = (np.abs(pixels - rgb).sum(axis=1) < 40).sum()
+            assert near > 20, f"no {status} colour on the screen"
+        # The offline note shows once the tiles failed.
+        assert page.evaluate("document.querySelector('.cg-banner').classList.contains('cg-shown')")
+
+
+def test_layers_toggle_with_their_legends(browser: bs.Browser, plain: dict) -> None:
+    lte = labels.text("signal_radio_layer", "vi", radio="LTE", generation="4G")
+    dead = labels.text("dead_land_layer", "vi")
+    with browser.open(plain["path"]) as page:
+        p = page.page
+        names = p.eval_on_selector_all(
+            ".leaflet-control-layers-overlays label", "ls => ls.map(l => l.textContent.trim())"
+        )
+        assert lte in names and dead in names
+        legend = "#coverage-gaps-legend section[data-layer='{}']"
+        assert p.is_hidden(legend.format("signal-lte"))  # signal layers start off
+        assert p.is_visible(legend.format("dead_land"))
+        p.get_by_label(lte, exact=True).check()
+        assert p.evaluate("cgMap.hasLayer(cgLayers['signal-lte'])")
+        assert p.is_visible(legend.format("signal-lte"))
+        text = p.text_content(legend.format("signal-lte")) or ""
+        assert "RSRP ≥ −95 dBm" in text and "RSRP ≥ −110 dBm" in text and "< −110" in text
+        p.get_by_label(dead, exact=True).uncheck()
+        assert not p.evaluate("cgMap.hasLayer(cgLayers.dead_land)")
+        assert p.is_hidden(legend.format("dead_land"))
+        # The base maps are radio buttons; the offline one draws without any tile.
+        p.get_by_label(labels.text("base_none", "vi"), exact=True).check()
+        assert p.evaluate("document.querySelectorAll('.leaflet-tile').length") == 0
+
+
+def test_village_tooltip_opens_with_id_and_priority(browser: bs.Browser, plain: dict) -> None:
+    v = plain["result"].villages
+    row = v[v["status"] == "dead_zone"].iloc[0]
+    with browser.open(plain["path"]) as page:
+        x, y = _screen_point(page, row["lon"], row["lat"])
+        page.page.mouse.move(x, y)
+        page.page.wait_for_selector(".leaflet-tooltip")
+        text = _tooltip_text(page)
+        assert row["village_name"] in text
+        assert f"{labels.column_label('village_id', 'vi')}{row['village_id']}" in text
+        assert f"{labels.column_label('priority', 'vi')}{int(row['priority'])}" in text
+        assert labels.status_label("dead_zone", "vi") in text
+
+
+def test_search_by_name_or_id(browser: bs.Browser, plain: dict) -> None:
+    v = plain["result"].villages
+    row = v.iloc[4]
+    with browser.open(plain["path"]) as page:
+        box = page.page.get_by_placeholder(labels.text("search", "vi"))
+        box.fill("ban thu 4")  # no accents
+        items = page.page.locator(".cg-results li")
+        assert items.count() == 1 and row["village_name"] in items.first.text_content()
+        box.fill(row["village_id"])
+        box.press("Enter")
+        page.page.wait_for_selector(".leaflet-tooltip")
+        assert row["village_name"] in _tooltip_text(page)
+        centre = page.evaluate("cgMap.getCenter()")
+        assert abs(centre["lat"] - row["lat"]) < 0.02 and abs(centre["lng"] - row["lon"]) < 0.02
+        box.fill("no such village")
+        assert items.first.text_content() == labels.text("no_match", "vi")
+
+
+def test_phone_width_legend_and_layers_collapse(
+    browser: bs.Browser, plain: dict, tmp_path: Path
+) -> None:
+    with browser.open(plain["path"], width=390, height=844, phone=True) as page:
+        p = page.page
+        p.screenshot(path=str(tmp_path / "phone.png"))
+        assert not p.evaluate("document.getElementById('coverage-gaps-legend').open")
+        assert p.is_hidden(".leaflet-control-layers-list")
+
+        def rect(sel: str) -> dict:
+            return p.evaluate(
+                f"(() => {{ const r = document.querySelector({sel!r}).getBoundingClientRect();"
+                " return {l: r.left, t: r.top, r: r.right, b: r.bottom}; })()"
             )
-        ],
-        crs=4326,
-    )
-    metric = villages.to_crs(utm)
-    grid = AnalysisGrid.covering(
-        tuple(metric.total_bounds), resolution=100.0, crs=metric.crs, margin=1500.0
-    )
-    xs, ys = grid.cell_centres()
-    gx, gy = np.meshgrid(xs, ys)
-    sx, sy = sites.to_crs(utm).geometry.x.to_numpy(), sites.to_crs(utm).geometry.y.to_numpy()
-    dist = np.min(np.hypot(gx[..., None] - sx, gy[..., None] - sy), axis=-1)
-    covered = dist < 4000.0
-    signal = np.where(covered, -60.0 - dist / 4000.0 * 60.0, np.nan)
-    return villages, sites, dead, grid, covered, signal
+
+        legend, attribution = rect("#coverage-gaps-legend"), rect(".leaflet-control-attribution")
+        for r in (legend, attribution, rect(".leaflet-control-layers"), rect(".cg-title")):
+            assert 0 <= r["l"] < r["r"] <= 390 and 0 <= r["t"] < r["b"] <= 844
+        overlap = min(legend["r"], attribution["r"]) > max(legend["l"], attribution["l"]) and min(
+            legend["b"], attribution["b"]
+        ) > max(legend["t"], attribution["t"])
+        assert not overlap, "the attribution covers the legend"
+        p.tap("#coverage-gaps-legend summary")
+        assert p.evaluate("document.getElementById('coverage-gaps-legend').open")
+        p.tap(".leaflet-control-layers-toggle")
+        assert p.is_visible(".leaflet-control-layers-list")
+        p.screenshot(path=str(tmp_path / "phone-open.png"))
 
 
-@pytest.fixture(scope="module")
-def rendered(browser_env, tmp_path_factory):
-    """The tiny map written, localised, dumped and screenshotted once for all the tests."""
-    from coverage_gaps.outputs.webmap import build_map, write_map
+def test_sites_are_small_at_province_zoom(browser: bs.Browser, plain: dict) -> None:
+    from coverage_gaps.outputs.webmap import SITES_FULL_ZOOM
 
-    chromium, assets = browser_env
-    villages, sites, dead, grid, covered, signal = _tiny_area()
-    fmap = build_map(
-        AREA,
-        villages=villages,
-        sites=sites,
-        dead_zones=dead,
-        grid=grid,
-        covered=covered,
-        operators=OPERATORS,
-        signal_dbm=signal,
-    )
-    out = tmp_path_factory.mktemp("browser-map")
-    html = write_map(out / "test.html", fmap)
-    local = out / "test.local.html"
-    report = bs.localize_map_html(html, local, assets)
-    dom = bs.dump_dom(local, chromium=chromium)
-    png = bs.render_png(local, out / "test.png", chromium=chromium)
-    return {
-        "villages": villages,
-        "report": report,
-        "dom": dom,
-        "probe": bs.read_probe(dom),
-        "png": png,
+    radius = "cgLayers.sites.getLayers().map(m => m.getRadius())"
+    with browser.open(plain["path"]) as page:
+        page.evaluate(f"cgMap.setZoom({SITES_FULL_ZOOM - 2}, {{animate: false}})")
+        small = page.evaluate(radius)
+        page.evaluate(f"cgMap.setZoom({SITES_FULL_ZOOM}, {{animate: false}})")
+        full = page.evaluate(radius)
+    assert small and max(small) < min(full)
+
+
+def test_hostile_names_stay_text(browser: bs.Browser, hostile: dict) -> None:
+    result = hostile["result"]
+    v = result.villages
+    with browser.open(hostile["path"]) as page:
+        p = page.page
+        # The commune names as the map writes them at its first view.
+        names_on_map = page.evaluate(
+            "Array.from(document.querySelectorAll('.cg-label.cg-commune'))"
+            ".filter(e => e.style.display !== 'none').map(e => e.textContent)"
+        )
+        # Open every village's and site's tooltip, search, open the legend.
+        shown = page.evaluate(
+            "cgVillages.map(l => { l.openTooltip(); "
+            "const t = l.getTooltip().getElement().textContent; l.closeTooltip(); return t; })"
+        )
+        sites = page.evaluate(
+            "cgLayers.sites.getLayers().map(m => { m.openTooltip(); "
+            "const t = m.getTooltip().getElement().textContent; m.closeTooltip(); return t; })"
+        )
+        box = p.get_by_placeholder(labels.text("search", "en"))
+        box.fill("<img")
+        results = p.locator(".cg-results li").all_text_contents()
+        box.fill("javascript")
+        p.locator(".cg-results li").first.click()
+        p.wait_for_selector(".leaflet-tooltip")
+        legend = p.text_content("#coverage-gaps-legend") or ""
+        title = p.title()
+        assert page.problems() == {"page_errors": [], "dialogs": [], "errors": []}
+        assert page.evaluate("window.__pwned") is None
+        # Nothing the names hold became an element or a handler.
+        injected = page.evaluate(
+            "(() => ({svg: document.querySelectorAll('svg').length,"
+            " img: Array.from(document.querySelectorAll('img')).filter("
+            "   i => !i.classList.contains('leaflet-tile') &&"
+            "        !i.classList.contains('leaflet-image-layer')).length,"
+            " b: document.querySelectorAll('b').length,"
+            " scripts: document.querySelectorAll('script').length,"
+            " styles: document.querySelectorAll('style').length,"
+            " handlers: Array.from(document.querySelectorAll('*')).filter(e =>"
+            "   Array.from(e.attributes).some(a => /^on/i.test(a.name))).length,"
+            " js_links: document.querySelectorAll('a[href^=\"javascript\" i]').length,"
+            " hidden: getComputedStyle(document.body).display}))()"
+        )
+    assert injected == {
+        "svg": 0,
+        "img": 0,
+        "b": 0,
+        "scripts": 3,
+        "styles": 2,
+        "handlers": 0,
+        "js_links": 0,
+        "hidden": "block",
     }
+    # ...and every name is shown as it is: villages, the hostile id and the communes in the
+    # tooltips, operators in the site tooltips and the legend, the province in the title.
+    assert len(shown) == len(v)
+    for name in v["village_name"]:
+        assert any(name in t for t in shown), name
+    assert any(bs.HOSTILE[2] in t for t in shown)
+    assert any(bs.HOSTILE[0] in t for t in shown) and any(bs.HOSTILE[7] in t for t in shown)
+    assert sorted(names_on_map) == sorted([bs.HOSTILE[0], bs.HOSTILE[7]])
+    assert sites and all(bs.HOSTILE[3] in t or bs.HOSTILE[5] in t for t in sites)
+    assert any(bs.HOSTILE[0] in r for r in results)
+    assert bs.HOSTILE[3] in legend and bs.HOSTILE[5] in legend
+    assert title == f"{bs.HOSTILE[1]} – {labels.text('title', 'en')}"
 
 
-def _village_layer(probe: dict) -> dict:
-    layers = [layer for layer in probe["layers"] if "village_name" in layer["props"]]
-    assert len(layers) == 1, probe["layers"]
-    return layers[0]
+def test_page_is_self_contained(hostile: dict) -> None:
+    text = Path(hostile["path"]).read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=", text, re.I)
+    assert "@import" not in text and not re.search(r"url\(\s*['\"]?https?:", text)
+    assert text.count("</script>") == 3 and text.count("</style>") == 2
+    assert "<img src=x" not in text and "<svg onload" not in text and "<b onmouseover" not in text
+    assert "BSD 2-Clause License" in text and "Volodymyr Agafonkin" in text  # Leaflet's licence
+    assert "OpenCelliD" in text and "CC BY-SA 4.0" in text and "OpenStreetMap" in text
 
 
-def test_every_required_script_is_served_locally(rendered):
-    report = rendered["report"]
-    assert not report.stubbed_scripts, f"scripts with no local copy: {report.stubbed_scripts}"
-    assert any("leaflet.js" in url for url in report.mapped)
-    probe = rendered["probe"]
-    assert probe, "the probe script never ran: the page's scripts failed"
-    assert probe["leaflet"] and probe["maps"] == 1
-    # Only tiles (no network here) may fail to load; no script error.
-    errors = [e for e in probe["errors"] if "tile.openstreetmap.org" not in e]
-    assert errors == []
+def test_operator_colour_is_the_same_on_every_map(plain: dict, hostile: dict) -> None:
+    import json
 
+    def colours(path: Path) -> dict[str, str]:
+        text = Path(path).read_text(encoding="utf-8")
+        data = re.search(r'<script type="application/json" id="cg-data">(.*?)</script>', text, re.S)
+        assert data
+        return {o["name"]: o["colour"] for o in json.loads(data[1])["operators"]}
 
-def test_legend_and_layer_control(rendered):
-    dom, probe = rendered["dom"], rendered["probe"]
-    assert 'id="coverage-gaps-legend"' in dom
-    assert "leaflet-container" in dom
-    assert probe["overlay_names"] == OVERLAYS
-    # Every overlay starts shown.
-    assert dict(zip(probe["overlay_names"], probe["overlay_checked"], strict=True)) == {
-        name: True for name in OVERLAYS
+    plain_ops = colours(plain["path"])
+    assert plain_ops["Viettel"] == operator_colour("Viettel") == "#6a3d9a"
+    assert plain_ops["MobiFone"] == operator_colour("MobiFone")
+    assert colours(hostile["path"]) == {
+        h: operator_colour(h) for h in (bs.HOSTILE[3], bs.HOSTILE[5])
     }
-    legend = probe["rects"]["legend"]
-    window = probe["rects"]["window"]
-    assert 0 <= legend["left"] < legend["right"] <= window["right"]
-    assert 0 <= legend["top"] < legend["bottom"] <= window["bottom"]
-    assert probe["title"] == f"{AREA} – coverage gaps"
-
-
-def test_villages_are_drawn_in_their_status_colours(rendered):
-    from coverage_gaps.outputs.webmap import STATUS_COLOURS
-
-    villages, probe = rendered["villages"], rendered["probe"]
-    layer = _village_layer(probe)
-    n_poly = int(villages.geom_type.isin(["Polygon", "MultiPolygon"]).sum())
-    assert layer["features"] == len(villages)
-    assert layer["polygons"] == n_poly and layer["points"] == len(villages) - n_poly
-    assert layer["drawn"] == len(villages) and layer["in_view"] == len(villages)
-    # Drawn as SVG paths or on a canvas that has pixels on it.
-    if layer["svg"]:
-        assert probe["svg_paths"] >= n_poly
-    else:
-        assert layer["canvas"] == len(villages) and probe["canvas_painted"] > 50
-    expected = villages["status"].map(STATUS_COLOURS).value_counts().to_dict()
-    assert layer["fill_colours"] == expected
-
-
-def test_village_tooltip_fields(rendered):
-    layer = _village_layer(rendered["probe"])
-    assert layer["tooltips"], layer.get("tooltip_error")
-    rows = dict(layer["tooltips"][0]["rows"])
-    for alias in (
-        "Village",
-        "Commune",
-        "Status",
-        "Reason",
-        "Operators",
-        "People",
-        "People without signal",
-        "Best signal (dBm)",
-    ):
-        assert alias in rows
-    names = {dict(t["rows"])["Village"] for t in layer["tooltips"]}
-    assert names <= set(rendered["villages"]["village_name"])
-
-
-def test_sites_cluster(rendered):
-    probe = rendered["probe"]
-    assert probe["cluster_icons"] >= 1  # the four close sites form a cluster
-    assert re.search(r'class="[^"]*\bmarker-cluster\b', rendered["dom"])
-
-
-def test_screenshot_is_a_map_not_a_blank_page(rendered):
-    from coverage_gaps.outputs.webmap import STATUS_COLOURS
-
-    width, height, _ = bs.read_png_rgb(rendered["png"])
-    assert (width, height) == (1280, 900)
-    colours = bs.png_colour_stats(rendered["png"])
-    assert len(colours) > 50, f"only {len(colours)} colours: the page looks blank"
-    top, top_count = max(colours.items(), key=lambda kv: kv[1])
-    assert top_count < 0.95 * sum(colours.values()), f"{top} fills the page"
-
-    # Some pixels near each drawn status colour (translucent over the grey background, so
-    # compare hue loosely: the dominant channel must match).
-    def close(c: tuple[int, int, int], target: str, tol: int = 60) -> bool:
-        t = tuple(int(target[i : i + 2], 16) for i in (1, 3, 5))
-        return sum(abs(a - b) for a, b in zip(c, t, strict=True)) < tol * 3
-
-    for status in ("dead_zone", "covered"):
-        hits = sum(n for c, n in colours.items() if close(c, STATUS_COLOURS[status], 50))
-        assert hits > 5, f"no {status} colour on screen"
-
-
-def test_legend_does_not_hide_map_controls(rendered):
-    rects = rendered["probe"]["rects"]
-    legend = rects["legend"]
-    for name in ("scale", "zoom", "layer_control", "attribution"):
-        other = rects[name]
-        if other is None:
-            continue
-        overlap = min(legend["right"], other["right"]) > max(legend["left"], other["left"]) and min(
-            legend["bottom"], other["bottom"]
-        ) > max(legend["top"], other["top"])
-        assert not overlap, f"legend covers the {name} control"

@@ -27,7 +27,7 @@ import pandas as pd
 from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.atomic import atomic_path
 from coverage_gaps.outputs.tables import village_table
-from coverage_gaps.outputs.webmap import OPERATOR_COLOURS, STATUS_COLOURS
+from coverage_gaps.outputs.webmap import STATUS_COLOURS, operator_colour
 
 if TYPE_CHECKING:
     from coverage_gaps.outputs import AreaTarget
@@ -290,8 +290,7 @@ def area_styles(
     status = [Category(s, labels.status_label(s, lang), STATUS_COLOURS[s]) for s in STATUS_COLOURS]
     operators = sorted(str(op) for op in sites["operator"].unique()) if len(sites) else []
     by_operator = [
-        Category(op, op, OPERATOR_COLOURS[i % len(OPERATOR_COLOURS)], "#ffffff")
-        for i, op in enumerate(operators)
+        Category(op, op, operator_colour(op), "#ffffff") for op in operators
     ]
     return [
         LayerStyle(

@@ -35,7 +35,7 @@ from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.atomic import atomic_path
 from coverage_gaps.outputs.geopackage import SITE_COLUMNS, sites_layer
 from coverage_gaps.outputs.tables import village_table
-from coverage_gaps.outputs.webmap import OPERATOR_COLOURS, STATUS_COLOURS
+from coverage_gaps.outputs.webmap import STATUS_COLOURS, operator_colour
 from coverage_gaps.outputs.workbooks import RunStamp, reader_table
 
 if TYPE_CHECKING:
@@ -284,9 +284,8 @@ def build_kml(
     _style(w, "dead-land", STATUS_COLOURS["dead_zone"], fill=0.7, outline=_DEAD_OUTLINE)
     operators = sorted(str(op) for op in sites["operator"].unique()) if len(sites) else []
     op_style = {op: f"site-{i}" for i, op in enumerate(operators)}
-    for i, op in enumerate(operators):
-        _style(w, op_style[op], OPERATOR_COLOURS[i % len(OPERATOR_COLOURS)], fill=1.0,
-               outline="#ffffff", icon_scale=0.6)  # fmt: skip
+    for op in operators:
+        _style(w, op_style[op], operator_colour(op), fill=1.0, outline="#ffffff", icon_scale=0.6)
 
     machine = village_table(villages)
     shown = reader_table(machine, lang, drop_empty=False)

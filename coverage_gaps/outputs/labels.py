@@ -475,6 +475,51 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "en": "Made by coverage-gaps {version} on {date}",
         "vi": "Tạo bởi coverage-gaps {version} ngày {date}",
     },
+    "signal_radio_layer": {
+        "en": "Signal {radio} ({generation})",
+        "vi": "Cường độ sóng {radio} ({generation})",
+    },
+    "signal_good": {"en": "Good: {measure} ≥ {good} dBm", "vi": "Tốt: {measure} ≥ {good} dBm"},
+    "signal_usable": {
+        "en": "Usable: {measure} ≥ {usable} dBm (service threshold)",
+        "vi": "Dùng được: {measure} ≥ {usable} dBm (ngưỡng phục vụ)",
+    },
+    "signal_none": {
+        "en": "No service: {measure} < {usable} dBm",
+        "vi": "Không có sóng: {measure} < {usable} dBm",
+    },
+    "base_osm": {"en": "OpenStreetMap (needs internet)", "vi": "OpenStreetMap (cần internet)"},
+    "base_imagery": {
+        "en": "Satellite photo (needs internet)",
+        "vi": "Ảnh vệ tinh (cần internet)",
+    },
+    "base_none": {"en": "No base map (offline)", "vi": "Không có bản đồ nền (ngoại tuyến)"},
+    "offline_banner": {
+        "en": "No internet: the base map did not load; commune outlines and names are drawn "
+        "instead.",
+        "vi": "Không có internet: bản đồ nền không tải được; bản đồ hiển thị ranh giới và tên xã.",
+    },
+    "sites_small": {
+        "en": "drawn small below zoom {zoom}",
+        "vi": "hiển thị nhỏ khi thu nhỏ dưới mức {zoom}",
+    },
+    "area_note": {
+        "en": "coverage is computed inside it",
+        "vi": "vùng phủ sóng được tính trong phạm vi này",
+    },
+    "no_match": {"en": "No village found", "vi": "Không tìm thấy thôn"},
+    "layers": {"en": "Layers", "vi": "Lớp bản đồ"},
+    "none": {"en": "none", "vi": "không có"},
+    "towers_attribution": {"en": "Cell towers", "vi": "Trạm BTS"},
+    "radios": {"en": "Technologies", "vi": "Công nghệ"},
+    "software": {
+        "en": "Drawn with Leaflet {version} (BSD-2-Clause; licence text in this file)",
+        "vi": "Bản đồ dùng Leaflet {version} (giấy phép BSD-2-Clause, kèm trong tệp này)",
+    },
+    "village_count": {
+        "en": "{villages} villages, {dead} dead zones",
+        "vi": "{villages} thôn, {dead} vùng lõm sóng",
+    },
 }
 
 

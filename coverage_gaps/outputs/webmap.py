@@ -1,86 +1,311 @@
-"""The interactive Folium map of one area, for telecom planners.
+"""The interactive map of one area: one self-contained HTML file that works without internet.
 
-Layers: villages coloured by status (tooltip: name, commune, status, reason, shares, people),
-sites as clustered markers coloured by operator (popup: operator, radios, cells, range), the
-coverage as a semi-transparent image, dead zones, and, with a propagation model, the best-server
-signal with a dBm colour bar.  Geometry is simplified for display and coordinates rounded so the
-file stays light.
+Everything the page needs is inside it: Leaflet (from the ``django-js-lib-leaflet`` package,
+BSD-2-Clause, its licence text kept in the page), the page's own script and style
+(``assets/map.js``, ``assets/map.css``), the data as one JSON block and the rasters as PNG data
+URLs.  The street and photo base maps are optional tiles that need internet; offline the page
+draws its own base: the communes' outlines (:attr:`AreaResult.communes`, or the villages' own
+outlines) and their names.
+
+Hostile names are text.  Nothing a user's file holds (a village, commune, province or operator
+name) is ever written into the page as HTML: the data block is JSON with ``<``, ``>`` and ``&``
+escaped, so it cannot close its ``<script>``; the page's script puts every text into the DOM
+with ``textContent``; the few HTML strings Leaflet takes (layer names, attributions) are the
+program's own words, escaped.
+
+Layers: villages coloured by status (tooltip: name, id, priority, commune, status, reason,
+figures), dead-zone land (the electrified cells without signal, hatched), the coverage, the
+signal per technology in classes from the link budget's threshold (good / usable / none),
+sites coloured by operator (small below :data:`SITES_FULL_ZOOM`), the communes, the analysis
+area.  Each layer's legend shows only while the layer is on.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import functools
+import hashlib
 import html
 import json
+import re
+import struct
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
-from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.network import GENERATIONS
+from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.atomic import atomic_path
 
 if TYPE_CHECKING:
+    from coverage_gaps.coverage.linkbudget import LinkBudget
+    from coverage_gaps.grid import AnalysisGrid
     from coverage_gaps.outputs import AreaTarget
     from coverage_gaps.pipeline import AreaResult
 
-__all__ = ["build_map", "write_area_map", "write_map"]
+__all__ = [
+    "GOOD_MARGIN_DB",
+    "OPERATOR_COLOURS",
+    "SIGNAL_COLOURS",
+    "SITES_FULL_ZOOM",
+    "STATUS_COLOURS",
+    "MapAsset",
+    "SignalClasses",
+    "leaflet_asset",
+    "map_data",
+    "map_page",
+    "operator_colour",
+    "png_palette",
+    "signal_classes",
+    "write_area_map",
+    "write_map",
+]
 
-STATUS_COLOURS: dict[str, str] = {
+#: Fill colour of each status.
+STATUS_COLOURS: Mapping[str, str] = {
     "dead_zone": "#d7191c",
     "partial": "#fdae61",
     "covered": "#1a9641",
     "not_electrified": "#9e9e9e",
 }
-STATUS_LABELS: dict[str, str] = {
-    "dead_zone": "Dead zone (< 10% of electrified land covered)",
-    "partial": "Partial coverage",
-    "covered": "Covered (≥ 90%)",
-    "not_electrified": "Not electrified",
+#: Fill opacity of village points of each status: villages without electricity are the power
+#: company's task first, so they recede.
+STATUS_OPACITY: Mapping[str, float] = {
+    "dead_zone": 0.9,
+    "partial": 0.9,
+    "covered": 0.85,
+    "not_electrified": 0.5,
 }
-#: Site colours: no reds, greens or light blues, which mean statuses and coverage on this map.
-OPERATOR_COLOURS = ("#6a3d9a", "#222222", "#e7298a", "#8c510a", "#01665e", "#b2abd2")
-STATUS_SHORT: dict[str, str] = {
-    "dead_zone": "Dead zone",
-    "partial": "Partial",
-    "covered": "Covered",
-    "not_electrified": "Not electrified",
+#: Statuses in drawing order: dead zones last, on top of their neighbours.
+STATUS_ORDER: tuple[str, ...] = ("not_electrified", "covered", "partial", "dead_zone")
+
+#: One colour per named operator, the same on every map.  No reds, oranges, greens, greys or
+#: light blues: those mean statuses, coverage and signal here.
+OPERATOR_COLOURS: Mapping[str, str] = {
+    "Viettel": "#6a3d9a",
+    "VinaPhone": "#e7298a",
+    "MobiFone": "#8c510a",
+    "Vietnamobile": "#01665e",
+    "Gmobile": "#1f1f1f",
 }
-#: Fill colour by the status label the tooltip shows.
-STATUS_FILL: dict[str, str] = {STATUS_SHORT[k]: c for k, c in STATUS_COLOURS.items()}
-REASON_TEXT: dict[str, str] = {
-    "beyond_site_range": "land beyond every site's range",
-    "2g_sunset": "only 2G, now switched off",
-    "3g_sunset": "only 3G, now switched off",
-    "no_measurements_nearby": "no measurement nearby",
-    "terrain_shadow": "terrain blocks the signal",
-    "2g_only": "2G only",
-    "single_operator": "one operator only",
-}
-_CLUSTER_ICON = (
-    "function (cluster) { return L.divIcon({html: '<div style=\"background:#555;color:#fff;"
-    "border:2px solid #fff;border-radius:50%;width:30px;height:30px;line-height:26px;"
-    "text-align:center;font:bold 12px sans-serif\">' + cluster.getChildCount() + '</div>',"
-    " className: 'marker-cluster', iconSize: [30, 30]}); }"
+#: Colours of the other operators, picked by a hash of the name (stable across maps and runs).
+HASH_COLOURS: tuple[str, ...] = (
+    "#762a83",
+    "#c51b7d",
+    "#543005",
+    "#35978f",
+    "#4b2991",
+    "#8e0152",
+    "#003c30",
+    "#9970ab",
 )
+
+#: Dead-zone land: dark stripes (drawn hatched; the colour of the stripes and outline).
+DEAD_LAND_COLOUR = "#67000d"
+#: Coverage (any counted service): RGBA of the image.
+COVERAGE_RGBA = (49, 130, 189, 110)
+#: Signal classes: colour of good, usable and no service.
+SIGNAL_COLOURS: Mapping[str, str] = {"good": "#08519c", "usable": "#6baed6", "none": "#d9d9d9"}
+SIGNAL_ALPHA = {"good": 170, "usable": 150, "none": 120}
+#: "Good" signal: this much above the link budget's service threshold.
+GOOD_MARGIN_DB = 15.0
+#: What the predicted signal of each technology is (the quantity the threshold is on).
+SIGNAL_MEASURES: Mapping[str, str] = {
+    "GSM": "RxLev",
+    "UMTS": "RSCP",
+    "LTE": "RSRP",
+    "NR": "SS-RSRP",
+    "CDMA": "Ec",
+}
+#: Sites are drawn at full size from this zoom (small and light below, so that at province zoom
+#: they do not bury the villages' statuses).
+SITES_FULL_ZOOM = 11
+#: Commune names are written from this zoom; village names from :data:`VILLAGE_LABEL_ZOOM`.
+COMMUNE_LABEL_ZOOM = 9
+VILLAGE_LABEL_ZOOM = 13
 #: Largest side of an image overlay, in pixels.
 MAX_IMAGE_SIDE = 2048
+#: Coordinates are written as integers of this many degrees (about 1 m).
+QUANTUM_DEG = 1e-5
+
+_ASSETS = "assets"
 
 
-def _light_geometries(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
-    """Simplify in metres (topology kept) and round to 5 decimals (~1 m) in EPSG:4326."""
-    metric = geoms.to_crs(geoms.estimate_utm_crs()) if geoms.crs.is_geographic else geoms
-    simple = metric.simplify(tolerance_m, preserve_topology=True).to_crs(4326)
-    rounded = shapely.set_precision(np.asarray(simple.values), grid_size=1e-5)
-    return gpd.GeoSeries(rounded, index=geoms.index, crs=4326)
+# --------------------------------------------------------------------------------------------
+# Colours and classes
 
 
-def _overlay_image(
-    values: np.ndarray, grid: AnalysisGrid, *, resampling: str = "nearest"
-) -> tuple[np.ndarray, list[list[float]]]:
-    """``values`` (float, NaN transparent) reprojected to Web Mercator for an image overlay, and
-    its lat/lon bounds."""
+def operator_colour(name: str) -> str:
+    """The colour of an operator's sites: fixed for the named operators
+    (:data:`OPERATOR_COLOURS`), else one of :data:`HASH_COLOURS` chosen by a hash of the name."""
+    fixed = OPERATOR_COLOURS.get(name)
+    if fixed is not None:
+        return fixed
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return HASH_COLOURS[int.from_bytes(digest[:4], "big") % len(HASH_COLOURS)]
+
+
+@dataclass(frozen=True)
+class SignalClasses:
+    """The signal classes of one technology.
+
+    Attributes
+    ----------
+    radio
+        ``"LTE"``, ``"GSM"``, ...
+    measure
+        What the signal is (``"RSRP"``, ``"RxLev"``, ...).
+    usable_dbm
+        The link budget's service threshold: at or above it the signal is usable.
+    good_dbm
+        At or above it the signal is good (``usable_dbm + GOOD_MARGIN_DB``).
+    """
+
+    radio: str
+    measure: str
+    usable_dbm: float
+    good_dbm: float
+
+    def classify(self, signal: np.ndarray) -> np.ndarray:
+        """uint8 classes: 0 no prediction (NaN), 1 no service, 2 usable, 3 good."""
+        out = np.zeros(signal.shape, dtype=np.uint8)
+        finite = np.isfinite(signal)
+        out[finite] = 1
+        out[finite & (signal >= self.usable_dbm)] = 2
+        out[finite & (signal >= self.good_dbm)] = 3
+        return out
+
+
+def signal_classes(radio: str, budget: LinkBudget | None = None) -> SignalClasses:
+    """The classes of ``radio``'s signal from ``budget`` (default: the built-in budget)."""
+    if budget is None:
+        from coverage_gaps.coverage.linkbudget import default_link_budget
+
+        budget = default_link_budget()
+    usable = float(budget[radio].threshold_dbm)
+    return SignalClasses(
+        radio, SIGNAL_MEASURES.get(radio, "signal"), usable, usable + GOOD_MARGIN_DB
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers and geometry as the page wants them
+
+
+_VI_SEPARATORS = str.maketrans(",.", ".,")
+_GENERATION: dict[str, str] = {str(k): v for k, v in GENERATIONS.items()}
+
+
+def _number(value: Any, digits: int, lang: str) -> str:
+    """``1.234,5`` in Vietnamese, ``1,234.5`` in English, a real minus sign; "—" for NA."""
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{float(value):,.{digits}f}"
+    if lang == "vi":
+        text = text.translate(_VI_SEPARATORS)
+    return text.replace("-", "\u2212")
+
+
+def _percent(value: Any, lang: str) -> str:
+    return "—" if value is None or pd.isna(value) else _number(100 * float(value), 0, lang) + "%"
+
+
+def _light(geoms: gpd.GeoSeries, tolerance_m: float, metric_crs: Any) -> np.ndarray:
+    """Simplified by ``tolerance_m`` in ``metric_crs`` (topology kept), in EPSG:4326."""
+    if not len(geoms):
+        return np.asarray(geoms.values)
+    simple = geoms.to_crs(metric_crs).simplify(tolerance_m, preserve_topology=True)
+    return np.asarray(simple.to_crs(4326).values)
+
+
+def _ring(coords: np.ndarray) -> list[int]:
+    """A ring as flat integer deltas of :data:`QUANTUM_DEG` (first pair absolute), without its
+    closing point and repeated points."""
+    q = np.round(coords[:, :2] / QUANTUM_DEG).astype(np.int64)
+    if len(q) > 1 and (q[0] == q[-1]).all():
+        q = q[:-1]
+    keep = np.ones(len(q), dtype=bool)
+    keep[1:] = (q[1:] != q[:-1]).any(axis=1)
+    q = q[keep]
+    if len(q) < 3:
+        return []
+    d = q.copy()
+    d[1:] -= q[:-1]
+    flat: list[int] = d.ravel().tolist()
+    return flat
+
+
+def _encode(geom: Any) -> list[Any] | None:
+    """A point as ``[x, y]``, a (multi)polygon as polygons of rings (:func:`_ring`); ``None``
+    for an empty or other geometry."""
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type == "Point":
+        return [round(geom.x / QUANTUM_DEG), round(geom.y / QUANTUM_DEG)]
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        polys = []
+        for poly in shapely.get_parts(geom):
+            rings = [_ring(np.asarray(poly.exterior.coords))]
+            if not rings[0]:
+                continue
+            rings += [r for r in (_ring(np.asarray(i.coords)) for i in poly.interiors) if r]
+            polys.append(rings)
+        return polys or None
+    if geom.geom_type == "MultiPoint" or geom.geom_type == "GeometryCollection":
+        return _encode(geom.representative_point())
+    return None
+
+
+def _q(values: Any) -> list[int]:
+    out: list[int] = (
+        np.round(np.asarray(values, dtype="f8") / QUANTUM_DEG).astype(np.int64).tolist()
+    )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Images
+
+
+def png_palette(indices: np.ndarray, palette: Sequence[tuple[int, int, int, int]]) -> bytes:
+    """An indexed-colour PNG of ``indices`` (uint8, 2-D) with an RGBA ``palette``."""
+    indices = np.ascontiguousarray(indices, dtype=np.uint8)
+    if indices.ndim != 2 or not 1 <= len(palette) <= 256:
+        raise ValueError("png_palette wants a 2-D uint8 array and 1 to 256 colours")
+    if int(indices.max(initial=0)) >= len(palette):
+        raise ValueError(f"index {int(indices.max())} has no colour in a {len(palette)}-palette")
+    height, width = indices.shape
+    raw = np.zeros((height, width + 1), dtype=np.uint8)  # filter byte 0 on every row
+    raw[:, 1:] = indices
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)),
+            chunk(b"PLTE", bytes(c for r, g, b, _ in palette for c in (r, g, b))),
+            chunk(b"tRNS", bytes(a for *_, a in palette)),
+            chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)),
+            chunk(b"IEND", b""),
+        )
+    )
+
+
+def _class_image(classes: np.ndarray, grid: AnalysisGrid) -> tuple[np.ndarray, list[list[float]]]:
+    """uint8 ``classes`` (0 = transparent) reprojected to Web Mercator (nearest), at most
+    :data:`MAX_IMAGE_SIDE` a side, and its lat/lon bounds ``[[south, west], [north, east]]``."""
     from rasterio.enums import Resampling
     from rasterio.warp import calculate_default_transform, reproject, transform_bounds
 
@@ -92,292 +317,467 @@ def _overlay_image(
     if scale > 1:
         transform = transform * transform.scale(scale, scale)
         width, height = int(np.ceil(width / scale)), int(np.ceil(height / scale))
-    dest = np.full((height, width), np.nan, dtype="float32")
+    dest = np.zeros((height, width), dtype=np.uint8)
     reproject(
-        source=values.astype("float32"),
+        source=np.ascontiguousarray(classes, dtype=np.uint8),
         destination=dest,
         src_transform=grid.transform,
         src_crs=grid.crs,
         dst_transform=transform,
         dst_crs="EPSG:3857",
-        src_nodata=np.nan,
-        dst_nodata=np.nan,
-        resampling=getattr(Resampling, resampling),
+        src_nodata=0,
+        dst_nodata=0,
+        resampling=Resampling.nearest,
     )
-    west = transform.c
-    north = transform.f
-    east = west + transform.a * width
-    south = north + transform.e * height
+    west, north = transform.c, transform.f
+    east, south = west + transform.a * width, north + transform.e * height
     lon0, lat0, lon1, lat1 = transform_bounds("EPSG:3857", "EPSG:4326", west, south, east, north)
     return dest, [[lat0, lon0], [lat1, lon1]]
 
 
-def _legend_html(title: str, rows: list[tuple[str, str]]) -> str:
-    items = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
-        f'vertical-align:middle;background:{colour};opacity:0.85;border:1px solid #555">'
-        f"</span>{html.escape(label)}</div>"
-        for colour, label in rows
+def _rgba(colour: str, alpha: int) -> tuple[int, int, int, int]:
+    c = colour.lstrip("#")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), alpha
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+# --------------------------------------------------------------------------------------------
+# Inlined assets
+
+
+@dataclass(frozen=True)
+class MapAsset:
+    """A script or style sheet inlined into the page, with where it came from and its licence.
+
+    Attributes
+    ----------
+    name, version
+        ``"Leaflet"``, ``"1.9.4"``.
+    source
+        The package it was taken from.
+    licence
+        SPDX identifier.
+    licence_text
+        The licence as the package ships it.
+    js, css
+        The code.
+    """
+
+    name: str
+    version: str
+    source: str
+    licence: str
+    licence_text: str
+    js: str
+    css: str
+
+
+@functools.cache
+def leaflet_asset() -> MapAsset:
+    """Leaflet's script and style sheet from the ``django-js-lib-leaflet`` package, its icons
+    inlined as data URLs and its source-map line dropped."""
+    dist = "django-js-lib-leaflet"
+    folder = resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
+    js = (folder / "leaflet.js").read_text(encoding="utf-8")
+    js = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", js)
+    css = (folder / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(m: re.Match[str]) -> str:
+        data = (folder / "images" / m[1]).read_bytes()
+        return f"url({_data_url(data)})"
+
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
+    found = re.search(r"Leaflet (\d+\.\d+\.\d+)", js[:400])
+    version = found[1] if found else metadata.version(dist)
+    try:
+        licence_text = metadata.distribution(dist).read_text("LICENSE") or ""
+    except (FileNotFoundError, metadata.PackageNotFoundError):  # pragma: no cover
+        licence_text = ""
+    if "BSD" not in licence_text:  # pragma: no cover - a repackaging without the file
+        licence_text = js[: js.index("*/") + 2]
+    return MapAsset("Leaflet", version, dist, "BSD-2-Clause", licence_text, js, css)
+
+
+def _own_asset(name: str) -> str:
+    return (resources.files("coverage_gaps.outputs") / _ASSETS / name).read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# The page's data
+
+
+def _texts(lang: str) -> dict[str, str]:
+    keys = (
+        "legend",
+        "search",
+        "no_match",
+        "layers",
+        "offline_note",
+        "offline_banner",
+        "site",
+        "cells",
+        "range",
+        "none",
+        "radios",
     )
+    out = {k: labels.text(k, lang) for k in keys}
+    for col in ("village_id", "commune", "operator_names", "priority"):
+        out[col] = labels.column_label(col, lang)
+    return out
+
+
+def _village_rows(v: gpd.GeoDataFrame, lang: str) -> tuple[list[str], list[list[str]], int]:
+    """The tooltip's rows: their labels, per village the values as text, and which row is the
+    status."""
+    cols: list[tuple[str, Any]] = [
+        ("village_id", lambda r: str(r["village_id"])),
+        ("priority", lambda r: _number(r["priority"], 0, lang)),
+        ("commune", lambda r: str(r["commune"])),
+        ("status", lambda r: labels.status_label(str(r["status"]), lang)),
+        ("reason", lambda r: labels.reasons_text(r["reason"], lang) or "—"),
+        ("covered_share", lambda r: _percent(r["covered_share"], lang)),
+        ("uncovered_electrified_km2", lambda r: _number(r["uncovered_electrified_km2"], 2, lang)),
+    ]
+    if "population" in v and v["population"].notna().any():
+        cols += [
+            ("population", lambda r: _number(r["population"], 0, lang)),
+            ("uncovered_population", lambda r: _number(r["uncovered_population"], 0, lang)),
+        ]
+    if "best_signal_dbm" in v and v["best_signal_dbm"].notna().any():
+        cols.append(("best_signal_dbm", lambda r: _number(r["best_signal_dbm"], 0, lang)))
+    cols.append(
+        (
+            "operator_names",
+            lambda r: (
+                ", ".join(p for p in str(r["operator_names"] or "").split(";") if p)
+                or labels.text("none", lang)
+            ),
+        )
+    )
+    if "nearest_site_m" in v:
+        cols.append(("nearest_site_m", lambda r: _number(r["nearest_site_m"], 0, lang)))
+    present = [(k, f) for k, f in cols if k in v]
+    clean = v.astype(object).where(v.notna(), None)
+    rows = [[f(r) for _, f in present] for r in clean.to_dict("records")]
+    keys = [k for k, _ in present]
+    return [labels.column_label(k, lang) for k in keys], rows, keys.index("status")
+
+
+def _legend_row(kind: str, colour: str, label: str) -> dict[str, str]:
+    return {"kind": kind, "colour": colour, "label": label}
+
+
+def _attribution(lang: str) -> str:
+    """The map's data credits, as HTML (the program's own words only)."""
     return (
-        '<div id="coverage-gaps-legend" style="background:white;padding:8px 10px;'
-        "border:1px solid #888;border-radius:4px;font:12px/1.5 sans-serif;"
-        f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{html.escape(title)}</b>{items}</div>'
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+        f"contributors | {html.escape(labels.text('towers_attribution', lang))} &copy; "
+        '<a href="https://opencellid.org">OpenCelliD</a>, '
+        '<a href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</a>'
     )
 
 
-def _legend_control(legend: str) -> Any:
-    """A Leaflet control at the bottom left holding ``legend`` (so it never covers the scale),
-    and a metric-only scale bar."""
-    from branca.element import MacroElement
-    from jinja2 import Template
+def _bases(lang: str) -> list[dict[str, Any]]:
+    """The tile base maps (need internet) and the offline choice."""
+    import xyzservices.providers as xyz
 
-    element = MacroElement()
-    element._template = Template(
-        "{% macro script(this, kwargs) %}"
-        "var legend = L.control({position: 'bottomleft'});"
-        "legend.onAdd = function () { var d = L.DomUtil.create('div');"
-        f" d.innerHTML = {json.dumps(legend)}; return d; }};"
-        "legend.addTo({{ this._parent.get_name() }});"
-        "L.control.scale({imperial: false, position: 'bottomright'})"
-        ".addTo({{ this._parent.get_name() }});"
-        "{% endmacro %}"
+    osm, photo = xyz.OpenStreetMap.Mapnik, xyz.Esri.WorldImagery
+    return [
+        {
+            "name": labels.text("base_osm", lang),
+            "url": osm.build_url(),
+            "attribution": "",  # OpenStreetMap is credited on every map
+            "max_zoom": int(osm.get("max_zoom") or 19),
+        },
+        {
+            "name": labels.text("base_imagery", lang),
+            "url": photo.build_url(),
+            "attribution": photo.html_attribution,
+            "max_zoom": int(photo.get("max_zoom") or 18),
+        },
+        {"name": labels.text("base_none", lang), "url": None, "attribution": "", "max_zoom": 19},
+    ]
+
+
+def _commune_labels(
+    result: AreaResult, villages: gpd.GeoDataFrame, area: Any
+) -> tuple[list[str], list[int], list[int], gpd.GeoSeries | None]:
+    """Commune names, where to write them, and their outlines when known (those that meet the
+    analysis ``area``, a lon/lat polygon: a country's layer may be given for every province)."""
+    communes = result.communes
+    if communes is not None and len(communes):
+        communes = communes.to_crs(4326)
+        communes = communes.iloc[communes.sindex.query(area, predicate="intersects")]
+        communes = communes.sort_index()
+        at = communes.geometry.representative_point()
+        names = [str(n) for n in communes["name"].fillna("")]
+        return names, _q(at.x), _q(at.y), communes.geometry
+    frame = pd.DataFrame(
+        {
+            "commune": villages["commune"].fillna("").astype(str),
+            "lon": villages["lon"],
+            "lat": villages["lat"],
+        }
     )
-    return element
+    frame = frame[frame["commune"] != ""]
+    mean = frame.groupby("commune", sort=True)[["lon", "lat"]].mean()
+    return [str(n) for n in mean.index], _q(mean["lon"]), _q(mean["lat"]), None
 
 
-def build_map(
-    name: str,
-    *,
-    villages: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame,
-    dead_zones: gpd.GeoDataFrame,
-    grid: AnalysisGrid,
-    covered: np.ndarray,
-    operators: list[str],
-    signal_dbm: np.ndarray | None = None,
-    signal_range: tuple[float, float] = (-120.0, -60.0),
-) -> Any:
-    """The Folium map of one area (returns a ``folium.Map``)."""
-    import branca.colormap as cm
-    import folium
-    from folium.plugins import FastMarkerCluster
+def map_data(
+    result: AreaResult, *, lang: str = "vi", made: dt.date | None = None
+) -> dict[str, Any]:
+    """The page's data (plain JSON values): texts, layers, legend rows and images.
 
+    Every text is plain text for ``textContent`` except ``attribution`` and the base maps'
+    attributions, which are the program's own HTML.
+    """
+    from coverage_gaps import __version__
+
+    made = made or dt.date.today()
+    grid = result.grid
     tolerance = max(grid.resolution / 2, 20.0)
-    bounds = villages.total_bounds  # lon/lat
-    fmap = folium.Map(tiles=None, prefer_canvas=True)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (base map)").add_to(fmap)
-    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    _root(fmap).header.add_child(
-        folium.Element(f"<title>{html.escape(name)} – coverage gaps</title>")
-    )
-    # The analysis area: coverage and dead zones are computed inside it only.
+
+    # Villages, dead zones last.
+    order = {s: i for i, s in enumerate(STATUS_ORDER)}
+    v = result.villages
+    rank = v["status"].map(order).fillna(len(order)).to_numpy()
+    v = v.iloc[np.argsort(rank, kind="stable")]
+    statuses = list(STATUS_COLOURS)
+    status_index = {s: i for i, s in enumerate(statuses)}
+    fields, rows, status_field = _village_rows(v, lang)
+    geoms = [_encode(g) for g in _light(v.geometry, tolerance, grid.crs)]
+    points = [_encode(shapely.Point(x, y)) for x, y in zip(v["lon"], v["lat"], strict=True)]
+    village_geom = [g if g is not None else p for g, p in zip(geoms, points, strict=True)]
+    villages = {
+        "name": [str(x) for x in v["village_name"].fillna("")],
+        "id": [str(x) for x in v["village_id"].fillna("")],
+        "commune": [str(x) for x in v["commune"].fillna("")],
+        "status": [status_index.get(str(s), 0) for s in v["status"]],
+        "priority": [None if pd.isna(p) else int(p) for p in v["priority"]],
+        "lon": _q(v["lon"]),
+        "lat": _q(v["lat"]),
+        "geom": village_geom,
+        "fields": fields,
+        "rows": rows,
+        "status_field": status_field,
+    }
+
+    # Communes (the offline base).
     gx0, gy0, gx1, gy1 = grid.bounds
     area = gpd.GeoSeries([shapely.box(gx0, gy0, gx1, gy1)], crs=grid.crs).to_crs(4326)
-    folium.GeoJson(
-        area.__geo_interface__,
-        name="Analysis area",
-        style_function=lambda _: {
-            "color": "#555555",
-            "weight": 1.5,
-            "dashArray": "6 6",
-            "fill": False,
-        },
-        interactive=False,
-    ).add_to(fmap)
+    c_names, c_lon, c_lat, c_geoms = _commune_labels(result, result.villages, area.iloc[0])
+    commune_geom: list[Any] = []
+    if c_geoms is not None:
+        commune_geom = [g for g in (_encode(g) for g in _light(c_geoms, tolerance, grid.crs)) if g]
+    communes = {"name": c_names, "lon": c_lon, "lat": c_lat, "geom": commune_geom}
 
-    # Coverage (any counted service) as an image.
-    cov = np.where(covered, 1.0, np.nan).astype("float32")
-    img, img_bounds = _overlay_image(cov, grid)
-    rgba = np.zeros((*img.shape, 4), dtype=np.uint8)
-    rgba[np.isfinite(img)] = (49, 130, 189, 110)
-    folium.raster_layers.ImageOverlay(
-        rgba,
-        bounds=img_bounds,
-        name="Coverage (any counted service)",
-        interactive=False,
-        zindex=2,
-    ).add_to(fmap)
+    # Dead-zone land.
+    dead_geom: list[Any] = []
+    dz = result.dead_zones
+    if len(dz):
+        dead_geom = [g for g in (_encode(g) for g in _light(dz.geometry, tolerance, grid.crs)) if g]
 
-    if signal_dbm is not None:
-        lo, hi = signal_range
-        colormap = cm.LinearColormap(
-            ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"],
-            vmin=lo,
-            vmax=hi,
-            caption="Best-server signal (dBm)",
-        )
-        sig, sig_bounds = _overlay_image(signal_dbm, grid, resampling="bilinear")
-        rgba_sig = np.zeros((*sig.shape, 4), dtype=np.uint8)
-        ok = np.isfinite(sig)
-        norm = np.clip((sig[ok] - lo) / (hi - lo), 0, 1)
-        rgb = np.array(
-            [_hex_rgb(colormap.rgb_hex_str(lo + t * (hi - lo))) for t in np.linspace(0, 1, 64)],
-            dtype=np.uint8,
-        )
-        rgba_sig[ok, :3] = rgb[np.round(norm * 63).astype(int)]
-        rgba_sig[ok, 3] = 150
-        folium.raster_layers.ImageOverlay(
-            rgba_sig,
-            bounds=sig_bounds,
-            name="Signal (dBm)",
-            interactive=False,
-            zindex=3,
-        ).add_to(fmap)
-        colormap.add_to(fmap)
+    # Sites.
+    s = result.sites
+    operators = sorted({str(o) for o in s["operator"]}) if len(s) else []
+    op_index = {o: i for i, o in enumerate(operators)}
+    sites = {
+        "lon": _q(s["lon"]) if len(s) else [],
+        "lat": _q(s["lat"]) if len(s) else [],
+        "op": [op_index[str(o)] for o in s["operator"]],
+        "radios": [
+            ", ".join(f"{p} ({_GENERATION.get(p, '?')})" for p in str(r).split(";") if p)
+            for r in s["radios"]
+        ],
+        "cells": [int(c) for c in s["cells"]] if "cells" in s else [],
+        "range": [_number(r, 0, lang) + " m" if pd.notna(r) else "—" for r in s["range_m"]]
+        if "range_m" in s
+        else [],
+    }
+    ops = [{"name": o, "colour": operator_colour(o)} for o in operators]
 
-    if len(dead_zones):
-        dz = dead_zones.copy()
-        dz["geometry"] = _light_geometries(dz.geometry, tolerance)
-        folium.GeoJson(
-            dz[["area_km2", "geometry"]].round({"area_km2": 3}),
-            name="Dead zones (electrified, no signal)",
-            style_function=lambda _: {
-                "color": "#7f0000",
-                "weight": 0.5,
-                "fillColor": "#d7191c",
-                "fillOpacity": 0.55,
-            },
-            tooltip=folium.GeoJsonTooltip(["area_km2"], aliases=["Dead zone km²"]),
-        ).add_to(fmap)
-
-    v = villages.copy()
-    v["geometry"] = _light_geometries(v.geometry, tolerance)
-    fields = [
-        "village_name",
-        "commune",
-        "status",
-        "reason",
-        "covered_share",
-        "uncovered_electrified_km2",
-        "operator_names",
-    ]
-    aliases = [
-        "Village",
-        "Commune",
-        "Status",
-        "Reason",
-        "Covered share of electrified land",
-        "Uncovered electrified km²",
-        "Operators",
-    ]
-    if v["population"].notna().any():
-        fields += ["population", "uncovered_population"]
-        aliases += ["People", "People without signal"]
-    if v["best_signal_dbm"].notna().any():
-        fields += ["best_signal_dbm"]
-        aliases += ["Best signal (dBm)"]
-    shown = v[[*fields, "geometry"]].copy()
-    for col in ("covered_share", "uncovered_electrified_km2", "best_signal_dbm"):
-        if col in shown:
-            shown[col] = shown[col].astype("f8").round(2)
-    for col in ("population", "uncovered_population"):
-        if col in shown:
-            shown[col] = shown[col].astype("f8").round(0)
-    shown["status"] = shown["status"].map(STATUS_SHORT).fillna(shown["status"])
-    shown["reason"] = [
-        ", ".join(REASON_TEXT.get(r, r) for r in str(text).split(";") if r)
-        for text in shown["reason"].fillna("")
-    ]
-    shown["covered_share"] = [
-        "—" if share != share else f"{share:.0%}" for share in v["covered_share"].astype("f8")
-    ]
-    # Dead zones drawn last, on top of their neighbours.
-    order = {"not_electrified": 0, "covered": 1, "partial": 2, "dead_zone": 3}
-    shown = shown.iloc[np.argsort(v["status"].map(order).to_numpy(), kind="stable")]
-    folium.GeoJson(
-        shown,
-        name="Villages by status",
-        style_function=lambda f: {
-            "color": "#333333",
-            "weight": 0.6,
-            "fillColor": STATUS_FILL.get(f["properties"]["status"], "#ffffff"),
-            "fillOpacity": 0.8 if f["geometry"]["type"] == "Point" else 0.45,
-        },
-        marker=folium.CircleMarker(radius=7, fill=True, weight=1),
-        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, localize=True),
-        zoom_on_click=False,
-    ).add_to(fmap)
-
-    if len(sites):
-        colours = {
-            op: OPERATOR_COLOURS[i % len(OPERATOR_COLOURS)] for i, op in enumerate(operators)
+    # Images: coverage, then the signal of each technology in classes.
+    images: list[dict[str, Any]] = []
+    covered = (result.coverage.serving != 0).astype(np.uint8)
+    img, bounds = _class_image(covered, grid)
+    images.append(
+        {
+            "id": "coverage",
+            "name": labels.text("coverage_layer", lang),
+            "png": _data_url(png_palette(img, [(0, 0, 0, 0), COVERAGE_RGBA])),
+            "bounds": bounds,
+            "visible": True,
+            "legend": [
+                _legend_row(
+                    "fill",
+                    "rgba({},{},{},0.45)".format(*COVERAGE_RGBA[:3]),
+                    labels.text("coverage_layer", lang),
+                )
+            ],
         }
-        data = [
-            [
-                round(lat, 5),
-                round(lon, 5),
-                colours.get(op, "#000000"),
-                f"<b>{html.escape(op)}</b><br>{html.escape(radios)}<br>{cells} cells<br>"
-                f"range {'' if rng != rng else f'{rng:,.0f} m'}",
-            ]
-            for lat, lon, op, radios, cells, rng in zip(
-                sites["lat"],
-                sites["lon"],
-                sites["operator"],
-                sites["radios"],
-                sites["cells"],
-                sites["range_m"],
-                strict=True,
-            )
-        ]
-        callback = (
-            "function (row) {"
-            " var m = L.circleMarker(new L.LatLng(row[0], row[1]), {radius: 5, color: row[2],"
-            " fillColor: row[2], fillOpacity: 0.9, weight: 1});"
-            " m.bindPopup(row[3]); return m; }"
-        )
-        FastMarkerCluster(
-            data,
-            callback=callback,
-            name="Sites (by operator)",
-            icon_create_function=_CLUSTER_ICON,
-            options={"maxClusterRadius": 40},
-        ).add_to(fmap)
-    else:
-        colours = {}
-
-    legend_rows = [(STATUS_COLOURS[s], STATUS_LABELS[s]) for s in STATUS_COLOURS]
-    legend_rows += [("#d7191c", "Dead-zone land"), ("rgba(49,130,189,0.5)", "Coverage")]
-    legend_rows += [(c, f"Site: {op}") for op, c in colours.items()]
-    legend_rows.append(
-        (
-            "repeating-linear-gradient(90deg,#555 0 4px,#fff 4px 7px)",
-            "Analysis area (coverage computed inside)",
-        )
     )
-    fmap.add_child(_legend_control(_legend_html(name, legend_rows)))
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    return fmap
+    for radio, signal in (result.coverage.signal_by_radio or {}).items():
+        if signal is None or not np.isfinite(signal).any():
+            continue
+        cls = signal_classes(radio, result.link_budget)
+        img, bounds = _class_image(cls.classify(signal), grid)
+        palette = [(0, 0, 0, 0)] + [
+            _rgba(SIGNAL_COLOURS[k], SIGNAL_ALPHA[k]) for k in ("none", "usable", "good")
+        ]
+        words = {
+            "measure": cls.measure,
+            "usable": _number(cls.usable_dbm, 0, lang),
+            "good": _number(cls.good_dbm, 0, lang),
+        }
+        images.append(
+            {
+                "id": f"signal-{radio.lower()}",
+                "name": labels.text(
+                    "signal_radio_layer",
+                    lang,
+                    radio=radio,
+                    generation=_GENERATION.get(radio, ""),
+                ),
+                "png": _data_url(png_palette(img, palette)),
+                "bounds": bounds,
+                "visible": False,
+                "legend": [
+                    _legend_row(
+                        "fill", SIGNAL_COLOURS[k], labels.text(f"signal_{k}", lang, **words)
+                    )
+                    for k in ("good", "usable", "none")
+                ],
+            }
+        )
+
+    ax0, ay0, ax1, ay1 = area.total_bounds
+    b = result.villages.total_bounds
+    n_dead = int((result.villages["status"] == "dead_zone").sum())
+    return {
+        "lang": lang,
+        "area": str(result.name),
+        "title": f"{result.name} – {labels.text('title', lang)}",
+        "subtitle": labels.text("village_count", lang, villages=len(v), dead=n_dead),
+        "stamp": labels.text("generated", lang, version=__version__, date=made.isoformat()),
+        "software": labels.text("software", lang, version=leaflet_asset().version),
+        "text": _texts(lang),
+        "bounds": [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]],
+        "area_bounds": [[float(ay0), float(ax0)], [float(ay1), float(ax1)]],
+        "quantum": QUANTUM_DEG,
+        "statuses": [
+            {
+                "key": k,
+                "label": labels.status_label(k, lang),
+                "colour": STATUS_COLOURS[k],
+                "opacity": STATUS_OPACITY[k],
+            }
+            for k in statuses
+        ],
+        "villages": villages,
+        "communes": communes,
+        "dead_land": dead_geom,
+        "dead_colour": DEAD_LAND_COLOUR,
+        "sites": sites,
+        "operators": ops,
+        "images": images,
+        "bases": _bases(lang),
+        "attribution": _attribution(lang),
+        "zoom": {
+            "sites_full": SITES_FULL_ZOOM,
+            "commune_labels": COMMUNE_LABEL_ZOOM,
+            "village_labels": VILLAGE_LABEL_ZOOM,
+        },
+        "layers": {
+            "villages": labels.text("villages_layer", lang),
+            "dead_land": labels.text("dead_land_layer", lang),
+            "sites": labels.text("sites_layer", lang),
+            "communes": labels.text("communes_layer", lang),
+            "area": labels.text("area_layer", lang),
+        },
+        "legend": {
+            "villages": [
+                _legend_row("fill", STATUS_COLOURS[k], labels.status_label(k, lang))
+                for k in statuses
+            ],
+            "dead_land": [
+                _legend_row("hatch", DEAD_LAND_COLOUR, labels.text("dead_land_layer", lang))
+            ],
+            "sites": [_legend_row("dot", o["colour"], o["name"]) for o in ops]
+            + [_legend_row("note", "", labels.text("sites_small", lang, zoom=SITES_FULL_ZOOM))],
+            "communes": [_legend_row("line", "#6d6d6d", labels.text("communes_layer", lang))],
+            "area": [
+                _legend_row(
+                    "dash",
+                    "#555555",
+                    f"{labels.text('area_layer', lang)} ({labels.text('area_note', lang)})",
+                )
+            ],
+        },
+    }
 
 
-def _root(fmap: Any) -> Any:
-    return fmap.get_root()
+# --------------------------------------------------------------------------------------------
+# The page
 
 
-def _hex_rgb(value: str) -> tuple[int, int, int]:
-    value = value.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+def _json_for_script(data: Mapping[str, Any]) -> str:
+    """JSON that can sit inside ``<script type="application/json">``: no ``<``, ``>`` or ``&``
+    left as such, so no text can end the element or open a comment."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
-def write_map(path: str | Path, fmap: Any) -> Path:
-    """Save the map as one HTML file, atomically."""
+def _safe_raw(text: str, end: str) -> str:
+    """``text`` for a raw-text element (``<script>``/``<style>``): refuse a closing tag in it."""
+    if re.search(rf"</{end}", text, re.IGNORECASE):
+        raise ValueError(f"an inlined asset contains '</{end}'")
+    return text
+
+
+def _comment(text: str) -> str:
+    return text.replace("--", "- -").replace("<!", "< !")
+
+
+def map_page(result: AreaResult, *, lang: str = "vi", made: dt.date | None = None) -> str:
+    """The whole page of the map of ``result``, as text (see the module's docstring)."""
+    leaflet = leaflet_asset()
+    data = map_data(result, lang=lang, made=made)
+    parts = {
+        "LANG": html.escape(lang),
+        "TITLE": html.escape(data["title"]),
+        "LICENCES": _comment(
+            f"{leaflet.name} {leaflet.version}, from the Python package {leaflet.source} "
+            f"({leaflet.licence}):\n\n{leaflet.licence_text}"
+        ),
+        "LEAFLET_CSS": _safe_raw(leaflet.css, "style"),
+        "PAGE_CSS": _safe_raw(_own_asset("map.css"), "style"),
+        "LEAFLET_JS": _safe_raw(leaflet.js, "script"),
+        "PAGE_JS": _safe_raw(_own_asset("map.js"), "script"),
+        "DATA": _json_for_script(data),
+    }
+    # One pass over the template: text put in is never searched again.
+    return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m[1]], _own_asset("map.html"))
+
+
+def write_map(path: str | Path, page: str) -> Path:
+    """Save ``page`` as one HTML file, atomically."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        fmap.save(str(tmp))
+        Path(tmp).write_text(page, encoding="utf-8")
     return path
 
 
 def write_area_map(result: AreaResult, target: AreaTarget) -> list[Path]:
-    """``<slug>.html``: the interactive map of one area."""
-    fmap = build_map(
-        result.name,
-        villages=result.villages,
-        sites=result.sites,
-        dead_zones=result.dead_zones,
-        grid=result.grid,
-        covered=result.coverage.serving != 0,
-        operators=result.operators,
-        signal_dbm=result.coverage.best_signal_dbm,
-    )
-    return [write_map(target.path(".html"), fmap)]
+    """``<slug>.html``: the interactive map of one area, in the run's language."""
+    page = map_page(result, lang=target.options.lang)
+    return [write_map(target.path(".html"), page)]
