@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
@@ -42,10 +43,24 @@ from coverage_gaps.gaps import village_table
 from coverage_gaps.grid import WGS84, AnalysisGrid, choose_metric_crs
 from coverage_gaps.io.sources import GridSource
 from coverage_gaps.settings import AnalysisOptions, CoverageOptions, StatusThresholds
-from coverage_gaps.sites import nearest_site_m, site_points, sites_in_reach
-from coverage_gaps.zonal import VillageSpans, mark_spans, village_geometry, village_totals
+from coverage_gaps.sites import AreaSites, nearest_site_m, site_points, sites_in_reach
+from coverage_gaps.zonal import (
+    VillageSpans,
+    VillageTotals,
+    mark_spans,
+    village_geometry,
+    village_totals,
+)
 
-__all__ = ["BYTES_PER_CELL", "AreaResult", "analyse_area", "mask_polygons", "village_mask_polygons"]
+__all__ = [
+    "BYTES_PER_CELL",
+    "AreaResult",
+    "analyse_area",
+    "evidence_columns",
+    "mask_polygons",
+    "retired_service",
+    "village_mask_polygons",
+]
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +190,7 @@ def analyse_area(
     observations: pd.DataFrame | None = None,
     field_checks: pd.DataFrame | None = None,
     communes: gpd.GeoDataFrame | None = None,
+    as_of: date | None = None,
 ) -> AreaResult:
     """Per-village gaps of one area.
 
@@ -202,6 +218,8 @@ def analyse_area(
     communes
         The communes' outlines (polygons with a ``name`` column), kept on the result for the
         map; any CRS (returned in EPSG:4326).
+    as_of
+        The date the network is looked at (for the age of the evidence; default today).
     shared_by
         How many areas are analysed at the same time on this machine (they share the memory
         budget).
@@ -245,6 +263,7 @@ def analyse_area(
             observations=observations,
             field_checks=field_checks,
             communes=communes,
+            as_of=as_of,
         )
 
 
@@ -265,6 +284,7 @@ def _analyse(
     observations: pd.DataFrame | None,
     field_checks: pd.DataFrame | None = None,
     communes: gpd.GeoDataFrame | None = None,
+    as_of: date | None = None,
 ) -> AreaResult:
     """The steps of :func:`analyse_area`."""
     timings: dict[str, float] = {}
@@ -365,6 +385,21 @@ def _analyse(
             nearest_site_m(geometry.metric, crs, near.table, sites),
         )
 
+    with _timed(timings, "evidence"):
+        for col, values in evidence_columns(
+            model,
+            near,
+            grid,
+            spans,
+            electrified,
+            totals,
+            table,
+            link_budget=getattr(model, "link_budget", None),
+            thresholds=analysis.thresholds,
+            as_of=as_of,
+        ).items():
+            table[col] = values
+
     with _timed(timings, "assemble"):
         out = _assemble(villages, geometry.points, geometry.area_m2, crs, table)
 
@@ -384,6 +419,96 @@ def _analyse(
         communes=None if communes is None else communes.to_crs(4326),
         link_budget=getattr(model, "link_budget", None),
     )
+
+
+def evidence_columns(
+    model: CoverageModel,
+    near: AreaSites,
+    grid: AnalysisGrid,
+    spans: VillageSpans,
+    electrified: np.ndarray,
+    totals: VillageTotals,
+    table: pd.DataFrame,
+    *,
+    link_budget: LinkBudget | None,
+    thresholds: StatusThresholds,
+    as_of: date | None,
+) -> dict[str, np.ndarray]:
+    """The evidence columns of the village table (:mod:`coverage_gaps.evidence`): the sites in
+    reach and serving, the best site, the observations behind them, whether the disc and the
+    flat-ground propagation model agree, and the confidence."""
+    from coverage_gaps.coverage.discs import DiscModel, disc_coverage
+    from coverage_gaps.coverage.linkbudget import default_link_budget
+    from coverage_gaps.coverage.signal import PropagationModel
+    from coverage_gaps.evidence import confidence, village_evidence
+    from coverage_gaps.gaps import classify
+
+    em = near.emitters
+    flat = getattr(model, "flat_serving_radius_m", None)
+    radii = flat(em) if flat is not None else np.asarray(em.range_m, dtype="f8")
+    strength = None
+    if isinstance(model, PropagationModel):
+        prop = model
+
+        def strength(index: np.ndarray, d: np.ndarray) -> np.ndarray:
+            return prop.flat_signal_dbm(em, index, d)
+
+    serving_mask = None
+    if model.needs_dem:  # flat-ground radii are an upper bound: the operator must serve there
+        ops = np.asarray(em.operator, dtype=np.uint32)
+        covered = totals.covered_operators
+
+        def serving_mask(village: np.ndarray, emitter: np.ndarray) -> np.ndarray:
+            return ((covered[village] >> ops[emitter]) & 1).astype(bool)
+
+    ev = village_evidence(
+        spans,
+        electrified,
+        grid,
+        em,
+        near.table,
+        reach_m=radii,
+        serve_m=radii,
+        strength=strength,
+        serving_mask=serving_mask,
+    )
+    # The other family of model, on the same emitters: discs of the range model against the
+    # flat-ground propagation model (Hata), whose coverage is a disc of its serving radius.
+    if isinstance(model, DiscModel):
+        hata = PropagationModel(
+            "hata", link_budget or default_link_budget(), max_range_m=model.options.max_range_m
+        )
+        alt_em = em.with_range(hata.flat_serving_radius_m(em))
+    else:
+        alt_em = em
+    alt = disc_coverage(alt_em, grid)
+    alt_totals = village_totals(
+        spans, electrified=electrified, serving=alt.serving, broadband=alt.broadband
+    )
+    alt_status = classify(
+        alt_totals, cell_area_m2=grid.cell_area_m2, operators=near.operators, thresholds=thresholds
+    )["status"].to_numpy()
+    model_status = table["model_status"].to_numpy() if "model_status" in table else table["status"]
+    agree = np.asarray(model_status) == alt_status
+    site_ids = ev.best_site
+    return {
+        "sites_in_reach": ev.sites_in_reach,
+        "serving_sites": ev.serving_sites,
+        "best_site_id": pd.Series(site_ids, dtype="Int64").where(site_ids >= 0).to_numpy(),
+        "best_site_distance_m": ev.best_site_distance_m,
+        "evidence_samples": ev.evidence_samples,
+        "last_seen": ev.last_seen,
+        "models_agree": agree,
+        "confidence": confidence(
+            status=table["status"].to_numpy(),
+            models_agree=agree,
+            samples=ev.evidence_samples,
+            last_seen=ev.last_seen,
+            nearby_last_seen=ev.nearby_last_seen,
+            reasons=table["reason"].to_numpy(),
+            as_of=as_of or date.today(),
+        ),
+    }
 
 
 def retired_service(

@@ -609,6 +609,7 @@ def analyse(area: Area, inputs: RunInputs, *, shared_by: int = 1) -> AreaResult:
         observations=inputs.observations,
         field_checks=inputs.field_checks,
         communes=inputs.communes,
+        as_of=inputs.as_of,
     )
 
 

@@ -82,7 +82,8 @@ def collapse_sites(
     -------
     sites, emitters
         ``sites``: one row per site with ``site_id, operator, mcc, net, radios, cells, range_m,
-        samples, first_created, lon, lat``.  ``emitters``: one row per (site, radio) with
+        samples, first_created, last_updated (the newest ``updated`` of its cells, Unix seconds, NaN
+        when none has one), lon, lat``.  ``emitters``: one row per (site, radio) with
         ``site_id, radio, range_m`` (the largest positive range of that radio's cells, NaN if
         none) and ``cells``.
     """
@@ -146,6 +147,11 @@ def collapse_sites(
             "range": cells["range"].to_numpy(dtype="f8"),
             "samples": samples,
             "created": cells["created"].to_numpy(dtype=np.int64),
+            "updated": (
+                cells["updated"].to_numpy(dtype="f8", na_value=np.nan)
+                if "updated" in cells
+                else np.full(n, np.nan)
+            ),
             "lon": lon,
             "lat": lat,
         }
@@ -163,6 +169,7 @@ def collapse_sites(
             "range_m": g["range"].max().to_numpy(),
             "samples": g["samples"].sum().to_numpy(dtype=np.int64),
             "first_created": g["created"].min().to_numpy(dtype=np.int64),
+            "last_updated": g["updated"].max().to_numpy(dtype="f8"),
             "lon": g["lon"].mean().to_numpy(),
             "lat": g["lat"].mean().to_numpy(),
         }
@@ -205,6 +212,7 @@ def _empty_sites() -> pd.DataFrame:
             "range_m": pd.Series(dtype="f8"),
             "samples": pd.Series(dtype="int64"),
             "first_created": pd.Series(dtype="int64"),
+            "last_updated": pd.Series(dtype="f8"),
             "lon": pd.Series(dtype="f8"),
             "lat": pd.Series(dtype="f8"),
         }

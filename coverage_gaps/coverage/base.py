@@ -38,6 +38,17 @@ class Emitters:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
+    def with_range(self, range_m: np.ndarray) -> Emitters:
+        """The same emitters with other disc radii."""
+        return Emitters(
+            x=self.x,
+            y=self.y,
+            radio=self.radio,
+            operator=self.operator,
+            range_m=np.asarray(range_m, dtype="f8"),
+            site=self.site,
+        )
+
     def subset(self, mask: np.ndarray) -> Emitters:
         """The emitters where ``mask`` is true."""
         return Emitters(

@@ -46,6 +46,10 @@ class DiscModel:
     ) -> CoverageResult:
         return disc_coverage(emitters, grid)
 
+    def flat_serving_radius_m(self, emitters: Emitters) -> np.ndarray:
+        """The disc radius of each emitter: its coverage."""
+        return np.asarray(emitters.range_m, dtype="f8")
+
     def working_bytes(self, emitters: Emitters, grid: AnalysisGrid) -> int:
         """The two bitmasks, and a span per disc row (rows of the largest disc each)."""
         rows = 2 * self.reach_m / grid.resolution + 1

@@ -341,6 +341,61 @@ class PropagationModel:
     def reach_m(self) -> float:
         return self.max_range_m
 
+    def flat_serving_radius_m(self, emitters: Emitters) -> np.ndarray:
+        """How far each emitter serves over open flat ground: the distance at which the base
+        model's loss (Hata, or free space) uses up its radio's budget (EIRP - threshold),
+        never beyond ``max_range_m``.  For ``free-space`` and ``hata`` this is exactly their
+        coverage; with terrain, an upper bound."""
+        out = np.zeros(len(emitters))
+        radio = np.asarray(emitters.radio)
+        for code in sorted(set(radio.tolist())):
+            out[radio == code] = self._radius(RADIOS[int(code)])
+        return out
+
+    def flat_signal_dbm(
+        self, emitters: Emitters, index: np.ndarray, distance_m: np.ndarray
+    ) -> np.ndarray:
+        """The base model's signal (dBm) of emitters ``index`` at ``distance_m`` over flat
+        ground."""
+        out = np.full(len(index), np.nan)
+        radio = np.asarray(emitters.radio)[np.asarray(index, dtype=np.int64)]
+        d = np.maximum(np.asarray(distance_m, dtype="f8"), 1.0)
+        for code in sorted(set(radio.tolist())):
+            p = self.link_budget.radios[RADIOS[int(code)]]
+            sel = radio == code
+            out[sel] = p.eirp_dbm - self._loss(p, d[sel])
+        return out
+
+    def _loss(self, p: RadioParams, d: np.ndarray) -> np.ndarray:
+        return base_loss_db(
+            d,
+            p.frequency_mhz,
+            base_height_m=p.antenna_height_m,
+            mobile_height_m=p.receiver_height_m,
+            model="free-space" if self.name == "free-space" else "hata",
+            environment=self.environment,
+        )
+
+    def _radius(self, radio: str) -> float:
+        """The largest distance whose base loss is within the budget (the loss grows with
+        distance): a coarse scan, then bisection to a millimetre."""
+        p = self.link_budget.radios[radio]
+        d = np.geomspace(1.0, self.max_range_m, 512)
+        ok = self._loss(p, d) <= p.max_loss_db
+        if not ok.any():
+            return 0.0
+        i = int(np.flatnonzero(ok)[-1])
+        if i == len(d) - 1:
+            return float(self.max_range_m)
+        lo, hi = float(d[i]), float(d[i + 1])
+        while hi - lo > 1e-3:
+            mid = (lo + hi) / 2
+            if self._loss(p, np.array([mid]))[0] <= p.max_loss_db:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
     def working_bytes(self, emitters: Emitters, grid: AnalysisGrid) -> int:
         """The loss table of each radio (float64 by squared distance in cells, and its packed
         copy), a signal layer per radio, and the bitmasks; a second pass per operator is not

@@ -57,6 +57,7 @@ SITE_COLUMNS: tuple[str, ...] = (
     "range_m",
     "samples",
     "first_created",
+    "last_updated",
     "lon",
     "lat",
 )
@@ -289,9 +290,7 @@ def area_styles(
     """The styles of an area's three layers, labels in ``lang``."""
     status = [Category(s, labels.status_label(s, lang), STATUS_COLOURS[s]) for s in STATUS_COLOURS]
     operators = sorted(str(op) for op in sites["operator"].unique()) if len(sites) else []
-    by_operator = [
-        Category(op, op, operator_colour(op), "#ffffff") for op in operators
-    ]
+    by_operator = [Category(op, op, operator_colour(op), "#ffffff") for op in operators]
     return [
         LayerStyle(
             "villages",
@@ -361,14 +360,15 @@ def write_layer_styles(path: Path, styles: Iterable[LayerStyle], *, owner: str =
 
 
 def sites_layer(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The sites as the layer holds them: :data:`SITE_COLUMNS` present, ``first_created``
-    (Unix seconds) as a date."""
+    """The sites as the layer holds them: :data:`SITE_COLUMNS` present, ``first_created`` and
+    ``last_updated`` (Unix seconds) as dates."""
     layer = sites[[c for c in SITE_COLUMNS if c in sites.columns]].copy()
-    if "first_created" in layer:
-        stamps = pd.to_datetime(layer["first_created"], unit="s", utc=True, errors="coerce")
-        layer["first_created"] = pd.Series(
-            [None if pd.isna(t) else t.date() for t in stamps], index=layer.index, dtype=object
-        )
+    for col in ("first_created", "last_updated"):
+        if col in layer:
+            stamps = pd.to_datetime(layer[col], unit="s", utc=True, errors="coerce")
+            layer[col] = pd.Series(
+                [None if pd.isna(t) else t.date() for t in stamps], index=layer.index, dtype=object
+            )
     return gpd.GeoDataFrame(layer, geometry=sites.geometry.values, crs=sites.crs)
 
 

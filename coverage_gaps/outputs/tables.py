@@ -66,6 +66,14 @@ VILLAGE_COLUMNS: tuple[str, ...] = (
     "operator_names",
     "broadband_operators",
     "best_signal_dbm",
+    "sites_in_reach",
+    "serving_sites",
+    "best_site_id",
+    "best_site_distance_m",
+    "evidence_samples",
+    "last_seen",
+    "models_agree",
+    "confidence",
     "status_source",
     "model_status",
     "checked_on",
@@ -90,9 +98,21 @@ def village_table(villages: pd.DataFrame) -> pd.DataFrame:
     for col, digits in _ROUND.items():
         if col in table:
             table[col] = table[col].astype("f8").round(digits)
-    for col in ("priority", "population", "uncovered_population", "nearest_site_m"):
+    for col in (
+        "priority",
+        "population",
+        "uncovered_population",
+        "nearest_site_m",
+        "sites_in_reach",
+        "serving_sites",
+        "best_site_id",
+        "best_site_distance_m",
+        "evidence_samples",
+    ):
         if col in table:
-            table[col] = table[col].astype("Int64")
+            table[col] = pd.array(table[col], dtype="Float64").round(0).astype("Int64")
+    if "models_agree" in table:
+        table["models_agree"] = table["models_agree"].astype(bool)
     return table
 
 
