@@ -325,6 +325,7 @@ def prepare(config: RunConfig, *, progress: Progress | None = None) -> RunInputs
 
     with progress.step("Reading towers"):
         cells, report = read_towers(inputs.towers, options=config.towers)
+        notes.extend(report.summary_lines())
         cells["operator"] = cell_operators(cells)  # worked out once, for --operator and sites
         service = config.service
         if service.operators:
