@@ -160,6 +160,33 @@ def test_line_numbers_stay_right_after_embedded_newlines(tmp_path: Path) -> None
     assert cells["line"].tolist() == [2, 4, 5]
 
 
+@pytest.mark.parametrize("block_size", [1, 7, 100, 513, 1 << 20])
+def test_long_lines_and_unclosed_quotes_at_any_block_size(tmp_path: Path, block_size: int) -> None:
+    long = ROW.format(2).replace(",1,105.1", "," + "9" * 2000 + ",105.1")
+    over_lines = 'LTE,452,4,1,4,"1\n2\n3",105.1,21.5,100,3,1,1700000000,1700000000,0'
+    unclosed = 'LTE,"452,4,1,5,1,105.1,21.5,100,3,1,1700000000,1700000000,0'
+    rows = [ROW.format(1), long, ROW.format(3), over_lines, ROW.format(6), unclosed, ROW.format(7)]
+    path = write(tmp_path / "c.csv", HEADER, *rows, ROW.format(8))
+    with quiet():
+        cells, report = _read_towers(path, AS_OF, None, block_size=block_size, max_row=512)
+    assert cells["cell"].tolist() == [1, 3, 6, 7, 8]
+    assert cells["line"].tolist() == [2, 4, 8, 10, 11]
+    assert [line for line, _ in report.bad_examples] == [3, 5, 9]
+    long_why, lines_why, quote_why = (why for _, why in report.bad_examples)
+    assert long_why.startswith("the line is longer than 512 bytes ('LTE,452,4,1,2,99999")
+    assert long_why.endswith("…')")  # the row shown is shortened
+    assert lines_why == "column 'unit': '1\\n2\\n3' is not an integer"
+    assert quote_why.startswith("a quoted field is not closed within 512 bytes ('LTE,\"452")
+
+
+def test_a_second_export_with_its_own_byte_order_mark(tmp_path: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    path = write(tmp_path / "c.csv", bom + HEADER.encode(), ROW.format(1), bom + HEADER.encode())
+    path.write_bytes(path.read_bytes() + bom + ROW.format(2).encode())
+    cells, report = read(path)
+    assert cells["cell"].tolist() == [1, 2] and report.repeated_headers == 1
+
+
 # -- bad rows -----------------------------------------------------------------------------------
 
 

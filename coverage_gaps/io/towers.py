@@ -655,6 +655,13 @@ def _scan(
                     e = 8
                     ecol = col
                 elif kind == 0:
+                    if (
+                        ce - cs >= 3
+                        and buf[cs] == 0xEF
+                        and buf[cs + 1] == 0xBB
+                        and buf[cs + 2] == 0xBF
+                    ):
+                        cs += 3  # the byte-order mark of a file concatenated to this one
                     if bad_value == 0:
                         length = ce - cs
                         for k in range(names.shape[0]):
@@ -1141,6 +1148,7 @@ class _Reader:
         repeat it, bad rows when they do not."""
         for i in np.flatnonzero(header):
             names = _fields(data[b.starts[i] : b.ends[i]])
+            names[0] = names[0].lstrip("\ufeff")
             same = [x.strip().lower() for x in names] == [c.lower() for c in COLUMNS]
             if i == 0 and self.first_row:
                 self.header_seen = True
@@ -1210,11 +1218,13 @@ class _Reader:
         report.mccs = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         cells = self._frame()
         if len(cells):
+            # Exact duplicates: the same 14 values (an empty samples is not a 0).
             value_cols = [c for c in cells.columns if c != "line"]
             dup = cells.duplicated(subset=value_cols, keep="first").to_numpy()
             report.duplicates = int(dup.sum())
             if report.duplicates:
                 cells = cells.loc[~dup].reset_index(drop=True)
+        cells = cells.drop(columns="samples_given")
         report.kept = len(cells)
         report.millisecond_rows = self.ms_rows
         if report.kept == 0:
@@ -1261,6 +1271,7 @@ class _Reader:
                 "unit": nullable("unit"),
                 "range": np.where(given("range"), floats[2], np.nan),
                 "samples": np.where(given("samples"), col("samples"), 0),
+                "samples_given": given("samples"),
                 "changeable": nullable("changeable"),
                 "updated": nullable("updated"),
                 "average_signal": nullable("averageSignal"),
