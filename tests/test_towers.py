@@ -486,6 +486,19 @@ def test_progress_is_called_back(tmp_path: Path) -> None:
     assert seen[-1][1] == path.stat().st_size
 
 
+def test_the_command_line_shows_the_reading_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from coverage_gaps.cli._common import CliProgress
+
+    path = write(tmp_path / "c.csv", "x" * 2_000_000)
+    show = CliProgress(quiet=False).reading(path, every_s=0.0)
+    show(123_456, 500_000)
+    assert capsys.readouterr().err.startswith("  0.1 M rows, 0.00 of 0.00 GB (25 %), ")
+    CliProgress(quiet=True).reading(path, every_s=0.0)(1, 1)
+    assert capsys.readouterr().err == ""
+
+
 def test_command_line_max_age_and_empty_selection(tiny_world: dict, tmp_path: Path) -> None:
     args = run_args(tiny_world, tmp_path / "o")
     result = CliRunner().invoke(cli, [*args, "--max-age", "5 parsecs"])

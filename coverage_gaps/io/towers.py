@@ -160,6 +160,9 @@ _SLOT = np.array(
     ],
     dtype=np.int8,
 )
+#: Row of each column in the kernel's ``ints`` and ``floats`` arrays.
+_I = {c: i for i, c in enumerate(_INT_COLS)}
+_F = {c: i for i, c in enumerate(_FLOAT_COLS)}
 _REQUIRED_MASK = np.array([c in _REQUIRED for c in COLUMNS], dtype=np.bool_)
 _IX = {c: i for i, c in enumerate(COLUMNS)}
 #: Radio names the kernel matches (upper case), the header's ``RADIO`` last.
@@ -1054,7 +1057,7 @@ class _Reader:
         # Timestamps in milliseconds.
         in_ms = np.zeros(n, dtype=np.bool_)
         for name in ("created", "updated"):
-            values = ints[_INT_COLS.index(name)]
+            values = ints[_I[name]]
             ms = ok & (values >= MS_THRESHOLD) & (present & (1 << _IX[name]) != 0)
             if ms.any():
                 values[ms] //= 1000
@@ -1066,7 +1069,7 @@ class _Reader:
         # Ranges, in column order.
         for name, (lo, hi, _) in LIMITS.items():
             col = _IX[name]
-            values = ints[_INT_COLS.index(name)] if name in _INT_COLS else floats[_SLOT[col]]
+            values = ints[_I[name]] if name in _I else floats[_F[name]]
             given = present & (1 << col) != 0
             if name == "net":
                 top = np.where(radio == _CDMA, _CDMA_NET_MAX, hi)
@@ -1078,7 +1081,7 @@ class _Reader:
                 err[fresh] = _E_RANGE
                 err_col[fresh] = col
                 ok &= ~fresh
-        lon, lat = floats[0], floats[1]
+        lon, lat = floats[_F["lon"]], floats[_F["lat"]]
         null = ok & (lon == 0) & (lat == 0)
         if null.any():
             err[null] = _E_NULL
@@ -1091,17 +1094,17 @@ class _Reader:
         # The valid rows: what the file holds, then the filters in order.
         if not ok.any():
             return
-        mcc = ints[0]
+        mcc = ints[_I["mcc"]]
         self.mcc_counts += np.bincount(mcc[ok], minlength=1000)
         keep = ok
         if self.options.mcc:
             m = self.mcc_wanted[mcc]
             self.report.dropped_mcc += int((keep & ~m).sum())
             keep = keep & m
-        samples = np.where(present & (1 << _IX["samples"]) != 0, ints[5], 0)
-        created = ints[7]
+        samples = np.where(present & (1 << _IX["samples"]) != 0, ints[_I["samples"]], 0)
+        created = ints[_I["created"]]
         has_updated = present & (1 << _IX["updated"]) != 0
-        seen = np.where(has_updated, np.maximum(ints[8], created), created)
+        seen = np.where(has_updated, np.maximum(ints[_I["updated"]], created), created)
         if keep.any():
             self.report.newest = _max(self.report.newest, int(seen[keep].max()))
         if self.options.min_samples > 1:
@@ -1192,7 +1195,7 @@ class _Reader:
             self.bad_kinds[key] = self.bad_kinds.get(key, 0) + c
         lat_bad = bad & (err == _E_RANGE) & (err_col == _IX["lat"])
         if lat_bad.any():
-            lon, lat = b.floats[0, :n], b.floats[1, :n]
+            lon, lat = b.floats[_F["lon"], :n], b.floats[_F["lat"], :n]
             self.swapped += int((lat_bad & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)).sum())
         examples = self.report.bad_examples
         room = max(MAX_REPORTED - len(examples), _DIAGNOSED - len(self.bad_texts), 0)
@@ -1253,7 +1256,7 @@ class _Reader:
             return np.asarray(present & (1 << _IX[name]) != 0)
 
         def col(name: str) -> np.ndarray:
-            return ints[_INT_COLS.index(name)]
+            return ints[_I[name]]
 
         def nullable(name: str) -> pd.arrays.IntegerArray:
             return pd.arrays.IntegerArray(col(name).copy(), ~given(name))
@@ -1269,14 +1272,14 @@ class _Reader:
                 "cell": col("cell"),
                 "created": col("created"),
                 "unit": nullable("unit"),
-                "range": np.where(given("range"), floats[2], np.nan),
+                "range": np.where(given("range"), floats[_F["range"]], np.nan),
                 "samples": np.where(given("samples"), col("samples"), 0),
                 "samples_given": given("samples"),
                 "changeable": nullable("changeable"),
                 "updated": nullable("updated"),
                 "average_signal": nullable("averageSignal"),
-                "lon": floats[0],
-                "lat": floats[1],
+                "lon": floats[_F["lon"]],
+                "lat": floats[_F["lat"]],
             }
         )
         return frame
