@@ -21,6 +21,7 @@ from coverage_gaps.errors import (
     SelectionError,
     SettingsError,
 )
+from coverage_gaps.io import towers
 from coverage_gaps.io.towers import (
     COLUMNS,
     _read_towers,
@@ -115,6 +116,25 @@ def test_headerless_and_gzip_give_the_same_cells(tmp_path: Path) -> None:
         assert cells.drop(columns="line").equals(plain.drop(columns="line"))
     cells, _ = read_towers(bare, options=AS_OF)
     assert cells["line"].tolist() == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("use_isal", [True, False])
+def test_gzip_with_and_without_isal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_isal: bool
+) -> None:
+    if use_isal:
+        pytest.importorskip("isal")
+    monkeypatch.setattr(towers, "USE_ISAL", use_isal)
+    text = ("\n".join([HEADER, *(ROW.format(i) for i in range(3000))]) + "\n").encode()
+    path = tmp_path / "c.csv.gz"
+    path.write_bytes(gzip.compress(text[:1000]) + gzip.compress(text[1000:]))  # two members
+    cells, _ = read(path)
+    assert cells["cell"].tolist() == list(range(3000))
+    packed = gzip.compress(text)
+    for damaged in (packed[:-50], packed[:300] + bytes(60) + packed[360:], packed + b"xx"):
+        path.write_bytes(damaged)
+        with pytest.raises(InputError, match="is a damaged or truncated gzip file"):
+            read(path)
 
 
 def test_bom_crlf_quotes_and_spaces(tmp_path: Path) -> None:
@@ -461,6 +481,9 @@ def test_runs_that_find_nothing_fail_and_say_why(tmp_path: Path) -> None:
         read(path)
     path.write_bytes(b"")
     with pytest.raises(SelectionError, match="the file is empty"):
+        read(path)
+    path.write_bytes(b"\n\r\n")
+    with pytest.raises(SelectionError, match="only blank lines"):
         read(path)
     write(path, HEADER.replace(",", ";"), *[ROW.format(i).replace(",", ";") for i in range(3)])
     with pytest.raises(SelectionError, match=r"none of its 4 rows .* separated by semicolons"):
