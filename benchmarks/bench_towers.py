@@ -164,6 +164,8 @@ def make_world(path: Path, rows: int, *, seed: int = 2026) -> None:
 CHILD_PYTHON_FLOOR = r"""
 import gzip, queue, sys, threading
 path = sys.argv[1]
+if sys.argv[2] == "isal":
+    from isal import igzip as gzip
 q = queue.Queue(maxsize=2)
 def reader():
     with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw) as fh:
@@ -186,9 +188,11 @@ print(lines, size)
 CHILD_READ = r"""
 import json, sys, time, warnings
 t0 = time.perf_counter()
+from coverage_gaps.io import towers
 from coverage_gaps.io.towers import read_towers
 from coverage_gaps.settings import TowerOptions
 t_import = time.perf_counter() - t0
+towers.USE_ISAL = sys.argv[3] == "isal"
 mcc = tuple(int(m) for m in sys.argv[2].split(",") if m)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
@@ -249,13 +253,21 @@ def main() -> None:
 
     # Warm the page cache (and numba's cache) so that every run reads from memory.
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)
-    _child([sys.executable, "-c", CHILD_READ, str(ROOT / "data" / "demo-towers.csv.gz"), ""])
+    demo = str(ROOT / "data" / "demo-towers.csv.gz")
+    _child([sys.executable, "-c", CHILD_READ, demo, "", "zlib"])
 
     runs = {
         "gzip": ["sh", "-c", f"gzip -dc '{path}' | wc -l"],
-        "python": [sys.executable, "-c", CHILD_PYTHON_FLOOR, str(path)],
-        "read": [sys.executable, "-c", CHILD_READ, str(path), args.mcc],
+        "python": [sys.executable, "-c", CHILD_PYTHON_FLOOR, str(path), "zlib"],
+        "read_zlib": [sys.executable, "-c", CHILD_READ, str(path), args.mcc, "zlib"],
     }
+    try:
+        import isal  # noqa: F401
+
+        runs["python_isal"] = [sys.executable, "-c", CHILD_PYTHON_FLOOR, str(path), "isal"]
+        runs["read"] = [sys.executable, "-c", CHILD_READ, str(path), args.mcc, "isal"]
+    except ImportError:
+        print("(isal is not installed: the fast extra's ISA-L gunzip is not measured)")
     results: dict[str, dict] = {}
     for _ in range(args.repeat):
         for name, cmd in runs.items():
@@ -263,32 +275,44 @@ def main() -> None:
             if name not in results or r["wall_s"] < results[name]["wall_s"]:
                 results[name] = r
     lines, size = (int(v) for v in results["python"]["stdout"].split())
-    read = results["read"] | json.loads(results["read"]["stdout"].strip().splitlines()[-1])
-    results["read"] = read
+    for name in ("read", "read_zlib"):
+        if name in results:
+            out = results[name]["stdout"].strip().splitlines()[-1]
+            results[name] |= json.loads(out)
     for r in results.values():
         r.pop("stdout", None)
+    read = results.get("read", results["read_zlib"])
     rows = read["rows"]
     labels = {
         "gzip": "floor: gzip -dc | wc -l",
-        "python": "floor: Python gzip stream",
-        "read": f"read_towers --mcc {args.mcc}",
+        "python": "floor: Python gzip (zlib)",
+        "python_isal": "floor: Python ISA-L gunzip",
+        "read_zlib": "read_towers, zlib",
+        "read": "read_towers, ISA-L",
     }
+    floors = {"read_zlib": ("gzip", "python"), "read": ("gzip", "python_isal")}
     print(
         f"\n{path}: {rows:,} rows, {size / 1e9:.2f} GB of text ({compressed / 1e9:.2f} GB gzipped)"
     )
-    print(f"  {'':28} {'wall':>7} {'CPU':>7} {'M rows/s':>9} {'MB/s':>6} {'peak RSS':>9}")
+    print(
+        f"  {'--mcc ' + args.mcc:28} {'wall':>7} {'CPU':>7} {'M rows/s':>9} {'MB/s':>6} "
+        f"{'peak RSS':>9}"
+    )
     for name, r in results.items():
         peak = "" if name == "gzip" else f"{r['peak_gb']:.2f} GB"
         print(
             f"  {labels[name]:28} {r['wall_s']:6.1f}s {r['cpu_s']:6.1f}s "
             f"{rows / r['wall_s'] / 1e6:9.2f} {size / r['wall_s'] / 1e6:6.0f} {peak:>9}"
         )
-    for floor in ("gzip", "python"):
-        f = results[floor]
-        print(
-            f"  ratio to {labels[floor][7:]}: wall {read['wall_s'] / f['wall_s']:.2f}x, "
-            f"CPU {read['cpu_s'] / f['cpu_s']:.2f}x"
-        )
+    for name, pair in floors.items():
+        if name not in results:
+            continue
+        for floor in pair:
+            r, f = results[name], results[floor]
+            print(
+                f"  {labels[name]} / {labels[floor][7:]}: wall {r['wall_s'] / f['wall_s']:.2f}x,"
+                f" CPU {r['cpu_s'] / f['cpu_s']:.2f}x"
+            )
     print(f"  (read_towers: {read['import_s']:.1f} s of its wall clock is importing coverage_gaps)")
     print(f"  kept {read['cells']:,} cells; {' | '.join(read['lines'])}")
     met = read["wall_s"] <= TARGETS["wall_s"] and read["peak_gb"] <= TARGETS["peak_gb"]

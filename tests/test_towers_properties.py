@@ -295,7 +295,7 @@ def test_bad_rows_never_change_the_good_ones(target: Path, case: tuple[bytes, Fi
 @SETTINGS
 @given(
     csv_files(bad=True),
-    st.integers(1, 3000),
+    st.integers(16, 3000),
     st.integers(1, 40),
 )
 def test_streaming_gives_what_reading_at_once_gives(

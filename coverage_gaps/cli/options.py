@@ -330,7 +330,7 @@ tower_options = apply(
         "--bad-rows",
         type=click.Choice(choices_of(BadRows)),
         setting="TowerOptions.bad_rows",
-        help="Skip bad tower rows with a warning, or fail the run.",
+        help="Skip bad tower rows with a warning, or stop at the first bad row.",
     ),
     option(
         TOWERS,

@@ -20,7 +20,9 @@ The first row is the header when its first field is ``radio`` (any case); its 14
 the OpenCelliD ones.  A copy of the header later in the file (two exports concatenated) is
 skipped and counted.  A quoted field must close within :data:`MAX_ROW_BYTES` of the row's
 start, and no line may be longer than that: otherwise the row is bad (an unclosed quote would
-swallow the rest of the file) and reading goes on at the next line.
+swallow the rest of the file) and reading goes on at the next line.  (A stray quote does pair
+with the next quote within that distance, if there is one, as CSV allows: OpenCelliD exports
+have no quotes at all, so this only happens in files that were edited by hand.)
 
 Validation
 ----------
