@@ -21,7 +21,7 @@ import logging
 import os
 import pickle
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
 from datetime import date
@@ -92,6 +92,10 @@ class Progress:
     def step(self, message: str) -> Iterator[None]:
         """A long step of the preparation or the finish (reading an input, writing a file)."""
         yield
+
+    def reading(self, path: Path) -> Callable[[int, int], None] | None:
+        """A callback for the rows and bytes read of a long file, or ``None``."""
+        return None
 
     def area_started(self, area: Area, total: int) -> None:
         """An area is about to be analysed (in order runs only)."""
@@ -462,7 +466,10 @@ def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadI
     ]
 
     with progress.step("Reading towers"):
-        cells, report = read_towers(inputs.towers, options=config.towers)
+        cells, report = read_towers(
+            inputs.towers, options=config.towers, progress=progress.reading(inputs.towers)
+        )
+        notes.extend(report.summary_lines())
         cells["operator"] = cell_operators(cells)  # worked out once, for --operator and sites
         service = config.service
         if service.operators:

@@ -261,7 +261,12 @@ class TowerOptions:
         Drop cells observed fewer times than this.
     as_of
         Keep only cells created on or before the end of this day (UTC); an ISO date string
-        ``YYYY-MM-DD`` or a :class:`datetime.date`.
+        ``YYYY-MM-DD`` or a :class:`datetime.date`.  Also the date that ``max_age_days`` and
+        the warning about old data count from (``None``: the day of the run).
+    max_age_days
+        Drop cells last seen (``updated``, else ``created``) more than this many days before
+        the as-of date; ``None`` keeps them all.  The command line takes a duration such as
+        ``5y``, ``18m`` or ``90d`` (:func:`coverage_gaps.io.towers.parse_duration`).
     bad_rows
         ``"skip"`` reports bad rows and goes on; ``"fail"`` stops the run.
     nr_gnb_bits
@@ -273,6 +278,7 @@ class TowerOptions:
     mcc: tuple[int, ...] = ()
     min_samples: int = 1
     as_of: date | None = None
+    max_age_days: float | None = None
     bad_rows: BadRows = "skip"
     nr_gnb_bits: int = 24
     co_location_m: float = 150.0
@@ -305,6 +311,8 @@ class TowerOptions:
                 ) from None
         elif self.as_of is not None and not isinstance(self.as_of, date):
             raise SettingsError(f"{self.as_of!r} is not a date", fields=("TowerOptions.as_of",))
+        if self.max_age_days is not None:
+            _number("TowerOptions", "max_age_days", self.max_age_days, positive=True)
         _choice("TowerOptions", "bad_rows", self.bad_rows, BadRows)
         if not isinstance(self.nr_gnb_bits, int) or not 22 <= self.nr_gnb_bits <= 32:
             raise SettingsError(

@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -118,6 +119,26 @@ class CliProgress(Progress):
         t0 = time.perf_counter()
         yield
         self._echo(f"  done in {time.perf_counter() - t0:.1f} s")
+
+    def reading(self, path: Path, *, every_s: float = 2.0) -> Callable[[int, int], None]:
+        """A ``progress`` callback for :func:`~coverage_gaps.io.towers.read_towers`:
+        ``  12.3 M rows, 0.41 of 1.46 GB (28 %), 410 k rows/s`` at most every ``every_s``
+        seconds (nothing for a file read in less)."""
+        total = max(path.stat().st_size, 1)
+        t0 = last = time.perf_counter()
+
+        def show(rows: int, done: int) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            if now - last < every_s:
+                return
+            last = now
+            self._echo(
+                f"  {rows / 1e6:.1f} M rows, {done / 1e9:.2f} of {total / 1e9:.2f} GB "
+                f"({100 * done / total:.0f} %), {rows / (now - t0) / 1e3:,.0f} k rows/s"
+            )
+
+        return show
 
     def area_started(self, area: Area, total: int) -> None:
         self._echo(f"[{area.index + 1}/{total}] {area.name} ({len(area.villages)} villages) ...")

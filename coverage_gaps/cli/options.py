@@ -294,6 +294,14 @@ def build_villages(kw: dict[str, Any]) -> VillageOptions:
 
 # -- towers -------------------------------------------------------------------------------------
 
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``--max-age 5y`` -> days."""
+    from coverage_gaps.io.towers import parse_duration
+
+    return None if value is None else _check(value, parse_duration, param)
+
+
 tower_options = apply(
     option(
         TOWERS,
@@ -315,14 +323,23 @@ tower_options = apply(
         "--as-of",
         metavar="YYYY-MM-DD",
         setting="TowerOptions.as_of",
-        help="Only cells created on or before this date.",
+        help="Only cells created on or before this date; also the date --max-age counts "
+        "from (default: today).",
+    ),
+    option(
+        TOWERS,
+        "--max-age",
+        metavar="DURATION",
+        callback=_duration,
+        setting="TowerOptions.max_age_days",
+        help="Drop cells last seen longer ago than this before the as-of date: 5y, 18m, 90d.",
     ),
     option(
         TOWERS,
         "--bad-rows",
         type=click.Choice(choices_of(BadRows)),
         setting="TowerOptions.bad_rows",
-        help="Skip bad tower rows with a warning, or fail the run.",
+        help="Skip bad tower rows with a warning, or stop at the first bad row.",
     ),
     option(
         TOWERS,
@@ -347,6 +364,7 @@ def build_towers(kw: dict[str, Any]) -> TowerOptions:
         mcc=tuple(kw.pop("mcc")),
         min_samples=kw.pop("min_samples"),
         as_of=kw.pop("as_of"),
+        max_age_days=kw.pop("max_age"),
         bad_rows=kw.pop("bad_rows"),
         nr_gnb_bits=kw.pop("nr_gnb_bits"),
         co_location_m=kw.pop("co_location"),

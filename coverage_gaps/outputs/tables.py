@@ -110,7 +110,7 @@ def village_table(villages: pd.DataFrame) -> pd.DataFrame:
         "evidence_samples",
     ):
         if col in table:
-            table[col] = pd.array(table[col], dtype="Float64").round(0).astype("Int64")
+            table[col] = table[col].astype("Float64").round(0).astype("Int64")
     if "models_agree" in table:
         table["models_agree"] = table["models_agree"].astype(bool)
     return table
