@@ -195,6 +195,9 @@ def analyse_area(
         with _timed(timings, "population"):
             people = population.on_grid(grid)
 
+    with _timed(timings, "zonal"):
+        spans = geometry.spans(grid)
+
     with _timed(timings, "coverage"):
         result = coverage_on_grid(
             model,
@@ -202,6 +205,7 @@ def analyse_area(
             grid,
             dem=dem,
             terrain_resolution_m=coverage.terrain_resolution_m,
+            where=electrified & mark_spans(spans, grid.shape),
         )
     if len(near.emitters) == 0 or not result.serving.any():
         warnings.warn(
@@ -212,7 +216,6 @@ def analyse_area(
         )
 
     with _timed(timings, "zonal"):
-        spans = geometry.spans(grid)
         totals = village_totals(
             spans,
             electrified=electrified,
