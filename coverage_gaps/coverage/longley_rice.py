@@ -56,6 +56,13 @@ GME_301 = _gme(301.0)
 
 
 @njit(cache=True)
+def _cbrt(x: float) -> float:
+    """Cube root of x > 0: exp(log(x) / 3), refined by one Newton step (pow is slower)."""
+    y = math.exp(math.log(x) * _THIRD)
+    return y - (y - x / (y * y)) * _THIRD
+
+
+@njit(cache=True)
 def _aknfe(v2: float) -> float:
     if v2 < 5.76:
         if v2 <= 0.0:
@@ -103,7 +110,7 @@ def _adiff(
     q = 0.0795775 * wn * ds * th * th
     ake = _aknfe(q * dl0 / (ds + dl0)) + _aknfe(q * dl1 / (ds + dl1))
     a = ds / th
-    wa = (a * wn) ** _THIRD
+    wa = _cbrt(a * wn)
     pk = qk / wa
     q = (1.607 - pk) * 151.0 * wa * th + xht
     ar = 0.05751 * q - 4.343 * math.log(q) - aht
@@ -126,7 +133,7 @@ def _alos(
     wis: float,
 ) -> float:
     q = (1.0 - 0.8 * math.exp(-d / 50e3)) * dh
-    s = 0.78 * q * math.exp(-((q / 16.0) ** 0.25))
+    s = 0.78 * q * math.exp(-math.sqrt(math.sqrt(q / 16.0)))
     q = he0 + he1
     sps = q / math.sqrt(d * d + q * q)
     # r = (sps - zgnd) / (sps + zgnd) * exp(-min(10, wn s sps)), complex
@@ -182,7 +189,7 @@ def _itm_attenuation(
     wd1 = math.sqrt(1.0 + qk / q)
     xd1 = dla + tha / gme
     q = (1.0 - 0.8 * math.exp(-dlsa / 50e3)) * dh
-    q = 0.78 * q * math.exp(-((q / 16.0) ** 0.25))
+    q = 0.78 * q * math.exp(-math.sqrt(math.sqrt(q / 16.0)))
     afo = min(15.0, 2.171 * math.log(1.0 + 4.77e-4 * hg0 * hg1 * wn * q))
     qk = 1.0 / math.sqrt(zre * zre + zim * zim)
     aht = 20.0
@@ -191,7 +198,7 @@ def _itm_attenuation(
         dlj = dl0 if j == 0 else dl1
         hej = he0 if j == 0 else he1
         a = 0.5 * dlj * dlj / hej
-        wa = (a * wn) ** _THIRD
+        wa = _cbrt(a * wn)
         pk = qk / wa
         q = (1.607 - pk) * 151.0 * wa * dlj / a
         xht += q
