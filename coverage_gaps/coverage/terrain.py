@@ -210,6 +210,9 @@ _PHI_EST = 13  # that cell's angle under the transmitter's horizon (-1: it was i
 _V = 14  # vertices: (s, h, S0, S1, index) each
 _VW = 5
 N_STATE = _V + _VW * HULL_VERTICES
+#: The state is copied from parent to cell at every cell of every site: float32 halves the bytes
+#: (heights are relative to the site's ground, so the sums keep 6-7 significant digits).
+STATE_DTYPE = np.float32
 #: Early-out of the signal sweep.  ITM's attenuation is computed (about 1.5 us) only where it can
 #: matter: where the signal, taking the attenuation as the last value computed on the cell's
 #: chain of parents less ``SKIP_MARGIN_DB``, could still beat the cell's best or set a missing
@@ -218,6 +221,13 @@ N_STATE = _V + _VW * HULL_VERTICES
 #: angle under the horizon below ``SKIP_ANGLE_RATIO`` of it), and every ``SKIP_REFRESH_CELLS``
 #: cells along the chain.
 SKIP_MARGIN_DB = 12.0
+#: ITM's attenuation computed at a cell serves the next ``REUSE_CELLS - 1`` cells of its chain
+#: as it is (unless they come into or out of sight, or get markedly less deep under the
+#: horizon): the attenuation changes little over 90 m of a ray and costs ~1.5 us to compute.
+REUSE_CELLS = 4
+#: ... and only while the angle under the horizon stays within [SKIP_ANGLE_RATIO,
+#: REUSE_ANGLE_RATIO] times the one where it was computed (deeper cells lose more).
+REUSE_ANGLE_RATIO = 1.15
 SKIP_ANGLE_RATIO = 0.7
 SKIP_REFRESH_CELLS = 64
 #: Normal interdecile range in standard deviations (2 x 1.2816): ITM's terrain irregularity
@@ -381,7 +391,6 @@ def _signal_row(
     res: float,
     prev: np.ndarray,
     cur: np.ndarray,
-    w: np.ndarray,
     hg0: float,
     hg1: float,
     xl0: float,
@@ -435,11 +444,11 @@ def _signal_row(
                     serving[slot, y, x] |= bit
                     if is_bb:
                         broadband[slot, y, x] |= bit
+                w = cur[i]
                 w[:] = 0.0
-                w[_T_SLOPE] = -1e300
+                w[_T_SLOPE] = -1e30
                 w[_A0] = -1.0
                 w[_N_EST] = -1.0
-                cur[i, :] = w
                 continue
             # the parent: the neighbour on the site's side nearest to the ray
             if adx <= 1 and ady <= 1:
@@ -454,6 +463,7 @@ def _signal_row(
                 par = prev[ip] if 2 * ady > adx else cur[ip]
             else:
                 par = prev[ip] if 2 * adx > ady else prev[i]
+            w = cur[i]
             w[:] = par
             n = adx if adx > ady else ady
             dist = math.sqrt(d2) * res
@@ -470,14 +480,29 @@ def _signal_row(
             in_sight = w[_T_SLOPE] * dist <= hrx
             phi = -1.0 if in_sight else w[_T_SLOPE] - hrx / dist
             best = signal[slot, layer, y, x]
-            need = True
-            recent = (
+            usable = (
                 skip_margin >= 0.0
                 and w[_N_EST] >= 0.0
-                and n - w[_N_EST] < SKIP_REFRESH_CELLS
                 and ((w[_PHI_EST] < 0.0) == in_sight)
+                and (in_sight or phi >= SKIP_ANGLE_RATIO * w[_PHI_EST])
             )
-            if recent and (in_sight or phi >= SKIP_ANGLE_RATIO * w[_PHI_EST]):
+            age = n - w[_N_EST]
+            if (
+                usable
+                and age < REUSE_CELLS
+                and (in_sight or phi <= REUSE_ANGLE_RATIO * w[_PHI_EST])
+            ):
+                sig = ub - w[_A_EST]
+                if sig > best:
+                    signal[slot, layer, y, x] = sig
+                if sig >= thr:
+                    serving[slot, y, x] |= bit
+                    if is_bb:
+                        broadband[slot, y, x] |= bit
+                _chain_push(w, n, dist, h)
+                continue
+            need = True
+            if usable and age < SKIP_REFRESH_CELLS:
                 guess = ub - max(w[_A_EST] - skip_margin, 0.0)
                 need = guess > best or (guess >= thr and (serving[slot, y, x] & bit) == 0)
             if need and (ub > best or (ub >= thr and (serving[slot, y, x] & bit) == 0)):
@@ -493,7 +518,6 @@ def _signal_row(
                     if is_bb:
                         broadband[slot, y, x] |= bit
             _chain_push(w, n, dist, h)
-            cur[i, :] = w
 
 
 @njit(cache=True)
@@ -528,12 +552,11 @@ def _signal_site(
     height = dem.shape[0]
     rci = hw.shape[0] - 1
     n = 2 * rci + 1
-    s0 = np.empty((n, N_STATE))
-    sa = np.empty((n, N_STATE))
-    sb = np.empty((n, N_STATE))
-    w = np.empty(N_STATE)
+    s0 = np.empty((n, N_STATE), dtype=STATE_DTYPE)
+    sa = np.empty((n, N_STATE), dtype=STATE_DTYPE)
+    sb = np.empty((n, N_STATE), dtype=STATE_DTYPE)
     xl0 = 15.0 * hg0  # ITM leaves the first min(15 hg, dl / 10) out of the terrain fits
-    _signal_row(dem, cx, cy, 0, hw, rci, zobs, adj_res2, res, s0, s0, w, hg0, hg1, xl0, wn,
+    _signal_row(dem, cx, cy, 0, hw, rci, zobs, adj_res2, res, s0, s0, hg0, hg1, xl0, wn,
                 zre, zim, eirp, thr, reach_r2, table, bit, is_bb, layer, slot, signal, serving,
                 broadband, reach, skip_margin)  # fmt: skip
     for direction in (-1, 1):
@@ -543,7 +566,7 @@ def _signal_site(
             if y < 0 or y >= height:
                 break
             _signal_row(dem, cx, cy, direction * ady, hw, rci, zobs, adj_res2, res, last,
-                        this, w, hg0, hg1, xl0, wn, zre, zim, eirp, thr, reach_r2, table, bit,
+                        this, hg0, hg1, xl0, wn, zre, zim, eirp, thr, reach_r2, table, bit,
                         is_bb, layer, slot, signal, serving, broadband, reach,
                         skip_margin)  # fmt: skip
             if ady == 1:
