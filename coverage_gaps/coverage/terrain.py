@@ -17,24 +17,37 @@ GDAL's ``alg/viewshed.cpp``, "edge" cell mode, the default):
 The sweep does O(1) work per cell and keeps only two rows of state, so a site costs a fixed
 amount per cell of its disc and needs no per-site raster.
 
-Diffraction (the coverage kernel)
----------------------------------
-Beside ``Z`` the sweep carries ``D``, the distance of the obstacle that sets the horizon, with
-the same interpolation weights (the ray's crossing point between the two neighbours).  A cell
-whose receiver (ground + receiver height) lies below the horizon is behind that obstacle; the
-obstacle stands ``H = D (Z - z_rx) / d`` above the direct Tx-Rx line, giving
-``v = H sqrt(2 d / (lambda D (d - D)))`` and the ITU-R P.526 knife-edge loss ``J(v)``.
+Terrain loss (the coverage kernel): Longley-Rice along each cell's chain of parents
+-------------------------------------------------------------------------------------
+The signal sweep visits the cells in the same order, but each cell takes its state from one
+parent, the already-processed neighbour on the site's side nearest to its ray (as in Franklin
+and Ray's XDraw / R2 sweeps), so the chain of parents from the site to a cell is a digital line
+within about half a cell of the ray.  Along it the state carries, in O(1) per cell:
 
-This is a *single dominant edge* model, the edge being the one that sets the transmitter's
-horizon (the largest elevation angle seen from the site).  What it misses: (1) the extra loss of
-further ridges between that edge and the receiver (Deygout would add them; over two comparable
-ridges a single edge underestimates the loss by roughly 5-15 dB); (2) a lower edge near the
-receiver that has a larger ``v`` than the horizon edge (the horizon edge is the maximum-``v``
-edge only when the obstacles are at similar distances).  The shadow boundary itself is exact:
-``v > 0`` exactly where the GDAL viewshed says "not visible".  Partial obstruction of the first
-Fresnel zone on visible paths (``-0.78 < v <= 0``) is not added: the empirical base models
-(Hata, 38.901) already include the average ground clearance of real terrain, and adding it would
-make flat ground lose ~0.7 dB everywhere at 30 m resolution.
+* the transmitter's horizon (largest elevation angle over the curvature-lowered ground, its
+  distance and the profile sums up to it);
+* the last :data:`HULL_VERTICES` vertices of the upper convex hull of the profile behind that
+  horizon: the candidates of the receiver's horizon, which is the hull vertex (or the
+  transmitter's horizon) seen highest from the receiver;
+* running sums of the ground heights (``sum z``, ``sum i z``, ``sum z^2``) from ``15 h_tx``
+  on, for ITM's least-squares terrain fits (effective antenna heights over the whole path, or
+  over each end's foreground up to its horizon) and for the terrain irregularity ``dh``
+  (2.563 standard deviations of the detrended profile: the normal interdecile range, where ITM
+  takes the interdecile range itself).
+
+From these the cell's path gets the parameters ITM's ``qlrpfl`` takes from a profile, and
+:mod:`coverage_gaps.coverage.longley_rice` turns them into ITM 1.2.2's reference attenuation
+(the double knife edge over the two horizons blended with rounded-Earth diffraction by the
+terrain's roughness; ITM's line-of-sight curve inside the smooth-Earth horizon).  The loss is
+free space + that attenuation + the environment's clutter correction
+(:func:`~coverage_gaps.coverage.propagation.clutter_correction_db`, 0 in ``open``).
+
+Computing ITM's attenuation costs about 1.5 us, tens of times the rest of a cell's work, so (1)
+it is skipped where even the last value computed on the chain less :data:`SKIP_MARGIN_DB` could
+neither beat the cell's best signal nor set a missing serving bit (free space alone is the exact
+bound: ITM never predicts less than free space), and (2) a value serves the next
+:data:`REUSE_CELLS` - 1 cells of its chain while they stay in (or out of) sight at about the same
+depth under the horizon.  ``signal_grids(..., exact=True)`` turns both off.
 """
 
 from __future__ import annotations
