@@ -267,7 +267,8 @@ def _lsq_ends(
 
 @njit(cache=True)
 def _chain_loss(
-    w: np.ndarray,
+    st: np.ndarray,
+    i: int,
     n: int,
     dist: float,
     h: float,
@@ -279,66 +280,66 @@ def _chain_loss(
     zre: float,
     zim: float,
 ) -> float:
-    """ITM's attenuation (dB over free space) of the path to this cell, from the state ``w`` of
+    """ITM's attenuation (dB over free space) of the path to this cell, from the state ``st[i]`` of
     its parent with this cell's height already added to the sums."""
     gme = 2.0 * qc
     hrx = h + hg1
-    a0 = int(w[_A0])
+    a0 = int(st[i, _A0])
     # the whole path's trend and roughness (ITM's dlthx / zlsq1 over [xl0, d])
     dh = 0.0
     he0_all = hg0
     he1_all = hg1
     if a0 >= 0:
-        f0, f1, ok = _lsq_ends(w[_S0], w[_S1], a0, n, 0, n)
+        f0, f1, ok = _lsq_ends(st[i, _S0], st[i, _S1], a0, n, 0, n)
         if ok:
             m = n - a0 + 1
             si = 0.5 * (a0 + n) * m
             sii = (n * (n + 1.0) * (2.0 * n + 1.0) - (a0 - 1.0) * a0 * (2.0 * a0 - 1.0)) / 6.0
-            beta = (m * w[_S1] - si * w[_S0]) / (m * sii - si * si)
-            alpha = (w[_S0] - beta * si) / m
-            ssr = w[_S2] - alpha * w[_S0] - beta * w[_S1]
+            beta = (m * st[i, _S1] - si * st[i, _S0]) / (m * sii - si * si)
+            alpha = (st[i, _S0] - beta * si) / m
+            ssr = st[i, _S2] - alpha * st[i, _S0] - beta * st[i, _S1]
             if ssr > 0.0:
                 dh = _INTERDECILE_SIGMAS * math.sqrt(ssr / m)
             dh /= 1.0 - 0.8 * math.exp(-dist / 50e3)
             he0_all = hg0 + max(-f0, 0.0)
             he1_all = hg1 + max(zg - f1, 0.0)
-    los = w[_T_SLOPE] * dist <= hrx
+    los = st[i, _T_SLOPE] * dist <= hrx
     if not los:
         # the transmitter's horizon
-        the0 = w[_T_SLOPE]
-        dl0 = w[_T_S]
+        the0 = st[i, _T_SLOPE]
+        dl0 = st[i, _T_S]
         # the receiver's horizon: the kept hull vertex (or the transmitter's horizon) seen
         # highest from the receiver
-        best = (w[_T_H] - hrx) / (dist - w[_T_S])
+        best = (st[i, _T_H] - hrx) / (dist - st[i, _T_S])
         k_best = -1
-        for k in range(int(w[_NV])):
+        for k in range(int(st[i, _NV])):
             b = _V + _VW * k
-            sl = (w[b + 1] - hrx) / (dist - w[b])
+            sl = (st[i, b + 1] - hrx) / (dist - st[i, b])
             if sl > best:
                 best = sl
                 k_best = k
         the1 = best - 2.0 * qc * dist
         if k_best < 0:
-            dl1 = dist - w[_T_S]
-            vs0, vs1, vi = w[_T_S0], w[_T_S1], int(w[_T_I])
+            dl1 = dist - st[i, _T_S]
+            vs0, vs1, vi = st[i, _T_S0], st[i, _T_S1], int(st[i, _T_I])
         else:
             b = _V + _VW * k_best
-            dl1 = dist - w[b]
-            vs0, vs1, vi = w[b + 2], w[b + 3], int(w[b + 4])
+            dl1 = dist - st[i, b]
+            vs0, vs1, vi = st[i, b + 2], st[i, b + 3], int(st[i, b + 4])
         if dl0 + dl1 < 1.5 * dist:
             # ITM's trans-horizon heights: each end's foreground up to its horizon
             he0 = hg0
-            ti = int(w[_T_I])
+            ti = int(st[i, _T_I])
             if a0 >= 0:
-                f0, _f, ok = _lsq_ends(w[_T_S0], w[_T_S1], a0, ti, 0, 0)
+                f0, _f, ok = _lsq_ends(st[i, _T_S0], st[i, _T_S1], a0, ti, 0, 0)
                 if ok:
                     he0 = hg0 + max(-f0, 0.0)
             he1 = hg1
             lo = max(vi + 1, a0)
             if a0 >= 0 and vi >= a0:
-                _f, f1, ok = _lsq_ends(w[_S0] - vs0, w[_S1] - vs1, lo, n, 0, n)
+                _f, f1, ok = _lsq_ends(st[i, _S0] - vs0, st[i, _S1] - vs1, lo, n, 0, n)
             elif a0 >= 0:
-                _f, f1, ok = _lsq_ends(w[_S0], w[_S1], lo, n, 0, n)
+                _f, f1, ok = _lsq_ends(st[i, _S0], st[i, _S1], lo, n, 0, n)
             else:
                 ok = False
                 f1 = 0.0
@@ -352,43 +353,43 @@ def _chain_loss(
 
 
 @njit(cache=True)
-def _chain_push(w: np.ndarray, n: int, dist: float, h: float) -> None:
+def _chain_push(st: np.ndarray, i: int, n: int, dist: float, h: float) -> None:
     """Add this cell (distance ``dist``, height ``h`` over the eye, sums already updated) as an
     obstacle of the cells behind it."""
-    if h > w[_T_SLOPE] * dist:
-        w[_T_SLOPE] = h / dist
-        w[_T_S] = dist
-        w[_T_H] = h
-        w[_T_S0] = w[_S0]
-        w[_T_S1] = w[_S1]
-        w[_T_I] = n
-        w[_NV] = 0.0
+    if h > st[i, _T_SLOPE] * dist:
+        st[i, _T_SLOPE] = h / dist
+        st[i, _T_S] = dist
+        st[i, _T_H] = h
+        st[i, _T_S0] = st[i, _S0]
+        st[i, _T_S1] = st[i, _S1]
+        st[i, _T_I] = n
+        st[i, _NV] = 0.0
         return
-    nv = int(w[_NV])
+    nv = int(st[i, _NV])
     # upper hull: drop the last vertex while it lies on or under the segment from the one
     # before it (or the transmitter's horizon) to the new point
     while nv > 0:
         b = _V + _VW * (nv - 1)
         if nv >= 2:
             a = b - _VW
-            sa, ha = w[a], w[a + 1]
+            sa, ha = st[i, a], st[i, a + 1]
         else:
-            sa, ha = w[_T_S], w[_T_H]
-        if (h - ha) * (w[b] - sa) >= (w[b + 1] - ha) * (dist - sa):
+            sa, ha = st[i, _T_S], st[i, _T_H]
+        if (h - ha) * (st[i, b] - sa) >= (st[i, b + 1] - ha) * (dist - sa):
             nv -= 1
         else:
             break
     if nv == HULL_VERTICES:
         for k in range(_V, _V + _VW * (HULL_VERTICES - 1)):
-            w[k] = w[k + _VW]
+            st[i, k] = st[i, k + _VW]
         nv -= 1
     b = _V + _VW * nv
-    w[b] = dist
-    w[b + 1] = h
-    w[b + 2] = w[_S0]
-    w[b + 3] = w[_S1]
-    w[b + 4] = n
-    w[_NV] = nv + 1
+    st[i, b] = dist
+    st[i, b + 1] = h
+    st[i, b + 2] = st[i, _S0]
+    st[i, b + 3] = st[i, _S1]
+    st[i, b + 4] = n
+    st[i, _NV] = nv + 1
 
 
 @njit(cache=True)
@@ -457,72 +458,77 @@ def _signal_row(
                     serving[slot, y, x] |= bit
                     if is_bb:
                         broadband[slot, y, x] |= bit
-                w = cur[i]
-                w[:] = 0.0
-                w[_T_SLOPE] = -1e30
-                w[_A0] = -1.0
-                w[_N_EST] = -1.0
+                for k in range(N_STATE):
+                    cur[i, k] = 0.0
+                cur[i, _T_SLOPE] = -1e30
+                cur[i, _A0] = -1.0
+                cur[i, _N_EST] = -1.0
                 continue
             # the parent: the neighbour on the site's side nearest to the ray
             if adx <= 1 and ady <= 1:
-                par = cur[rci] if ady == 0 else prev[rci]
+                from_prev, pi = ady != 0, rci
             elif ady == 0:
-                par = cur[ip]
+                from_prev, pi = False, ip
             elif adx == 0:
-                par = prev[i]
+                from_prev, pi = True, i
             elif adx == ady:
-                par = prev[ip]
+                from_prev, pi = True, ip
             elif adx > ady:
-                par = prev[ip] if 2 * ady > adx else cur[ip]
+                from_prev, pi = (True, ip) if 2 * ady > adx else (False, ip)
             else:
-                par = prev[ip] if 2 * adx > ady else prev[i]
-            w = cur[i]
-            w[:] = par
+                from_prev, pi = True, (ip if 2 * adx > ady else i)
+            # explicit loops and 2-D indexing: numba's row views and slice assignment cost more
+            if from_prev:
+                for k in range(N_STATE):
+                    cur[i, k] = prev[pi, k]
+            else:
+                for k in range(N_STATE):
+                    cur[i, k] = cur[pi, k]
             n = adx if adx > ady else ady
             dist = math.sqrt(d2) * res
             zg = dem[y, x] - z_site
             h = dem[y, x] - zobs - adj_res2 * d2
             if dist >= xl0:
-                if w[_A0] < 0.0:
-                    w[_A0] = n
-                w[_S0] += zg
-                w[_S1] += n * zg
-                w[_S2] += zg * zg
+                if cur[i, _A0] < 0.0:
+                    cur[i, _A0] = n
+                cur[i, _S0] += zg
+                cur[i, _S1] += n * zg
+                cur[i, _S2] += zg * zg
             ub = eirp - base  # free space: ITM never predicts less loss
             hrx = h + hg1
-            in_sight = w[_T_SLOPE] * dist <= hrx
-            phi = -1.0 if in_sight else w[_T_SLOPE] - hrx / dist
+            in_sight = cur[i, _T_SLOPE] * dist <= hrx
+            phi = -1.0 if in_sight else cur[i, _T_SLOPE] - hrx / dist
             best = signal[slot, layer, y, x]
             usable = (
                 skip_margin >= 0.0
-                and w[_N_EST] >= 0.0
-                and ((w[_PHI_EST] < 0.0) == in_sight)
-                and (in_sight or phi >= SKIP_ANGLE_RATIO * w[_PHI_EST])
+                and cur[i, _N_EST] >= 0.0
+                and ((cur[i, _PHI_EST] < 0.0) == in_sight)
+                and (in_sight or phi >= SKIP_ANGLE_RATIO * cur[i, _PHI_EST])
             )
-            age = n - w[_N_EST]
+            age = n - cur[i, _N_EST]
             if (
                 usable
                 and age < REUSE_CELLS
-                and (in_sight or phi <= REUSE_ANGLE_RATIO * w[_PHI_EST])
+                and (in_sight or phi <= REUSE_ANGLE_RATIO * cur[i, _PHI_EST])
             ):
-                sig = ub - w[_A_EST]
+                sig = ub - cur[i, _A_EST]
                 if sig > best:
                     signal[slot, layer, y, x] = sig
                 if sig >= thr:
                     serving[slot, y, x] |= bit
                     if is_bb:
                         broadband[slot, y, x] |= bit
-                _chain_push(w, n, dist, h)
+                _chain_push(cur, i, n, dist, h)
                 continue
             need = True
             if usable and age < SKIP_REFRESH_CELLS:
-                guess = ub - max(w[_A_EST] - skip_margin, 0.0)
+                guess = ub - max(cur[i, _A_EST] - skip_margin, 0.0)
                 need = guess > best or (guess >= thr and (serving[slot, y, x] & bit) == 0)
             if need and (ub > best or (ub >= thr and (serving[slot, y, x] & bit) == 0)):
-                att = _chain_loss(w, n, dist, h, zg, hg0, hg1, qc, wn, zre, zim)
-                w[_A_EST] = att
-                w[_N_EST] = n
-                w[_PHI_EST] = phi
+                att = _chain_loss(cur, i, n, dist, h, zg, hg0, hg1, qc, wn, zre, zim)
+                cur[i, _A_EST] = att
+                cur[i, _N_EST] = n
+                cur[i, _PHI_EST] = phi
                 sig = ub - att
                 if sig > best:
                     signal[slot, layer, y, x] = sig
@@ -530,7 +536,7 @@ def _signal_row(
                     serving[slot, y, x] |= bit
                     if is_bb:
                         broadband[slot, y, x] |= bit
-            _chain_push(w, n, dist, h)
+            _chain_push(cur, i, n, dist, h)
 
 
 @njit(cache=True)
