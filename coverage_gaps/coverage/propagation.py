@@ -421,8 +421,8 @@ def clutter_correction_db(frequency_mhz: float, environment: Environment) -> flo
     Hata (1980) gives the open-area and suburban corrections relative to the urban formula,
     independent of distance and antenna heights, so their difference is a clutter term that can
     be added to a terrain model (ITM predicts open, irregular ground): ``urban - open =
-    4.78 (log10 f)^2 - 18.33 log10 f + 40.94`` (28.7 dB at 945 MHz, 32.6 dB at 1842 MHz) and
-    ``suburban - open`` = that ``- 2 (log10(f / 28))^2 - 5.4`` (18.6 dB, 21.0 dB).  Above
+    4.78 (log10 f)^2 - 18.33 log10 f + 40.94`` (28.7 dB at 945 MHz, 32.1 dB at 1842.5 MHz) and
+    ``suburban - open`` = that ``- 2 (log10(f / 28))^2 - 5.4`` (18.6 dB, 20.0 dB).  Above
     1500 MHz (COST-231) and above 2200 MHz the same formulas are used, extrapolated.
     """
     if not frequency_mhz > 0:
