@@ -150,6 +150,11 @@ def test_itm_model_points_per_patch() -> None:
     assert len(picked) == 26 and where.reshape(-1)[picked].all()
     rows = picked // 60
     assert rows.min() == 5 and rows.max() >= 23  # spread over the patch, not its first rows
+    # one analysis cell in 3 on a finer terrain grid: still one patch per village
+    sparse = np.zeros((90, 90), dtype=bool)
+    sparse[10:40:3, 10:40:3] = True  # 100 cells, 3 apart: one village
+    sparse[70:80:3, 70:80:3] = True  # 16 cells: another
+    assert len(itm_mod.sample_points(sparse, 25)) == 25 + 16
 
 
 def test_itm_model_without_itmlogic(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_POINTS_PER_VILLAGE",
+    "PATCH_GAP_CELLS",
     "ItmModel",
     "ItmParams",
     "build",
@@ -220,13 +221,25 @@ def itm_losses_db(
     return out
 
 
+#: Cells of ``where`` closer than this many cells (of the terrain grid) belong to one patch: on a
+#: terrain grid finer than the analysis grid, ``where`` marks one fine cell per analysis cell
+#: (e.g. every 3.3 cells for 100 m over 30 m), so patches are found after a dilation.
+PATCH_GAP_CELLS = 3
+
+
 def sample_points(where: np.ndarray, per_patch: int) -> np.ndarray:
-    """Flat indices of at most ``per_patch`` cells of each 8-connected patch of ``where``,
-    spread evenly over the patch's cells in raster order (all of them when it has fewer)."""
-    from scipy.ndimage import label
+    """Flat indices of at most ``per_patch`` cells of each patch of ``where`` (cells within
+    :data:`PATCH_GAP_CELLS` of each other), spread evenly over the patch's cells in raster order
+    (all of them when it has fewer)."""
+    from scipy.ndimage import binary_dilation, label
 
     mask = np.asarray(where, dtype=bool)
-    labels, n = label(mask, structure=np.ones((3, 3), dtype=bool))
+    eight = np.ones((3, 3), dtype=bool)
+    grown = (
+        binary_dilation(mask, structure=eight, iterations=PATCH_GAP_CELLS) if mask.any() else mask
+    )
+    labels, n = label(grown, structure=eight)
+    labels = np.where(mask, labels, 0)
     flat = np.flatnonzero(labels)
     if n == 0 or per_patch <= 0:
         return np.zeros(0, dtype=np.int64)
@@ -237,6 +250,8 @@ def sample_points(where: np.ndarray, per_patch: int) -> np.ndarray:
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     take = []
     for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
+        if count == 0:
+            continue
         k = min(count, per_patch)
         take.append(start + (np.arange(k) * count) // k)
     return flat[np.concatenate(take)] if take else np.zeros(0, dtype=np.int64)
