@@ -155,6 +155,12 @@ def test_itm_model_points_per_patch() -> None:
     sparse[10:40:3, 10:40:3] = True  # 100 cells, 3 apart: one village
     sparse[70:80:3, 70:80:3] = True  # 16 cells: another
     assert len(itm_mod.sample_points(sparse, 25)) == 25 + 16
+    # every cell of a patch is stood for by the nearest sample of the same patch
+    samples, members, rep = itm_mod.patch_samples(sparse, 25)
+    assert set(members.tolist()) == set(np.flatnonzero(sparse).tolist())
+    where_of = {int(m): int(samples[r]) for m, r in zip(members, rep, strict=True)}
+    assert all(where_of[int(c)] == int(c) for c in samples)
+    assert all((where_of[int(m)] // 90 < 50) == (int(m) // 90 < 50) for m in members)
 
 
 def test_itm_model_without_itmlogic(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -231,36 +231,52 @@ def sample_points(where: np.ndarray, per_patch: int) -> np.ndarray:
     """Flat indices of at most ``per_patch`` cells of each patch of ``where`` (cells within
     :data:`PATCH_GAP_CELLS` of each other), spread evenly over the patch's cells in raster order
     (all of them when it has fewer)."""
+    return patch_samples(where, per_patch)[0]
+
+
+def patch_samples(where: np.ndarray, per_patch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`sample_points`, plus every cell of ``where`` (flat indices) and, for each, the
+    position in the samples of the nearest sample of its own patch, which stands for it."""
     from scipy.ndimage import binary_dilation, label
 
     mask = np.asarray(where, dtype=bool)
+    empty = np.zeros(0, dtype=np.int64)
+    if not mask.any() or per_patch <= 0:
+        return empty, empty, empty
     eight = np.ones((3, 3), dtype=bool)
-    grown = (
-        binary_dilation(mask, structure=eight, iterations=PATCH_GAP_CELLS) if mask.any() else mask
-    )
+    grown = binary_dilation(mask, structure=eight, iterations=PATCH_GAP_CELLS)
     labels, n = label(grown, structure=eight)
     labels = np.where(mask, labels, 0)
     flat = np.flatnonzero(labels)
-    if n == 0 or per_patch <= 0:
-        return np.zeros(0, dtype=np.int64)
     lab = labels.reshape(-1)[flat]
     order = np.argsort(lab, kind="stable")
     flat = flat[order]
     counts = np.bincount(lab, minlength=n + 1)[1:]
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    take = []
+    width = mask.shape[1]
+    take, rep = [], np.empty(len(flat), dtype=np.int64)
+    done = 0
     for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
         if count == 0:
             continue
         k = min(count, per_patch)
-        take.append(start + (np.arange(k) * count) // k)
-    return flat[np.concatenate(take)] if take else np.zeros(0, dtype=np.int64)
+        pick = start + (np.arange(k) * count) // k
+        take.append(pick)
+        members = flat[start : start + count]
+        r, c = np.divmod(members, width)
+        sr, sc = np.divmod(flat[pick], width)
+        nearest = np.argmin((r[:, None] - sr[None, :]) ** 2 + (c[:, None] - sc[None, :]) ** 2, 1)
+        rep[start : start + count] = done + nearest
+        done += k
+    return flat[np.concatenate(take)], flat, rep
 
 
 @dataclass
 class ItmModel:
     """``--model itm``: Longley-Rice point-to-point median loss from every emitter in reach, at
-    the cells ``where`` marks (at most ``max_points_per_village`` a patch).
+    the cells ``where`` marks: computed at most at ``max_points_per_village`` cells of each
+    patch (a village's electrified cells), each of the patch's other cells taking the value of
+    its nearest computed cell; cells outside ``where`` get no service and a NaN signal.
 
     A cell is served where EIRP minus ITM's median loss clears the radio's threshold plus the
     reliability margin (:func:`~coverage_gaps.coverage.propagation.reliability_margin_db`;
@@ -307,7 +323,7 @@ class ItmModel:
             raise InputError(None, f"the DEM has shape {z.shape} but the grid is {grid.shape}")
         shape = grid.shape
         mask = np.ones(shape, dtype=bool) if where is None else np.asarray(where, dtype=bool)
-        cells = sample_points(mask, self.max_points_per_village)
+        cells, members, rep = patch_samples(mask, self.max_points_per_village)
         rows, cols = np.divmod(cells, shape[1])
         serving = np.zeros(cells.size, dtype=np.uint32)
         broadband = np.zeros(cells.size, dtype=np.uint32)
@@ -367,8 +383,9 @@ class ItmModel:
         }
 
         def on_grid(values: np.ndarray, fill: float | int, dtype: Any) -> np.ndarray:
+            # each cell of ``where`` takes the value of the nearest sample of its patch
             out = np.full(shape, fill, dtype=dtype)
-            out.reshape(-1)[cells] = values
+            out.reshape(-1)[members] = values[rep]
             return out
 
         def signal_grid(values: np.ndarray) -> np.ndarray:
