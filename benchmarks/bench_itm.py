@@ -133,12 +133,32 @@ def per_path_speed(dem: np.ndarray) -> dict[str, float]:
     return out
 
 
+_ITM_CALLS: list[dict[str, float]] = []
+_itm_call = ItmModel.__call__
+
+
+def _counting_call(self: ItmModel, *a: object, **k: object) -> object:
+    out = _itm_call(self, *a, **k)  # type: ignore[arg-type]
+    _ITM_CALLS.append(dict(self.stats))
+    return out
+
+
+ItmModel.__call__ = _counting_call  # type: ignore[method-assign,assignment]
+
+
 def _timed_run(config: object) -> tuple[float, object]:
     from coverage_gaps.runner import run
 
+    _ITM_CALLS.clear()
     t = time.perf_counter()
     summary = run(config)  # type: ignore[arg-type]
-    return time.perf_counter() - t, summary
+    elapsed = time.perf_counter() - t
+    if _ITM_CALLS:
+        paths = sum(c["paths"] for c in _ITM_CALLS)
+        secs = sum(c["seconds"] for c in _ITM_CALLS)
+        print(f"    itm: {paths:.0f} paths to {sum(c['points'] for c in _ITM_CALLS):.0f} cells "
+              f"in {secs:.1f} s ({secs / max(paths, 1) * 1000:.2f} ms a path)")  # fmt: skip
+    return elapsed, summary
 
 
 def demo_provinces(workdir: Path, models: tuple[str, ...]) -> list[dict[str, object]]:

@@ -24,6 +24,7 @@ time, location and situation) loss.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ __all__ = [
     "require_itmlogic",
     "sample_points",
 ]
+
+log = logging.getLogger(__name__)
 
 #: ``--model itm`` evaluates at most this many electrified cells per village (a regular
 #: subsample in raster order), from every emitter in reach.
@@ -381,6 +384,13 @@ class ItmModel:
             "paths": float(n_paths),
             "seconds": time.perf_counter() - t0,
         }
+        log.info(
+            "itm: %d paths to %d cells (of %d asked for) in %.1f s",
+            n_paths,
+            cells.size,
+            members.size,
+            self.stats["seconds"],
+        )
 
         def on_grid(values: np.ndarray, fill: float | int, dtype: Any) -> np.ndarray:
             # each cell of ``where`` takes the value of the nearest sample of its patch
