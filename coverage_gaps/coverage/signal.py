@@ -1,4 +1,4 @@
-"""Received-signal coverage: free space, Hata, or Hata plus terrain diffraction.
+"""Received-signal coverage: free space, Hata, or Longley-Rice over the terrain (``terrain``).
 
 :func:`predict_coverage` turns emitters and a link budget into per-cell best-server signal and the
 operator bitmasks of :class:`~coverage_gaps.coverage.base.CoverageResult`.
@@ -27,7 +27,14 @@ from coverage_gaps.grid import AnalysisGrid
 from coverage_gaps.network import BROADBAND, MAX_OPERATORS, RADIOS
 from coverage_gaps.settings import CoverageOptions, Environment, choices_of
 
-__all__ = ["PropagationModel", "SignalModel", "build", "loss_table", "predict_coverage"]
+__all__ = [
+    "PropagationModel",
+    "SignalModel",
+    "build",
+    "flat_reach_m",
+    "loss_table",
+    "predict_coverage",
+]
 
 #: The received-signal models of this module.
 SignalModel = Literal["free-space", "hata", "terrain"]
@@ -107,8 +114,9 @@ def predict_coverage(
         The analysis grid.
     model
         ``"free-space"`` (no terrain, no clutter: an upper bound), ``"hata"`` (Okumura-Hata /
-        COST-231 Hata, 3GPP TR 38.901 above 2.2 GHz) or ``"terrain"`` (the Hata family as the
-        base plus knife-edge diffraction over the DEM, see :mod:`coverage_gaps.coverage.terrain`).
+        COST-231 Hata, 3GPP TR 38.901 above 2.2 GHz) or ``"terrain"`` (free space plus ITM's
+        terrain attenuation over the DEM, carried by the sweep of
+        :mod:`coverage_gaps.coverage.terrain`, plus the environment's clutter correction).
     link_budget
         Frequency, EIRP, heights and threshold per radio.
     environment
@@ -379,8 +387,9 @@ class _Sweep:
 class PropagationModel:
     """A received-signal model (``free-space``, ``hata`` or ``terrain``) with its link budget.
 
-    A cell is served where the best-server signal of a radio is at or above that radio's
-    threshold.
+    A cell is served where the best-server median signal of a radio is at or above that radio's
+    threshold plus the margin of ``reliability`` (the location probability at the cell edge,
+    :func:`~coverage_gaps.coverage.propagation.reliability_margin_db`).
     """
 
     name: SignalModel
