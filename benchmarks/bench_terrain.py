@@ -10,12 +10,21 @@ Run ``python benchmarks/bench_terrain.py`` (full: about two minutes) or ``--quic
 2. A province: 100 km x 100 km at 30 m (3334 x 3334 cells), 3,000 LTE sites, 10 km radius,
    ``predict_coverage(model="terrain")`` end to end, in a fresh process so that its peak memory
    is its own.
+3. ``--country``: the synthetic country of ``bench_country.py`` (~125,000 sites over Vietnam's
+   331,000 km^2, 0.38 sites per km^2; radios as ``synthetic_cells`` draws them: GSM 35 %, UMTS
+   15 %, LTE 45 %, NR 5 %), each at the reach its link budget allows (Hata, open, over flat
+   ground, with the 90 % reliability margin: GSM 32.3 km, UMTS 13.6 km, LTE 6.8 km, NR
+   1.7 km), at 30 m.  Measured on a 50 km x 50 km tile at the country's density (its DEM
+   extended by the largest reach, so that no disc is clipped), in a fresh process, and scaled
+   by area to the country (the pipeline runs province by province, so the peak memory is a
+   province's, not the country's).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import shutil
@@ -216,13 +225,15 @@ def province_worker(dem_path: str, n_sites: int, radius: float) -> None:
     warm = time.perf_counter() - t
     rss0 = _peak_mb()
     t = time.perf_counter()
+    cpu = time.process_time()
     res = predict_coverage(em, grid, model="terrain", link_budget=lb, dem=dem, max_range_m=radius)
     elapsed = time.perf_counter() - t
+    cpu = time.process_time() - cpu
     peak = _peak_mb()
     served = float(np.mean(res.serving > 0))
     assert res.reach is not None
     shadow = float(np.mean((res.reach > 0) & (res.serving == 0)))
-    print(json.dumps({"elapsed_s": elapsed, "warmup_s": warm, "rss_before_mb": rss0,
+    print(json.dumps({"elapsed_s": elapsed, "cpu_s": cpu, "warmup_s": warm, "rss_before_mb": rss0,
                       "rss_peak_mb": peak, "served": served, "shadow": shadow,
                       "grid_mb": dem.nbytes / 2**20}))  # fmt: skip
 
@@ -241,8 +252,9 @@ def province(n: int, n_sites: int, radius: float, workdir: Path) -> dict[str, fl
     print(
         f"province: {n_sites} sites, {radius / 1000:.0f} km radius, terrain model: "
         f"{fig['elapsed_s']:.2f} s end to end on {numba.get_num_threads()} threads "
-        f"({fig['elapsed_s'] / n_sites * 1000:.2f} ms per site); numba cache load "
-        f"{fig['warmup_s']:.1f} s\n"
+        f"({fig['elapsed_s'] / n_sites * 1000:.2f} ms per site), CPU {fig['cpu_s']:.1f} s "
+        f"(on a busy machine CPU / threads is the better guess of an idle run's wall time); "
+        f"numba cache load {fig['warmup_s']:.1f} s\n"
         f"  memory: peak RSS {fig['rss_peak_mb']:.0f} MB (before the run {fig['rss_before_mb']:.0f}"
         f" MB with the DEM loaded; one float32 grid = {fig['grid_mb']:.0f} MB)\n"
         f"  served {fig['served']:.1%} of cells; terrain shadow (reach but not served) "
@@ -251,12 +263,94 @@ def province(n: int, n_sites: int, radius: float, workdir: Path) -> dict[str, fl
     return fig
 
 
+COUNTRY_KM2 = 331_000.0
+COUNTRY_SITES = 125_000
+RADIO_MIX = (("GSM", 0.35), ("UMTS", 0.15), ("LTE", 0.45), ("NR", 0.05))
+
+
+def country_worker(dem_path: str, tile_km: float) -> None:
+    """Runs in a fresh process: the tile's sites at the country's density, each radio at its
+    reach, one predict_coverage per radio (each has its own reach); prints JSON figures."""
+    from coverage_gaps.coverage.propagation import reliability_margin_db
+    from coverage_gaps.coverage.signal import flat_reach_m
+
+    dem = np.load(dem_path)
+    n = dem.shape[0]
+    grid = _grid(n)
+    lb = default_link_budget()
+    rng = np.random.default_rng(11)
+    side = n * RES
+    n_sites = round(COUNTRY_SITES / COUNTRY_KM2 * tile_km**2)
+    lo = (side - tile_km * 1000.0) / 2
+    x = X0 + lo + rng.uniform(0, tile_km * 1000.0, n_sites)
+    y = Y0 - lo - rng.uniform(0, tile_km * 1000.0, n_sites)
+    radio = rng.choice([RADIOS.index(r) for r, _ in RADIO_MIX], n_sites,
+                       p=[w for _, w in RADIO_MIX])  # fmt: skip
+    op = rng.integers(0, 4, n_sites).astype(np.int16)
+    em = Emitters(x=x, y=y, radio=radio.astype(np.int8), operator=op,
+                  range_m=np.ones(n_sites), site=np.arange(n_sites))  # fmt: skip
+    predict_coverage(em.subset(np.arange(n_sites) < 1), _grid(64), model="terrain",
+                     link_budget=lb, dem=dem[:64, :64].copy(), max_range_m=300.0)  # fmt: skip
+    out: dict[str, object] = {"sites": n_sites, "tile_km": tile_km, "per_radio": {}}
+    t_all = time.perf_counter()
+    cpu_all = time.process_time()
+    for name, _w in RADIO_MIX:
+        p = lb.radios[name]
+        m = reliability_margin_db(0.9, p.frequency_mhz, "open")
+        reach = flat_reach_m(p, max_range_m=60_000.0, resolution=RES, margin_db=m)
+        sel = radio == RADIOS.index(name)
+        t = time.perf_counter()
+        predict_coverage(em.subset(sel), grid, model="terrain", link_budget=lb, dem=dem,
+                         max_range_m=reach, reliability=0.9)  # fmt: skip
+        el = time.perf_counter() - t
+        cells = int(sel.sum()) * math.pi * (reach / RES) ** 2
+        out["per_radio"][name] = {"sites": int(sel.sum()), "reach_m": reach, "s": el,  # type: ignore[index]
+                                  "ns_per_cell_visit": el / max(cells, 1) * 1e9}  # fmt: skip
+    out["elapsed_s"] = time.perf_counter() - t_all
+    out["cpu_s"] = time.process_time() - cpu_all
+    out["rss_peak_mb"] = _peak_mb()
+    print(json.dumps(out))
+
+
+def country(workdir: Path, tile_km: float) -> dict[str, object]:
+    margin_km = 33.0
+    n = round((tile_km + 2 * margin_km) * 1000 / RES)
+    t = time.perf_counter()
+    dem = fractal_dem((n, n), RES, seed=5, relief=(0.0, 2500.0), ridges=True)
+    print(f"\ncountry tile: {tile_km:g} km square of sites, DEM {n} x {n} at {RES:g} m "
+          f"({time.perf_counter() - t:.1f} s to make)")  # fmt: skip
+    path = workdir / "country-tile.npy"
+    np.save(path, dem)
+    del dem
+    out = subprocess.run([sys.executable, __file__, "--country-worker", str(path), str(tile_km)],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    fig: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    scale = COUNTRY_KM2 / tile_km**2
+    for name, r in fig["per_radio"].items():  # type: ignore[attr-defined]
+        print(f"  {name:4s} {r['sites']:5d} sites at {r['reach_m'] / 1000:5.1f} km: "
+              f"{r['s']:8.1f} s ({r['ns_per_cell_visit']:.0f} ns per cell visit)")  # fmt: skip
+    total = float(fig["elapsed_s"])  # type: ignore[arg-type]
+    print(f"  tile: {fig['sites']} sites, {total:.1f} s (CPU {fig['cpu_s']:.1f} s), peak RSS "
+          f"{fig['rss_peak_mb']:.0f} MB; "
+          f"scaled to the country ({scale:.0f} tiles): {total * scale / 60:.0f} min on "
+          f"{numba.get_num_threads()} threads (target 10 min)")  # fmt: skip
+    fig["country_s"] = total * scale
+    return fig
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer observers, smaller province")
     parser.add_argument("--province-only", action="store_true", help="skip the GDAL comparison")
     parser.add_argument("--province-worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--country", action="store_true", help="the whole-country estimate")
+    parser.add_argument("--country-only", action="store_true", help="only the country estimate")
+    parser.add_argument("--tile-km", type=float, default=50.0, help="country tile side (km)")
+    parser.add_argument("--country-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.country_worker:
+        country_worker(args.country_worker[0], float(args.country_worker[1]))
+        return
     if args.province_worker:
         province_worker(args.province_worker[0], int(args.province_worker[1]),
                         float(args.province_worker[2]))  # fmt: skip
@@ -265,6 +359,9 @@ def main() -> None:
           f"threads; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        if args.country_only:
+            country(work, args.tile_km)
+            return
         if shutil.which("gdal_viewshed") is None:
             print("gdal_viewshed not found: skipping the per-site comparison")
         elif not args.province_only:
@@ -273,6 +370,8 @@ def main() -> None:
             province(1667, 750, 10_000.0, work)
         else:
             province(3334, 3000, 10_000.0, work)
+        if args.country:
+            country(work, args.tile_km)
 
 
 if __name__ == "__main__":

@@ -325,6 +325,9 @@ def _analyse(
         with _timed(timings, "population"):
             people = population.on_grid(grid)
 
+    with _timed(timings, "zonal"):
+        spans = geometry.spans(grid)
+
     with _timed(timings, "coverage"):
         result = coverage_on_grid(
             model,
@@ -334,12 +337,20 @@ def _analyse(
             terrain_resolution_m=coverage.terrain_resolution_m,
             budget_bytes=budget,
             area=name,
+            where=electrified & mark_spans(spans, grid.shape),
         )
     retired_layer = None
     if retired is not None:
         with _timed(timings, "retired"):
             retired_layer = retired_service(
-                model, retired, grid, dem=dem, coverage=coverage, budget=budget, area=name
+                model,
+                retired,
+                grid,
+                dem=dem,
+                coverage=coverage,
+                budget=budget,
+                area=name,
+                where=electrified & mark_spans(spans, grid.shape),
             )
     if len(near.emitters) == 0 or not result.serving.any():
         warnings.warn(
@@ -350,7 +361,6 @@ def _analyse(
         )
 
     with _timed(timings, "zonal"):
-        spans = geometry.spans(grid)
         totals = village_totals(
             spans,
             electrified=electrified,
@@ -445,7 +455,12 @@ def evidence_columns(
 
     em = near.emitters
     flat = getattr(model, "flat_serving_radius_m", None)
-    radii = flat(em) if flat is not None else np.asarray(em.range_m, dtype="f8")
+    if model.needs_dem:  # terrain models: every site within the model's range may serve
+        radii = np.full(len(em), float(model.reach_m))
+    elif flat is not None:
+        radii = flat(em)
+    else:
+        radii = np.asarray(em.range_m, dtype="f8")
     strength = None
     if isinstance(model, PropagationModel):
         prop = model
@@ -476,7 +491,10 @@ def evidence_columns(
     # flat-ground propagation model (Hata), whose coverage is a disc of its serving radius.
     if isinstance(model, DiscModel):
         hata = PropagationModel(
-            "hata", link_budget or default_link_budget(), max_range_m=model.options.max_range_m
+            "hata",
+            link_budget or default_link_budget(),
+            max_range_m=model.options.max_range_m,
+            reliability=model.options.reliability,
         )
         alt_em = em.with_range(hata.flat_serving_radius_m(em))
     else:
@@ -520,6 +538,7 @@ def retired_service(
     coverage: CoverageOptions,
     budget: int,
     area: str,
+    where: np.ndarray | None = None,
 ) -> np.ndarray:
     """The generations past their sunset that would serve each cell of ``grid`` (bits of
     :data:`~coverage_gaps.gaps.GENERATION_BITS`), by the same model as the counted service."""
@@ -541,6 +560,7 @@ def retired_service(
             terrain_resolution_m=coverage.terrain_resolution_m,
             budget_bytes=budget,
             area=area,
+            where=where,
         )
         layer[part.serving != 0] |= np.uint8(GENERATION_BITS[gen])
     return layer

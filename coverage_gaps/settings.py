@@ -409,6 +409,12 @@ class CoverageOptions:
         (``k_factor`` in the ``--radio-params`` file, else 4/3).
     terrain_resolution_m
         Cell size of the terrain grid (never finer than the DEM's own).
+    reliability
+        Location probability at the cell edge, ``0 < P < 1`` (0.9, as the US FCC's coverage
+        maps; 0.5 is the median prediction): the propagation models serve a cell when the
+        median signal clears the threshold by ``z(P) sigma_L`` (log-normal location
+        variability, see :func:`coverage_gaps.coverage.propagation.location_sigma_db`).  The
+        disc model ignores it.
     """
 
     model: str = "disc"
@@ -419,6 +425,7 @@ class CoverageOptions:
     environment: Environment = "open"
     k_factor: float | None = None
     terrain_resolution_m: float = 30.0
+    reliability: float = 0.9
 
     def __post_init__(self) -> None:
         from coverage_gaps.coverage.models import MODELS
@@ -453,6 +460,13 @@ class CoverageOptions:
         if self.k_factor is not None:
             _number("CoverageOptions", "k_factor", self.k_factor, positive=True)
         _number("CoverageOptions", "terrain_resolution_m", self.terrain_resolution_m, positive=True)
+        p = _number("CoverageOptions", "reliability", self.reliability)
+        if not 0.0 < p < 1.0:
+            raise SettingsError(
+                f"reliability must be a probability strictly between 0 and 1 (0.9 is the "
+                f"usual cell-edge value, 0.5 the median); got {p:g}",
+                fields=("CoverageOptions.reliability",),
+            )
 
     @property
     def largest_radius_m(self) -> float:

@@ -181,3 +181,21 @@ def test_load_link_budget_errors(tmp_path: Path, text: str, match: str) -> None:
 def test_load_link_budget_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         load_link_budget(tmp_path / "nope.toml")
+
+
+def test_clutter_correction_is_hatas_area_correction() -> None:
+    # Hata (1980): urban - open = 4.78 (log f)^2 - 18.33 log f + 40.94; at 945 MHz
+    # log f = 2.975432: 42.3183 - 54.5397 + 40.94 = 28.7186 dB; suburban - open = that
+    # - 2 (log(945/28))^2 - 5.4 = 28.7186 - 4.6712 - 5.4 = 18.6474 dB.
+    from coverage_gaps.coverage.propagation import clutter_correction_db
+
+    assert clutter_correction_db(945.0, "open") == 0.0
+    assert clutter_correction_db(945.0, "urban") == pytest.approx(28.7186, abs=1e-3)
+    assert clutter_correction_db(945.0, "suburban") == pytest.approx(18.6474, abs=1e-3)
+    # and it is exactly the distance-independent gap between Hata's urban and open formulas
+    kw = {"base_height_m": 30.0, "mobile_height_m": 1.5}
+    for d in (1500.0, 9000.0):
+        gap = hata_loss_db(d, 945.0, environment="urban", **kw) - hata_loss_db(
+            d, 945.0, environment="open", **kw
+        )
+        assert gap == pytest.approx(clutter_correction_db(945.0, "urban"), abs=1e-9)

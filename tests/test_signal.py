@@ -101,7 +101,13 @@ def test_threshold_cuts_service() -> None:
     assert served.any() and (~served & np.isfinite(sig)).any()
 
 
-def test_terrain_on_flat_ground_equals_base_model() -> None:
+def test_terrain_on_flat_ground_equals_itm_on_a_flat_profile() -> None:
+    # Over flat ground the terrain model is Longley-Rice over a flat profile (no clutter in
+    # "open"): checked against itmlogic itself.  The reach mask is the Hata (open) base model
+    # over flat ground.
+    pytest.importorskip("itmlogic")
+    from coverage_gaps.coverage.itm import itm_loss_db
+
     grid = _grid(81, 81)
     em = _emitters(grid, [(40, 40, LTE, 0), (10, 70, GSM, 1)])
     lb = default_link_budget()
@@ -109,11 +115,17 @@ def test_terrain_on_flat_ground_equals_base_model() -> None:
     flat = predict_coverage(em, grid, model="terrain", link_budget=lb, dem=dem,
                             max_range_m=2000.0)  # fmt: skip
     hata = predict_coverage(em, grid, model="hata", link_budget=lb, max_range_m=2000.0)
-    assert flat.best_signal_dbm is not None and hata.best_signal_dbm is not None
-    np.testing.assert_allclose(flat.best_signal_dbm, hata.best_signal_dbm, atol=1e-4)
-    np.testing.assert_array_equal(flat.serving, hata.serving)
+    assert flat.best_signal_dbm is not None
+    p = lb.radios["LTE"]
+    for col, row in [(40, 10), (75, 40), (60, 62), (45, 36), (12, 30)]:
+        d = float(np.hypot(col - 40, row - 40)) * RES
+        n = int(np.ceil(d / RES))
+        loss = itm_loss_db(np.full(n + 1, 250.0), d / n, p.frequency_mhz, p.antenna_height_m,
+                           p.receiver_height_m)  # fmt: skip
+        if np.hypot(col - 10, row - 70) * RES > 2000.0:  # only the LTE site reaches it
+            assert flat.best_signal_dbm[row, col] == pytest.approx(p.eirp_dbm - loss, abs=0.05)
     assert flat.reach is not None
-    np.testing.assert_array_equal(flat.reach, flat.serving)
+    np.testing.assert_array_equal(flat.reach, hata.serving)
 
 
 def test_ridge_shadow_is_reach_but_not_served() -> None:
@@ -148,13 +160,19 @@ def test_many_sites_equal_the_union_of_single_sites(
     monkeypatch: pytest.MonkeyPatch, private_bytes: int
 ) -> None:
     # The parallel schedule (shared grid by tile colour, or per-worker copies) must give exactly
-    # what running each site alone and combining with max / bitwise-or gives.
+    # what running each site alone and combining with max / bitwise-or gives, when ITM's
+    # attenuation is computed wherever free space alone could matter (no early-out guess).
+    # The default (the early-out guess, and ITM's attenuation reused over 4 cells of a chain)
+    # is an approximation of that: measured here 4.8 % of cells with another serving mask, best
+    # signal unchanged at the median, within 4.7 dB at the 95th percentile.
     monkeypatch.setattr(terrain_mod, "PRIVATE_COPY_BYTES", private_bytes)
     grid = _grid(150, 170)
     dem = fractal_dem(grid.shape, RES, seed=11, relief=(100.0, 1500.0))
     em = _random_sites(grid, 24, seed=5)
     lb = default_link_budget()
     kw = {"model": "terrain", "link_budget": lb, "dem": dem, "max_range_m": 1500.0}
+    guessed = predict_coverage(em, grid, **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(terrain_mod, "SKIP_MARGIN_DB", -1.0)
     together = predict_coverage(em, grid, **kw)  # type: ignore[arg-type]
     best = np.full(grid.shape, np.nan, dtype=np.float32)
     serving = np.zeros(grid.shape, dtype=np.uint32)
@@ -170,6 +188,10 @@ def test_many_sites_equal_the_union_of_single_sites(
     np.testing.assert_array_equal(together.serving, serving)
     np.testing.assert_array_equal(together.reach, reach)
     assert 0 < (together.serving > 0).mean() < 1
+    assert guessed.best_signal_dbm is not None
+    diff = np.abs(guessed.best_signal_dbm - best)[np.isfinite(best)]
+    assert np.mean(guessed.serving != serving) < 0.06
+    assert np.percentile(diff, 50) < 0.5 and np.percentile(diff, 95) < 6.0
 
 
 def test_per_operator_layers() -> None:

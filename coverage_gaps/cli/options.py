@@ -477,6 +477,15 @@ coverage_options = apply(
     ),
     option(
         MODEL,
+        "--reliability",
+        type=float,
+        setting="CoverageOptions.reliability",
+        help="Location probability at the cell edge, 0 < P < 1 (0.5: the median prediction); "
+        "the propagation models add z(P) x the environment's location variability to the "
+        "threshold. The disc model ignores it.",
+    ),
+    option(
+        MODEL,
         "--terrain-resolution",
         type=float,
         setting="CoverageOptions.terrain_resolution_m",
@@ -526,6 +535,7 @@ def build_coverage(kw: dict[str, Any]) -> CoverageOptions:
         min_range_m=kw.pop("min_range"),
         max_range_m=kw.pop("max_range"),
         fixed_radii_m=kw.pop("fixed_radius"),
+        reliability=kw.pop("reliability"),
     )
 
 

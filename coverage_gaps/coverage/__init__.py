@@ -6,7 +6,10 @@
 ``discs``        the disc (range) model: a site covers a disc of its range
 ``propagation``  path-loss formulas (free space, Okumura-Hata / COST-231, 3GPP above 2 GHz)
 ``linkbudget``   per-radio link-budget parameters and their TOML overrides
-``terrain``      line of sight and diffraction over an elevation model (numba kernels)
+``terrain``      line of sight and the Longley-Rice terrain sweep over an elevation model
+``longley_rice`` ITM 1.2.2's attenuation from path parameters (numba, used by the sweep)
+``itm``          Longley-Rice itself through itmlogic (``--model itm``, optional extra)
+``validation``   the terrain model against ITM on real or fractal relief
 ``signal``       best-server received signal on the grid from the above
 """
 

@@ -42,8 +42,14 @@ class DiscModel:
         return self.options.largest_radius_m
 
     def __call__(
-        self, emitters: Emitters, grid: AnalysisGrid, dem: np.ndarray | None
+        self,
+        emitters: Emitters,
+        grid: AnalysisGrid,
+        dem: np.ndarray | None,
+        *,
+        where: np.ndarray | None = None,
     ) -> CoverageResult:
+        """Disc coverage of every cell (``where`` is not needed)."""
         return disc_coverage(emitters, grid)
 
     def flat_serving_radius_m(self, emitters: Emitters) -> np.ndarray:

@@ -57,9 +57,18 @@ class CoverageModel(Protocol):
         ...
 
     def __call__(
-        self, emitters: Emitters, grid: AnalysisGrid, dem: np.ndarray | None
+        self,
+        emitters: Emitters,
+        grid: AnalysisGrid,
+        dem: np.ndarray | None,
+        *,
+        where: np.ndarray | None = None,
     ) -> CoverageResult:
-        """Coverage of ``grid`` by ``emitters`` (``dem``: elevation on ``grid`` or ``None``)."""
+        """Coverage of ``grid`` by ``emitters`` (``dem``: elevation on ``grid`` or ``None``).
+
+        ``where`` (bool, ``grid.shape``) marks the cells whose coverage matters (the villages'
+        electrified cells); a model that computes every cell anyway may ignore it, a slow one
+        (``itm``) computes only there and leaves the rest unserved with a NaN signal."""
         ...
 
     def working_bytes(self, emitters: Emitters, grid: AnalysisGrid) -> int:
@@ -125,8 +134,15 @@ MODELS: Mapping[str, ModelSpec] = {
         ),
         ModelSpec(
             "terrain",
-            "Hata plus diffraction over the terrain of --dem",
+            "Longley-Rice terrain loss over --dem in one sweep per site, plus clutter",
             "coverage_gaps.coverage.signal:build",
+            needs_dem=True,
+            uses_link_budget=True,
+        ),
+        ModelSpec(
+            "itm",
+            "Longley-Rice ITM itself (itmlogic) at the villages' electrified cells; slow",
+            "coverage_gaps.coverage.itm:build",
             needs_dem=True,
             uses_link_budget=True,
         ),
@@ -164,13 +180,15 @@ def coverage_on_grid(
     terrain_resolution_m: float = 30.0,
     budget_bytes: int | None = None,
     area: str = "the area",
+    where: np.ndarray | None = None,
 ) -> CoverageResult:
     """Coverage of the analysis ``grid`` by ``emitters`` under ``model``.
 
     A model that needs terrain is run on a terrain grid of ``terrain_resolution_m`` (when finer
     than ``grid``) that also holds every emitter (a path's profile needs the ground all the way
     from the site), with ``dem`` put onto it, and its result is read back at ``grid``'s cell
-    centres.
+    centres.  ``where`` (bool, ``grid.shape``, optional) marks the cells that matter; it is
+    handed to the model (on the terrain grid: the fine cells that are read back for them).
 
     ``budget_bytes`` (default: :func:`coverage_gaps.budget.memory_budget_bytes`) bounds what
     the model and the terrain grid may allocate.
@@ -185,6 +203,10 @@ def coverage_on_grid(
     from coverage_gaps.budget import check_bytes, memory_budget_bytes
 
     budget = memory_budget_bytes() if budget_bytes is None else budget_bytes
+    if where is not None:
+        where = np.asarray(where, dtype=bool)
+        if where.shape != grid.shape:
+            raise ValueError(f"where has shape {where.shape}, the grid {grid.shape}")
     if not model.needs_dem:
         check_bytes(
             f"{area}: the {model.name} model on {grid.width:,} x {grid.height:,} cells",
@@ -192,7 +214,7 @@ def coverage_on_grid(
             budget,
             fix="use a smaller --max-range or a coarser --resolution",
         )
-        return model(emitters, grid, None)
+        return model(emitters, grid, None, where=where)
     if dem is None:
         from coverage_gaps.errors import SettingsError
 
@@ -219,7 +241,21 @@ def coverage_on_grid(
         fix="use a coarser --terrain-resolution, a smaller --max-range, or fewer provinces",
     )
     elevation = dem.on_grid(fine)
-    return sample_to_grid(model(emitters, fine, elevation), fine, grid)
+    fine_where = None
+    if where is not None:
+        fine_where = np.zeros(fine.shape, dtype=bool)
+        rows, cols = _fine_index(fine, grid)
+        fine_where[np.ix_(rows, cols)] |= where
+    return sample_to_grid(model(emitters, fine, elevation, where=fine_where), fine, grid)
+
+
+def _fine_index(fine: AnalysisGrid, grid: AnalysisGrid) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the cells of ``fine`` that hold ``grid``'s cell centres."""
+    xs, ys = grid.cell_centres()
+    fc, fr = fine.to_colrow(xs, ys)
+    cols = np.clip(np.floor(fc).astype(np.int64), 0, fine.width - 1)
+    rows = np.clip(np.floor(fr).astype(np.int64), 0, fine.height - 1)
+    return rows, cols
 
 
 def sample_to_grid(
@@ -227,10 +263,7 @@ def sample_to_grid(
 ) -> CoverageResult:
     """A result computed on a ``fine`` grid that covers ``grid``, read at ``grid``'s cell
     centres: the same cell-centre rule the villages use."""
-    xs, ys = grid.cell_centres()
-    fc, fr = fine.to_colrow(xs, ys)
-    cols = np.clip(np.floor(fc).astype(np.int64), 0, fine.width - 1)
-    rows = np.clip(np.floor(fr).astype(np.int64), 0, fine.height - 1)
+    rows, cols = _fine_index(fine, grid)
     index = np.ix_(rows, cols)
 
     def take(a: np.ndarray | None) -> np.ndarray | None:

@@ -415,6 +415,59 @@ def base_loss_db(
     )
 
 
+def clutter_correction_db(frequency_mhz: float, environment: Environment) -> float:
+    """Extra loss of ``environment`` over open ground, by Hata's area corrections (dB, >= 0).
+
+    Hata (1980) gives the open-area and suburban corrections relative to the urban formula,
+    independent of distance and antenna heights, so their difference is a clutter term that can
+    be added to a terrain model (ITM predicts open, irregular ground): ``urban - open =
+    4.78 (log10 f)^2 - 18.33 log10 f + 40.94`` (28.7 dB at 945 MHz, 32.1 dB at 1842.5 MHz) and
+    ``suburban - open`` = that ``- 2 (log10(f / 28))^2 - 5.4`` (18.6 dB, 20.0 dB).  Above
+    1500 MHz (COST-231) and above 2200 MHz the same formulas are used, extrapolated.
+    """
+    if not frequency_mhz > 0:
+        raise ValueError(f"frequency_mhz must be positive, got {frequency_mhz!r}")
+    code = _env_code(environment)
+    lf = math.log10(frequency_mhz)
+    urban_minus_open = 4.78 * lf * lf - 18.33 * lf + 40.94
+    if code == ENVIRONMENT_CODES["open"]:
+        return 0.0
+    if code == ENVIRONMENT_CODES["urban"]:
+        return urban_minus_open
+    return urban_minus_open - 2.0 * math.log10(frequency_mhz / 28.0) ** 2 - 5.4
+
+
+#: ``K`` of ITU-R P.1546-6 Annex 5 section 12, ``sigma_L = K + 1.3 log10(f_MHz)`` dB: 1.2 for
+#: mobile receivers near clutter height in urban or suburban areas, 0.5 for rural receivers.
+LOCATION_K_DB: dict[str, float] = {"urban": 1.2, "suburban": 1.2, "open": 0.5}
+
+
+def location_sigma_db(frequency_mhz: float, environment: Environment) -> float:
+    """Standard deviation (dB) of the log-normal location variability of the median signal.
+
+    ITU-R P.1546-6, Annex 5, section 12: ``sigma_L = K + 1.3 log10(f)`` with ``f`` in MHz and
+    ``K`` from :data:`LOCATION_K_DB` (open 0.5; suburban and urban 1.2): 4.4 / 5.1 dB at
+    945 MHz, 4.7 / 5.4 dB at 1842 MHz, 4.8 / 5.5 dB at 2140 MHz.  (ITU-R P.1812-6 quotes about
+    the same, 5.5 dB, for digital mobile systems in urban and suburban areas.)
+    """
+    if not frequency_mhz > 0:
+        raise ValueError(f"frequency_mhz must be positive, got {frequency_mhz!r}")
+    _env_code(environment)
+    return LOCATION_K_DB[environment] + 1.3 * math.log10(frequency_mhz)
+
+
+def reliability_margin_db(
+    reliability: float, frequency_mhz: float, environment: Environment
+) -> float:
+    """``z(P) sigma_L``: how far the median signal must clear a threshold for the signal to
+    reach it at a share ``P`` of the locations (0 at ``P = 0.5``, negative below)."""
+    from statistics import NormalDist
+
+    if not 0.0 < reliability < 1.0:
+        raise ValueError(f"reliability must be strictly between 0 and 1, got {reliability!r}")
+    return NormalDist().inv_cdf(reliability) * location_sigma_db(frequency_mhz, environment)
+
+
 def knife_edge_loss_db(v: float | np.ndarray) -> np.ndarray:
     """Single knife-edge diffraction loss J(v) in dB (ITU-R P.526-15, eq. 31).
 

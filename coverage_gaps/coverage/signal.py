@@ -1,4 +1,4 @@
-"""Received-signal coverage: free space, Hata, or Hata plus terrain diffraction.
+"""Received-signal coverage: free space, Hata, or Longley-Rice over the terrain (``terrain``).
 
 :func:`predict_coverage` turns emitters and a link budget into per-cell best-server signal and the
 operator bitmasks of :class:`~coverage_gaps.coverage.base.CoverageResult`.
@@ -15,14 +15,26 @@ import numpy as np
 
 from coverage_gaps.coverage.base import CoverageResult, Emitters
 from coverage_gaps.coverage.linkbudget import LinkBudget, RadioParams
-from coverage_gaps.coverage.propagation import base_loss_db, wavelength_m
+from coverage_gaps.coverage.propagation import (
+    base_loss_db,
+    clutter_correction_db,
+    reliability_margin_db,
+    wavelength_m,
+)
 from coverage_gaps.coverage.terrain import SiteArrays, signal_grids
 from coverage_gaps.errors import CoverageGapsWarning, InputError
 from coverage_gaps.grid import AnalysisGrid
 from coverage_gaps.network import BROADBAND, MAX_OPERATORS, RADIOS
 from coverage_gaps.settings import CoverageOptions, Environment, choices_of
 
-__all__ = ["PropagationModel", "SignalModel", "build", "loss_table", "predict_coverage"]
+__all__ = [
+    "PropagationModel",
+    "SignalModel",
+    "build",
+    "flat_reach_m",
+    "loss_table",
+    "predict_coverage",
+]
 
 #: The received-signal models of this module.
 SignalModel = Literal["free-space", "hata", "terrain"]
@@ -36,24 +48,48 @@ def loss_table(
     model: SignalModel,
     environment: Environment,
 ) -> np.ndarray:
-    """Base path loss (dB) by squared distance in cells, ``0 .. floor((R / res)^2)``.
+    """Loss (dB) by squared distance in cells, ``0 .. floor((R / res)^2)``.
 
-    Entry 0 (the site's own cell) uses a distance of half a cell.  The terrain model uses the
-    line-of-sight form of 3GPP TR 38.901 above 2.2 GHz (terrain supplies the obstructions);
-    ``hata`` uses its NLOS form.
+    Entry 0 (the site's own cell) uses a distance of half a cell.  ``free-space`` and ``hata``:
+    the whole path loss.  ``terrain``: free space plus the environment's clutter correction
+    (:func:`~coverage_gaps.coverage.propagation.clutter_correction_db`); the sweep adds ITM's
+    terrain attenuation.
     """
     n = math.floor((max_range_m / resolution) ** 2) + 1
     d = np.sqrt(np.arange(n, dtype="f8")) * resolution
     d[0] = 0.5 * resolution
-    return base_loss_db(
+    loss = base_loss_db(
         d,
         params.frequency_mhz,
         base_height_m=params.antenna_height_m,
         mobile_height_m=params.receiver_height_m,
-        model="free-space" if model == "free-space" else "hata",
+        model="free-space" if model in ("free-space", "terrain") else "hata",
         environment=environment,
-        line_of_sight=model == "terrain",
     )
+    if model == "terrain":
+        loss = loss + clutter_correction_db(params.frequency_mhz, environment)
+    return loss
+
+
+def flat_reach_m(
+    params: RadioParams, *, max_range_m: float, resolution: float, margin_db: float = 0.0
+) -> float:
+    """How far the Hata base model (open area, the site's mast over flat ground) serves with
+    ``margin_db`` to spare: the ``reach`` mask of the terrain model, which tells a terrain
+    shadow from no site in reach."""
+    n = math.floor((max_range_m / resolution) ** 2) + 1
+    d = np.sqrt(np.arange(n, dtype="f8")) * resolution
+    d[0] = 0.5 * resolution
+    flat = base_loss_db(
+        d,
+        params.frequency_mhz,
+        base_height_m=params.antenna_height_m,
+        mobile_height_m=params.receiver_height_m,
+        model="hata",
+        environment="open",
+    )
+    ok = np.flatnonzero(flat <= params.max_loss_db - margin_db)
+    return float(d[ok[-1]]) if len(ok) else 0.0
 
 
 def predict_coverage(
@@ -66,6 +102,7 @@ def predict_coverage(
     dem: np.ndarray | None = None,
     max_range_m: float = 35_000.0,
     k_factor: float | None = None,
+    reliability: float = 0.5,
 ) -> CoverageResult:
     """Best-server received signal and service bitmasks on ``grid``.
 
@@ -77,8 +114,9 @@ def predict_coverage(
         The analysis grid.
     model
         ``"free-space"`` (no terrain, no clutter: an upper bound), ``"hata"`` (Okumura-Hata /
-        COST-231 Hata, 3GPP TR 38.901 above 2.2 GHz) or ``"terrain"`` (the Hata family as the
-        base plus knife-edge diffraction over the DEM, see :mod:`coverage_gaps.coverage.terrain`).
+        COST-231 Hata, 3GPP TR 38.901 above 2.2 GHz) or ``"terrain"`` (free space plus ITM's
+        terrain attenuation over the DEM, carried by the sweep of
+        :mod:`coverage_gaps.coverage.terrain`, plus the environment's clutter correction).
     link_budget
         Frequency, EIRP, heights and threshold per radio.
     environment
@@ -90,6 +128,10 @@ def predict_coverage(
         No emitter is considered beyond this distance.
     k_factor
         Effective Earth radius factor for the terrain model; None takes the link budget's.
+    reliability
+        Location probability at the cell edge: a cell is served where the median signal is at
+        least the threshold plus :func:`~coverage_gaps.coverage.propagation.reliability_margin_db`
+        (0.5: the median itself).  The signal grids stay the median.
 
     Returns
     -------
@@ -116,6 +158,7 @@ def predict_coverage(
         dem=dem,
         max_range_m=max_range_m,
         k_factor=k_factor,
+        reliability=reliability,
     )
     shape = grid.shape
     present = sweep.present
@@ -165,6 +208,8 @@ class _Sweep:
     params: list[RadioParams]
     table_idx: np.ndarray
     tables: list[np.ndarray]
+    margin_db: list[float]
+    reach_m: list[float]
 
     @classmethod
     def build(
@@ -178,6 +223,7 @@ class _Sweep:
         dem: np.ndarray | None,
         max_range_m: float,
         k_factor: float | None,
+        reliability: float = 0.5,
     ) -> _Sweep:
         if model not in choices_of(SignalModel):
             raise ValueError(
@@ -243,6 +289,11 @@ class _Sweep:
             )
             for code in present
         ]
+        margins = [
+            reliability_margin_db(reliability, link_budget.radios[RADIOS[c]].frequency_mhz,
+                                  environment)
+            for c in present
+        ]  # fmt: skip
         table_of = {code: i for i, code in enumerate(present)}
         sel = np.flatnonzero(keep)
         r_sel = radio_codes[sel]
@@ -262,6 +313,16 @@ class _Sweep:
             params=[link_budget.radios[RADIOS[int(r)]] for r in r_sel.tolist()],
             table_idx=np.array([table_of[int(r)] for r in r_sel.tolist()], dtype=np.int64),
             tables=tables,
+            margin_db=margins,
+            reach_m=[
+                flat_reach_m(
+                    link_budget.radios[RADIOS[code]],
+                    max_range_m=max_range_m,
+                    resolution=grid.resolution,
+                    margin_db=m,
+                )
+                for code, m in zip(present, margins, strict=True)
+            ],
         )
 
     def run(self, layers: np.ndarray, n_layers: int) -> tuple[np.ndarray, ...]:
@@ -273,8 +334,11 @@ class _Sweep:
             antenna_height_m=np.array([p.antenna_height_m for p in params], dtype="f8"),
             receiver_height_m=np.array([p.receiver_height_m for p in params], dtype="f8"),
             eirp_dbm=np.array([p.eirp_dbm for p in params], dtype="f8"),
-            threshold_dbm=np.array([p.threshold_dbm for p in params], dtype="f8"),
-            flat_max_loss_db=np.array([p.max_loss_db for p in params], dtype="f8"),
+            threshold_dbm=np.array([p.threshold_dbm for p in params], dtype="f8")
+            + np.asarray(self.margin_db, dtype="f8")[self.table_idx],
+            reach_radius_m=np.asarray(self.reach_m, dtype="f8")[self.table_idx]
+            if len(self.table_idx)
+            else np.zeros(0),
             table=self.table_idx,
             wavelength_m=np.array([wavelength_m(p.frequency_mhz) for p in params], dtype="f8"),
             bit=(np.uint32(1) << self.operator.astype(np.uint32)).astype(np.uint32),
@@ -323,8 +387,9 @@ class _Sweep:
 class PropagationModel:
     """A received-signal model (``free-space``, ``hata`` or ``terrain``) with its link budget.
 
-    A cell is served where the best-server signal of a radio is at or above that radio's
-    threshold.
+    A cell is served where the best-server median signal of a radio is at or above that radio's
+    threshold plus the margin of ``reliability`` (the location probability at the cell edge,
+    :func:`~coverage_gaps.coverage.propagation.reliability_margin_db`).
     """
 
     name: SignalModel
@@ -332,6 +397,7 @@ class PropagationModel:
     environment: Environment = "open"
     max_range_m: float = 35_000.0
     k_factor: float | None = None
+    reliability: float = 0.9
 
     @property
     def needs_dem(self) -> bool:
@@ -378,10 +444,14 @@ class PropagationModel:
 
     def _radius(self, radio: str) -> float:
         """The largest distance whose base loss is within the budget (the loss grows with
-        distance): a coarse scan, then bisection to a millimetre."""
+        distance), the reliability margin taken off: a coarse scan, then bisection to a
+        millimetre."""
         p = self.link_budget.radios[radio]
+        budget = p.max_loss_db - reliability_margin_db(
+            self.reliability, p.frequency_mhz, self.environment
+        )
         d = np.geomspace(1.0, self.max_range_m, 512)
-        ok = self._loss(p, d) <= p.max_loss_db
+        ok = self._loss(p, d) <= budget
         if not ok.any():
             return 0.0
         i = int(np.flatnonzero(ok)[-1])
@@ -390,7 +460,7 @@ class PropagationModel:
         lo, hi = float(d[i]), float(d[i + 1])
         while hi - lo > 1e-3:
             mid = (lo + hi) / 2
-            if self._loss(p, np.array([mid]))[0] <= p.max_loss_db:
+            if self._loss(p, np.array([mid]))[0] <= budget:
                 lo = mid
             else:
                 hi = mid
@@ -406,8 +476,14 @@ class PropagationModel:
         return int(16 * radios * entries + cells * (4 * radios + 4 + 12))
 
     def __call__(
-        self, emitters: Emitters, grid: AnalysisGrid, dem: np.ndarray | None
+        self,
+        emitters: Emitters,
+        grid: AnalysisGrid,
+        dem: np.ndarray | None,
+        *,
+        where: np.ndarray | None = None,
     ) -> CoverageResult:
+        """Coverage of every cell (``where`` is not needed: the sweep computes all of them)."""
         return predict_coverage(
             emitters,
             grid,
@@ -417,6 +493,7 @@ class PropagationModel:
             dem=dem,
             max_range_m=self.max_range_m,
             k_factor=self.k_factor,
+            reliability=self.reliability,
         )
 
 
@@ -438,4 +515,5 @@ def build(options: CoverageOptions, link_budget: LinkBudget | None) -> Propagati
         environment=options.environment,
         max_range_m=options.max_range_m,
         k_factor=options.k_factor,
+        reliability=options.reliability,
     )

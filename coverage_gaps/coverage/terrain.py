@@ -17,24 +17,37 @@ GDAL's ``alg/viewshed.cpp``, "edge" cell mode, the default):
 The sweep does O(1) work per cell and keeps only two rows of state, so a site costs a fixed
 amount per cell of its disc and needs no per-site raster.
 
-Diffraction (the coverage kernel)
----------------------------------
-Beside ``Z`` the sweep carries ``D``, the distance of the obstacle that sets the horizon, with
-the same interpolation weights (the ray's crossing point between the two neighbours).  A cell
-whose receiver (ground + receiver height) lies below the horizon is behind that obstacle; the
-obstacle stands ``H = D (Z - z_rx) / d`` above the direct Tx-Rx line, giving
-``v = H sqrt(2 d / (lambda D (d - D)))`` and the ITU-R P.526 knife-edge loss ``J(v)``.
+Terrain loss (the coverage kernel): Longley-Rice along each cell's chain of parents
+-------------------------------------------------------------------------------------
+The signal sweep visits the cells in the same order, but each cell takes its state from one
+parent, the already-processed neighbour on the site's side nearest to its ray (as in Franklin
+and Ray's XDraw / R2 sweeps), so the chain of parents from the site to a cell is a digital line
+within about half a cell of the ray.  Along it the state carries, in O(1) per cell:
 
-This is a *single dominant edge* model, the edge being the one that sets the transmitter's
-horizon (the largest elevation angle seen from the site).  What it misses: (1) the extra loss of
-further ridges between that edge and the receiver (Deygout would add them; over two comparable
-ridges a single edge underestimates the loss by roughly 5-15 dB); (2) a lower edge near the
-receiver that has a larger ``v`` than the horizon edge (the horizon edge is the maximum-``v``
-edge only when the obstacles are at similar distances).  The shadow boundary itself is exact:
-``v > 0`` exactly where the GDAL viewshed says "not visible".  Partial obstruction of the first
-Fresnel zone on visible paths (``-0.78 < v <= 0``) is not added: the empirical base models
-(Hata, 38.901) already include the average ground clearance of real terrain, and adding it would
-make flat ground lose ~0.7 dB everywhere at 30 m resolution.
+* the transmitter's horizon (largest elevation angle over the curvature-lowered ground, its
+  distance and the profile sums up to it);
+* the last :data:`HULL_VERTICES` vertices of the upper convex hull of the profile behind that
+  horizon: the candidates of the receiver's horizon, which is the hull vertex (or the
+  transmitter's horizon) seen highest from the receiver;
+* running sums of the ground heights (``sum z``, ``sum i z``, ``sum z^2``) from ``15 h_tx``
+  on, for ITM's least-squares terrain fits (effective antenna heights over the whole path, or
+  over each end's foreground up to its horizon) and for the terrain irregularity ``dh``
+  (2.563 standard deviations of the detrended profile: the normal interdecile range, where ITM
+  takes the interdecile range itself).
+
+From these the cell's path gets the parameters ITM's ``qlrpfl`` takes from a profile, and
+:mod:`coverage_gaps.coverage.longley_rice` turns them into ITM 1.2.2's reference attenuation
+(the double knife edge over the two horizons blended with rounded-Earth diffraction by the
+terrain's roughness; ITM's line-of-sight curve inside the smooth-Earth horizon).  The loss is
+free space + that attenuation + the environment's clutter correction
+(:func:`~coverage_gaps.coverage.propagation.clutter_correction_db`, 0 in ``open``).
+
+Computing ITM's attenuation costs about 1.5 us, tens of times the rest of a cell's work, so (1)
+it is skipped where even the last value computed on the chain less :data:`SKIP_MARGIN_DB` could
+neither beat the cell's best signal nor set a missing serving bit (free space alone is the exact
+bound: ITM never predicts less than free space), and (2) a value serves the next
+:data:`REUSE_CELLS` - 1 cells of its chain while they stay in (or out of) sight at about the same
+depth under the horizon.  ``signal_grids(..., exact=True)`` turns both off.
 """
 
 from __future__ import annotations
@@ -47,18 +60,20 @@ import numpy as np
 from affine import Affine
 from numba import njit, prange
 
+from coverage_gaps.coverage.longley_rice import (
+    _itm_attenuation,
+    _itm_los_geometry,
+    itm_surface,
+)
+from coverage_gaps.coverage.propagation import SPEED_OF_LIGHT
+
 #: Mean Earth radius, m (IUGG), used for the effective radius ``k R``.
 EARTH_RADIUS_M = 6_371_000.0
 #: GDAL takes the semi-major axis of the DEM's ellipsoid (WGS 84 for UTM): use this to match it.
 WGS84_SEMI_MAJOR_M = 6_378_137.0
 
 _MODE_VIEWSHED = 0
-_MODE_SIGNAL = 1
 _MODE_VIEWSHED_GDAL36 = 2
-#: The knife-edge loss is tabulated for 0 <= v < _J_VMAX in steps of 1/_J_STEPS and linearly
-#: interpolated (error < 0.001 dB); above, 6.9 + 20 log10(2 (v - 0.1)) (error < 0.001 dB).
-_J_STEPS = 64
-_J_VMAX = 50.0
 #: Grids too small for tile colouring to keep every worker busy give each worker its own copy of
 #: the outputs when the copies take at most this many extra bytes; otherwise one shared copy,
 #: scheduled by tile colour (faster when there are enough tiles: fewer bytes to touch).
@@ -68,26 +83,6 @@ PRIVATE_COPY_BYTES = 64 * 2**20
 # --------------------------------------------------------------------------------------------
 # kernels
 # --------------------------------------------------------------------------------------------
-
-
-def _knife_edge_table() -> np.ndarray:
-    v = np.arange(int(_J_VMAX * _J_STEPS) + 2, dtype="f8") / _J_STEPS
-    t = v - 0.1
-    return 6.9 + 20.0 * np.log10(np.sqrt(t * t + 1.0) + t)
-
-
-@njit(cache=True)
-def _knife_edge_fast(v: float, jtab: np.ndarray) -> float:
-    """P.526 J(v) for v >= 0 from the table."""
-    if v >= _J_VMAX:
-        return 6.9 + 20.0 * math.log10(2.0 * (v - 0.1))
-    f = v * _J_STEPS
-    i = int(f)
-    w = f - i
-    return float(jtab[i] * (1.0 - w) + jtab[i + 1] * w)
-
-
-_J_TABLE = _knife_edge_table()
 
 
 @njit(cache=True)
@@ -119,31 +114,14 @@ def _sweep_row(
     rci: int,
     zobs: float,
     adj_res2: float,
-    res: float,
     zl: np.ndarray,
-    dl: np.ndarray,
     zt: np.ndarray,
-    dt: np.ndarray,
     mode: int,
     target_h: float,
     vis: np.ndarray,
-    eirp: float,
-    thr: float,
-    budget_flat: float,
-    table: np.ndarray,
-    lam: float,
-    bit: np.uint32,
-    is_bb: bool,
-    layer: int,
-    slot: int | np.int64,
-    jtab: np.ndarray,
-    signal: np.ndarray,
-    serving: np.ndarray,
-    broadband: np.ndarray,
-    reach: np.ndarray,
     inv: np.ndarray,
 ) -> None:
-    """Process the row at offset ``dy`` from the observer (``zl``/``dl``: the row before it)."""
+    """Viewshed: process the row at offset ``dy`` from the observer (``zl``: the row before)."""
     width = dem.shape[1]
     y = cy + dy
     ady = abs(dy)
@@ -169,66 +147,400 @@ def _sweep_row(
                 # GDAL <= 3.8 gives the observer's ground as the horizon of the 3 cells of the
                 # next rows; GDAL 3.9 and we give them their own height
                 zz = dem[cy, cx] - zobs if mode == _MODE_VIEWSHED_GDAL36 and ady == 1 else h
-                dd = 0.0
             elif ady == 0:
                 zz = zt[ip] * adx * inv[adx - 1]
-                dd = dt[ip]
             elif adx == 0:
                 zz = zl[i] * ady * inv[ady - 1]
-                dd = dl[i]
             elif adx == ady:
                 zz = zl[ip] * adx * inv[adx - 1]
-                dd = dl[ip]
             elif adx > ady:
                 zz = (zl[ip] * ady + zt[ip] * (adx - ady)) * inv[adx - 1]
-                dd = (dl[ip] * ady + dt[ip] * (adx - ady)) * inv[adx]
             else:
                 zz = (zl[ip] * adx + zl[i] * (ady - adx)) * inv[ady - 1]
-                dd = (dl[ip] * adx + dl[i] * (ady - adx)) * inv[ady]
-            if mode != _MODE_SIGNAL:
-                vis[y, x] = 1 if h + target_h >= zz else 0
-                zt[i] = h if h > zz else zz
-                continue
-            base = table[d2]
-            ub = eirp - base
-            rx = h + target_h
-            if base <= budget_flat:
-                reach[slot, y, x] |= bit
-            if zz > rx and d2 > 0:
-                # shadowed: the knife-edge loss is only worth computing when the unobstructed
-                # signal would beat the cell's best so far or could set a missing serving bit
-                if ub > signal[slot, layer, y, x] or (
-                    ub >= thr and (serving[slot, y, x] & bit) == 0
-                ):
-                    dist = math.sqrt(d2) * res
-                    half_res = 0.5 * res
-                    d1 = max(dd, half_res)
-                    dr = max(dist - dd, half_res)
-                    v = dd * (zz - rx) / dist * math.sqrt(2.0 * dist / (lam * d1 * dr))
-                    sig = ub - _knife_edge_fast(v, jtab)
-                    if sig > signal[slot, layer, y, x]:
-                        signal[slot, layer, y, x] = sig
-                    if sig >= thr:
-                        serving[slot, y, x] |= bit
-                        if is_bb:
-                            broadband[slot, y, x] |= bit
-            else:
-                if ub > signal[slot, layer, y, x]:
-                    signal[slot, layer, y, x] = ub
-                if ub >= thr:
-                    serving[slot, y, x] |= bit
-                    if is_bb:
-                        broadband[slot, y, x] |= bit
-            if h >= zz:
-                zt[i] = h
-                dt[i] = math.sqrt(d2) * res
-            else:
-                zt[i] = zz
-                dt[i] = dd
+            vis[y, x] = 1 if h + target_h >= zz else 0
+            zt[i] = h if h > zz else zz
 
 
 @njit(cache=True)
-def _sweep_site(
+def _viewshed_site(
+    dem: np.ndarray,
+    cx: int,
+    cy: int,
+    hw: np.ndarray,
+    zobs: float,
+    adj_res2: float,
+    mode: int,
+    target_h: float,
+    vis: np.ndarray,
+) -> None:
+    """One observer: the first row, then the rows above, then the rows below."""
+    height = dem.shape[0]
+    rci = hw.shape[0] - 1
+    n = 2 * rci + 1
+    z0 = np.empty(n)
+    za = np.empty(n)
+    zb = np.empty(n)
+    inv = np.empty(rci + 2)  # reciprocals: multiplications instead of divisions in the sweep
+    inv[0] = 0.0
+    for k in range(1, rci + 2):
+        inv[k] = 1.0 / k
+    _sweep_row(dem, cx, cy, 0, hw, rci, zobs, adj_res2, z0, z0, mode, target_h, vis, inv)
+    for direction in (-1, 1):
+        last_z, this_z = z0, za
+        for ady in range(1, rci + 1):
+            y = cy + direction * ady
+            if y < 0 or y >= height:
+                break
+            _sweep_row(dem, cx, cy, direction * ady, hw, rci, zobs, adj_res2, last_z, this_z,
+                       mode, target_h, vis, inv)  # fmt: skip
+            if ady == 1:
+                last_z, this_z = za, zb
+            else:
+                last_z, this_z = this_z, last_z
+
+
+# --------------------------------------------------------------------------------------------
+# the signal sweep: ITM's path parameters carried along each cell's chain of parents
+# --------------------------------------------------------------------------------------------
+
+#: Hull vertices kept behind the transmitter's horizon (the candidates of the receiver's horizon).
+HULL_VERTICES = 3
+# state of one cell (float64), as left by the chain of cells from the site to it
+_T_SLOPE = 0  # transmitter horizon: largest h/s so far (h: height over the eye, curvature-lowered)
+_T_S = 1  # its distance
+_T_H = 2  # its h
+_T_S0 = 3  # sums of the ground heights up to and including it (see _S0, _S1)
+_T_S1 = 4
+_T_I = 5  # its chain index
+_S0 = 6  # sum of ground heights (relative to the site's ground) of the points summed
+_S1 = 7  # sum of index * height
+_S2 = 8  # sum of height^2
+_A0 = 9  # chain index of the first point summed (-1: none yet)
+_NV = 10  # number of hull vertices kept
+_A_EST = 11  # ITM's attenuation at the last cell of the chain where it was computed
+_N_EST = 12  # that cell's chain index (-1: none yet)
+_PHI_EST = 13  # that cell's angle under the transmitter's horizon (-1: it was in sight)
+_V = 14  # vertices: (s, h, S0, S1, index) each
+_VW = 5
+N_STATE = _V + _VW * HULL_VERTICES
+#: The state is copied from parent to cell at every cell of every site: float32 halves the bytes
+#: (heights are relative to the site's ground, so the sums keep 6-7 significant digits).
+STATE_DTYPE = np.float32
+#: Early-out of the signal sweep.  ITM's attenuation is computed (about 1.5 us) only where it can
+#: matter: where the signal, taking the attenuation as the last value computed on the cell's
+#: chain of parents less ``SKIP_MARGIN_DB``, could still beat the cell's best or set a missing
+#: serving bit.  It is computed regardless when the cell comes into or out of sight, when it is
+#: markedly less deep under the transmitter's horizon than where the value was computed (the
+#: angle under the horizon below ``SKIP_ANGLE_RATIO`` of it), and every ``SKIP_REFRESH_CELLS``
+#: cells along the chain.
+SKIP_MARGIN_DB = 12.0
+#: ITM's attenuation computed at a cell serves the next ``REUSE_CELLS - 1`` cells of its chain
+#: as it is (unless they come into or out of sight, or get markedly less deep under the
+#: horizon): the attenuation changes little over 90 m of a ray and costs ~1.5 us to compute.
+REUSE_CELLS = 4
+#: ... and only while the angle under the horizon stays within [SKIP_ANGLE_RATIO,
+#: REUSE_ANGLE_RATIO] times the one where it was computed (deeper cells lose more).
+REUSE_ANGLE_RATIO = 1.15
+SKIP_ANGLE_RATIO = 0.7
+SKIP_REFRESH_CELLS = 64
+#: Normal interdecile range in standard deviations (2 x 1.2816): ITM's terrain irregularity
+#: ``dh`` is the interdecile range of the detrended profile; the sweep has its variance.
+_INTERDECILE_SIGMAS = 2.5631
+
+
+@njit(cache=True)
+def _lsq_ends(
+    s0: float, s1: float, a: int, b: int, at0: int, at1: int
+) -> tuple[float, float, bool]:
+    """Least-squares line through heights summed over chain indices ``a..b`` (``s0`` = sum z,
+    ``s1`` = sum i z), evaluated at indices ``at0`` and ``at1``; False when under 2 points."""
+    n = b - a + 1
+    if n < 2:
+        return 0.0, 0.0, False
+    si = 0.5 * (a + b) * n
+    sii = (b * (b + 1.0) * (2.0 * b + 1.0) - (a - 1.0) * a * (2.0 * a - 1.0)) / 6.0
+    den = n * sii - si * si
+    beta = (n * s1 - si * s0) / den
+    alpha = (s0 - beta * si) / n
+    return alpha + beta * at0, alpha + beta * at1, True
+
+
+@njit(cache=True)
+def _chain_loss(
+    st: np.ndarray,
+    i: int,
+    n: int,
+    dist: float,
+    h: float,
+    zg: float,
+    hg0: float,
+    hg1: float,
+    qc: float,
+    wn: float,
+    zre: float,
+    zim: float,
+) -> float:
+    """ITM's attenuation (dB over free space) of the path to this cell, from the state ``st[i]`` of
+    its parent with this cell's height already added to the sums."""
+    gme = 2.0 * qc
+    hrx = h + hg1
+    a0 = int(st[i, _A0])
+    # the whole path's trend and roughness (ITM's dlthx / zlsq1 over [xl0, d])
+    dh = 0.0
+    he0_all = hg0
+    he1_all = hg1
+    if a0 >= 0:
+        f0, f1, ok = _lsq_ends(st[i, _S0], st[i, _S1], a0, n, 0, n)
+        if ok:
+            m = n - a0 + 1
+            si = 0.5 * (a0 + n) * m
+            sii = (n * (n + 1.0) * (2.0 * n + 1.0) - (a0 - 1.0) * a0 * (2.0 * a0 - 1.0)) / 6.0
+            beta = (m * st[i, _S1] - si * st[i, _S0]) / (m * sii - si * si)
+            alpha = (st[i, _S0] - beta * si) / m
+            ssr = st[i, _S2] - alpha * st[i, _S0] - beta * st[i, _S1]
+            if ssr > 0.0:
+                dh = _INTERDECILE_SIGMAS * math.sqrt(ssr / m)
+            dh /= 1.0 - 0.8 * math.exp(-dist / 50e3)
+            he0_all = hg0 + max(-f0, 0.0)
+            he1_all = hg1 + max(zg - f1, 0.0)
+    los = st[i, _T_SLOPE] * dist <= hrx
+    if not los:
+        # the transmitter's horizon
+        the0 = st[i, _T_SLOPE]
+        dl0 = st[i, _T_S]
+        # the receiver's horizon: the kept hull vertex (or the transmitter's horizon) seen
+        # highest from the receiver
+        best = (st[i, _T_H] - hrx) / (dist - st[i, _T_S])
+        k_best = -1
+        for k in range(int(st[i, _NV])):
+            b = _V + _VW * k
+            sl = (st[i, b + 1] - hrx) / (dist - st[i, b])
+            if sl > best:
+                best = sl
+                k_best = k
+        the1 = best - 2.0 * qc * dist
+        if k_best < 0:
+            dl1 = dist - st[i, _T_S]
+            vs0, vs1, vi = st[i, _T_S0], st[i, _T_S1], int(st[i, _T_I])
+        else:
+            b = _V + _VW * k_best
+            dl1 = dist - st[i, b]
+            vs0, vs1, vi = st[i, b + 2], st[i, b + 3], int(st[i, b + 4])
+        if dl0 + dl1 < 1.5 * dist:
+            # ITM's trans-horizon heights: each end's foreground up to its horizon
+            he0 = hg0
+            ti = int(st[i, _T_I])
+            if a0 >= 0:
+                f0, _f, ok = _lsq_ends(st[i, _T_S0], st[i, _T_S1], a0, ti, 0, 0)
+                if ok:
+                    he0 = hg0 + max(-f0, 0.0)
+            he1 = hg1
+            lo = max(vi + 1, a0)
+            if a0 >= 0 and vi >= a0:
+                _f, f1, ok = _lsq_ends(st[i, _S0] - vs0, st[i, _S1] - vs1, lo, n, 0, n)
+            elif a0 >= 0:
+                _f, f1, ok = _lsq_ends(st[i, _S0], st[i, _S1], lo, n, 0, n)
+            else:
+                ok = False
+                f1 = 0.0
+            if ok:
+                he1 = hg1 + max(zg - f1, 0.0)
+            return _itm_attenuation(
+                dist, hg0, hg1, he0, he1, the0, the1, dl0, dl1, dh, wn, gme, zre, zim
+            )
+    he0, he1, dl0, dl1, the0, the1 = _itm_los_geometry(dist, he0_all, he1_all, dh, gme)
+    return _itm_attenuation(dist, hg0, hg1, he0, he1, the0, the1, dl0, dl1, dh, wn, gme, zre, zim)
+
+
+@njit(cache=True)
+def _chain_push(st: np.ndarray, i: int, n: int, dist: float, h: float) -> None:
+    """Add this cell (distance ``dist``, height ``h`` over the eye, sums already updated) as an
+    obstacle of the cells behind it."""
+    if h > st[i, _T_SLOPE] * dist:
+        st[i, _T_SLOPE] = h / dist
+        st[i, _T_S] = dist
+        st[i, _T_H] = h
+        st[i, _T_S0] = st[i, _S0]
+        st[i, _T_S1] = st[i, _S1]
+        st[i, _T_I] = n
+        st[i, _NV] = 0.0
+        return
+    nv = int(st[i, _NV])
+    # upper hull: drop the last vertex while it lies on or under the segment from the one
+    # before it (or the transmitter's horizon) to the new point
+    while nv > 0:
+        b = _V + _VW * (nv - 1)
+        if nv >= 2:
+            a = b - _VW
+            sa, ha = st[i, a], st[i, a + 1]
+        else:
+            sa, ha = st[i, _T_S], st[i, _T_H]
+        if (h - ha) * (st[i, b] - sa) >= (st[i, b + 1] - ha) * (dist - sa):
+            nv -= 1
+        else:
+            break
+    if nv == HULL_VERTICES:
+        for k in range(_V, _V + _VW * (HULL_VERTICES - 1)):
+            st[i, k] = st[i, k + _VW]
+        nv -= 1
+    b = _V + _VW * nv
+    st[i, b] = dist
+    st[i, b + 1] = h
+    st[i, b + 2] = st[i, _S0]
+    st[i, b + 3] = st[i, _S1]
+    st[i, b + 4] = n
+    st[i, _NV] = nv + 1
+
+
+@njit(cache=True)
+def _signal_row(
+    dem: np.ndarray,
+    cx: int,
+    cy: int,
+    dy: int,
+    hw: np.ndarray,
+    rci: int,
+    zobs: float,
+    adj_res2: float,
+    res: float,
+    prev: np.ndarray,
+    cur: np.ndarray,
+    hg0: float,
+    hg1: float,
+    xl0: float,
+    wn: float,
+    zre: float,
+    zim: float,
+    eirp: float,
+    thr: float,
+    reach_r2: float,
+    table: np.ndarray,
+    bit: np.uint32,
+    is_bb: bool,
+    layer: int,
+    slot: int | np.int64,
+    signal: np.ndarray,
+    serving: np.ndarray,
+    broadband: np.ndarray,
+    reach: np.ndarray,
+    skip_margin: float,
+) -> None:
+    """Signal: the row at offset ``dy`` (``prev``: the state of the row before it)."""
+    width = dem.shape[1]
+    y = cy + dy
+    ady = abs(dy)
+    half = hw[ady]
+    qc = adj_res2 / (res * res)
+    z_site = dem[cy, cx]
+    for side in range(3):
+        if side == 0:
+            s = 0
+            n_side = 1
+        else:
+            s = -1 if side == 1 else 1
+            n_side = half + 1
+        start = 0 if side == 0 else 1
+        for adx in range(start, n_side):
+            x = cx + s * adx
+            if x < 0 or x >= width:
+                break
+            i = rci + s * adx
+            ip = i - s
+            d2 = adx * adx + ady * ady
+            base = table[d2]
+            if d2 <= reach_r2:
+                reach[slot, y, x] |= bit
+            if d2 == 0:
+                sig = eirp - base
+                if sig > signal[slot, layer, y, x]:
+                    signal[slot, layer, y, x] = sig
+                if sig >= thr:
+                    serving[slot, y, x] |= bit
+                    if is_bb:
+                        broadband[slot, y, x] |= bit
+                for k in range(N_STATE):
+                    cur[i, k] = 0.0
+                cur[i, _T_SLOPE] = -1e30
+                cur[i, _A0] = -1.0
+                cur[i, _N_EST] = -1.0
+                continue
+            # the parent: the neighbour on the site's side nearest to the ray
+            if adx <= 1 and ady <= 1:
+                from_prev, pi = ady != 0, rci
+            elif ady == 0:
+                from_prev, pi = False, ip
+            elif adx == 0:
+                from_prev, pi = True, i
+            elif adx == ady:
+                from_prev, pi = True, ip
+            elif adx > ady:
+                from_prev, pi = (True, ip) if 2 * ady > adx else (False, ip)
+            else:
+                from_prev, pi = True, (ip if 2 * adx > ady else i)
+            # explicit loops and 2-D indexing: numba's row views and slice assignment cost more
+            if from_prev:
+                for k in range(N_STATE):
+                    cur[i, k] = prev[pi, k]
+            else:
+                for k in range(N_STATE):
+                    cur[i, k] = cur[pi, k]
+            n = adx if adx > ady else ady
+            dist = math.sqrt(d2) * res
+            zg = dem[y, x] - z_site
+            h = dem[y, x] - zobs - adj_res2 * d2
+            if dist >= xl0:
+                if cur[i, _A0] < 0.0:
+                    cur[i, _A0] = n
+                cur[i, _S0] += zg
+                cur[i, _S1] += n * zg
+                cur[i, _S2] += zg * zg
+            ub = eirp - base  # free space: ITM never predicts less loss
+            hrx = h + hg1
+            in_sight = cur[i, _T_SLOPE] * dist <= hrx
+            phi = -1.0 if in_sight else cur[i, _T_SLOPE] - hrx / dist
+            best = signal[slot, layer, y, x]
+            usable = (
+                skip_margin >= 0.0
+                and cur[i, _N_EST] >= 0.0
+                and ((cur[i, _PHI_EST] < 0.0) == in_sight)
+                and (in_sight or phi >= SKIP_ANGLE_RATIO * cur[i, _PHI_EST])
+            )
+            age = n - cur[i, _N_EST]
+            if (
+                usable
+                and age < REUSE_CELLS
+                and (in_sight or phi <= REUSE_ANGLE_RATIO * cur[i, _PHI_EST])
+            ):
+                sig = ub - cur[i, _A_EST]
+                if sig > best:
+                    signal[slot, layer, y, x] = sig
+                if sig >= thr:
+                    serving[slot, y, x] |= bit
+                    if is_bb:
+                        broadband[slot, y, x] |= bit
+                _chain_push(cur, i, n, dist, h)
+                continue
+            need = True
+            if usable and age < SKIP_REFRESH_CELLS:
+                guess = ub - max(cur[i, _A_EST] - skip_margin, 0.0)
+                need = guess > best or (guess >= thr and (serving[slot, y, x] & bit) == 0)
+            if need and (ub > best or (ub >= thr and (serving[slot, y, x] & bit) == 0)):
+                att = _chain_loss(cur, i, n, dist, h, zg, hg0, hg1, qc, wn, zre, zim)
+                cur[i, _A_EST] = att
+                cur[i, _N_EST] = n
+                cur[i, _PHI_EST] = phi
+                sig = ub - att
+                if sig > best:
+                    signal[slot, layer, y, x] = sig
+                if sig >= thr:
+                    serving[slot, y, x] |= bit
+                    if is_bb:
+                        broadband[slot, y, x] |= bit
+            _chain_push(cur, i, n, dist, h)
+
+
+@njit(cache=True)
+def _signal_site(
     dem: np.ndarray,
     cx: int,
     cy: int,
@@ -236,115 +548,50 @@ def _sweep_site(
     zobs: float,
     adj_res2: float,
     res: float,
-    mode: int,
-    target_h: float,
-    vis: np.ndarray,
+    hg0: float,
+    hg1: float,
+    wn: float,
+    zre: float,
+    zim: float,
     eirp: float,
     thr: float,
-    budget_flat: float,
+    reach_r2: float,
     table: np.ndarray,
-    lam: float,
     bit: np.uint32,
     is_bb: bool,
     layer: int,
     slot: int | np.int64,
-    jtab: np.ndarray,
     signal: np.ndarray,
     serving: np.ndarray,
     broadband: np.ndarray,
     reach: np.ndarray,
+    skip_margin: float,
 ) -> None:
-    """One observer: the first row, then the rows above, then the rows below."""
+    """One emitter: the site's row, then the rows above, then the rows below."""
     height = dem.shape[0]
     rci = hw.shape[0] - 1
     n = 2 * rci + 1
-    z0 = np.empty(n)
-    d0 = np.empty(n)
-    za = np.empty(n)
-    da = np.empty(n)
-    zb = np.empty(n)
-    db = np.empty(n)
-    inv = np.empty(rci + 2)  # reciprocals: multiplications instead of divisions in the sweep
-    inv[0] = 0.0
-    for k in range(1, rci + 2):
-        inv[k] = 1.0 / k
-    _sweep_row(
-        dem,
-        cx,
-        cy,
-        0,
-        hw,
-        rci,
-        zobs,
-        adj_res2,
-        res,
-        z0,
-        d0,
-        z0,
-        d0,
-        mode,
-        target_h,
-        vis,
-        eirp,
-        thr,
-        budget_flat,
-        table,
-        lam,
-        bit,
-        is_bb,
-        layer,
-        slot,
-        jtab,
-        signal,
-        serving,
-        broadband,
-        reach,
-        inv,
-    )
+    s0 = np.empty((n, N_STATE), dtype=STATE_DTYPE)
+    sa = np.empty((n, N_STATE), dtype=STATE_DTYPE)
+    sb = np.empty((n, N_STATE), dtype=STATE_DTYPE)
+    xl0 = 15.0 * hg0  # ITM leaves the first min(15 hg, dl / 10) out of the terrain fits
+    _signal_row(dem, cx, cy, 0, hw, rci, zobs, adj_res2, res, s0, s0, hg0, hg1, xl0, wn,
+                zre, zim, eirp, thr, reach_r2, table, bit, is_bb, layer, slot, signal, serving,
+                broadband, reach, skip_margin)  # fmt: skip
     for direction in (-1, 1):
-        last_z, last_d, this_z, this_d = z0, d0, za, da
+        last, this = s0, sa
         for ady in range(1, rci + 1):
             y = cy + direction * ady
             if y < 0 or y >= height:
                 break
-            _sweep_row(
-                dem,
-                cx,
-                cy,
-                direction * ady,
-                hw,
-                rci,
-                zobs,
-                adj_res2,
-                res,
-                last_z,
-                last_d,
-                this_z,
-                this_d,
-                mode,
-                target_h,
-                vis,
-                eirp,
-                thr,
-                budget_flat,
-                table,
-                lam,
-                bit,
-                is_bb,
-                layer,
-                slot,
-                jtab,
-                signal,
-                serving,
-                broadband,
-                reach,
-                inv,
-            )
+            _signal_row(dem, cx, cy, direction * ady, hw, rci, zobs, adj_res2, res, last,
+                        this, hg0, hg1, xl0, wn, zre, zim, eirp, thr, reach_r2, table, bit,
+                        is_bb, layer, slot, signal, serving, broadband, reach,
+                        skip_margin)  # fmt: skip
             if ady == 1:
-                last_z, last_d, this_z, this_d = za, da, zb, db
+                last, this = sa, sb
             else:
-                last_z, this_z = this_z, last_z
-                last_d, this_d = this_d, last_d
+                last, this = this, last
 
 
 @njit(cache=True)
@@ -360,35 +607,7 @@ def _viewshed_kernel(
 ) -> np.ndarray:
     vis = np.zeros(dem.shape, dtype=np.uint8)
     hw = _half_widths(rc2)
-    dummy_f = np.zeros((1, 1, 1, 1), dtype=np.float32)
-    dummy_u = np.zeros((1, 1, 1), dtype=np.uint32)
-    table = np.zeros(1)
-    _sweep_site(
-        dem,
-        cx,
-        cy,
-        hw,
-        zobs,
-        adj_res2,
-        1.0,
-        mode,
-        target_h,
-        vis,
-        0.0,
-        0.0,
-        0.0,
-        table,
-        1.0,
-        np.uint32(0),
-        False,
-        0,
-        0,
-        table,
-        dummy_f,
-        dummy_u,
-        dummy_u,
-        dummy_u,
-    )
+    _viewshed_site(dem, cx, cy, hw, zobs, adj_res2, mode, target_h, vis)
     return vis
 
 
@@ -438,27 +657,28 @@ def _signal_kernel(
     rx_h: np.ndarray,
     eirp: np.ndarray,
     thr: np.ndarray,
-    budget_flat: np.ndarray,
+    reach_r2: np.ndarray,
     table_idx: np.ndarray,
     tables: np.ndarray,
-    lam: np.ndarray,
+    wn: np.ndarray,
+    zre: np.ndarray,
+    zim: np.ndarray,
     bits: np.ndarray,
     is_bb: np.ndarray,
     layer: np.ndarray,
     order: np.ndarray,
     offsets: np.ndarray,
     private: bool,
-    jtab: np.ndarray,
     signal: np.ndarray,
     serving: np.ndarray,
     broadband: np.ndarray,
     reach: np.ndarray,
+    skip_margin: float,
 ) -> None:
     """All emitters; ``order[offsets[c, t]:offsets[c, t + 1]]`` are the emitters of colour ``c``
     run by worker ``t``.  Emitters of one colour lie in tiles at least a disc diameter apart, so
     their discs never overlap and the workers write to disjoint cells."""
     hw = _half_widths(rc2)
-    dummy_vis = np.zeros((1, 1), dtype=np.uint8)
     n_workers = offsets.shape[1] - 1
     for c in range(offsets.shape[0]):
         for t in prange(n_workers):
@@ -470,48 +690,13 @@ def _signal_kernel(
                 tab = tables[table_idx[e]]
                 if terrain:
                     zobs = dem[cy, cx] + antenna_h[e]
-                    _sweep_site(
-                        dem,
-                        cx,
-                        cy,
-                        hw,
-                        zobs,
-                        adj_res2,
-                        res,
-                        _MODE_SIGNAL,
-                        rx_h[e],
-                        dummy_vis,
-                        eirp[e],
-                        thr[e],
-                        budget_flat[e],
-                        tab,
-                        lam[e],
-                        bits[e],
-                        is_bb[e],
-                        layer[e],
-                        slot,
-                        jtab,
-                        signal,
-                        serving,
-                        broadband,
-                        reach,
-                    )
+                    _signal_site(dem, cx, cy, hw, zobs, adj_res2, res, antenna_h[e], rx_h[e],
+                                 wn[e], zre[e], zim[e], eirp[e], thr[e], reach_r2[e], tab,
+                                 bits[e], is_bb[e], layer[e], slot, signal, serving, broadband,
+                                 reach, skip_margin)  # fmt: skip
                 else:
-                    _disc_site(
-                        cx,
-                        cy,
-                        hw,
-                        eirp[e],
-                        thr[e],
-                        tab,
-                        bits[e],
-                        is_bb[e],
-                        layer[e],
-                        slot,
-                        signal,
-                        serving,
-                        broadband,
-                    )
+                    _disc_site(cx, cy, hw, eirp[e], thr[e], tab, bits[e], is_bb[e], layer[e],
+                               slot, signal, serving, broadband)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -644,8 +829,9 @@ class SiteArrays:
         Heights above ground, metres.
     eirp_dbm, threshold_dbm
         EIRP and service threshold.
-    flat_max_loss_db
-        Largest base-model loss that serves over flat open ground (``eirp - threshold``).
+    reach_radius_m
+        Distance to which the base model alone serves over flat open ground (the ``reach``
+        mask); only the terrain model uses it.
     table
         Row of the loss tables (one per distinct radio parameter set) this emitter uses.
     wavelength_m
@@ -664,7 +850,7 @@ class SiteArrays:
     receiver_height_m: np.ndarray
     eirp_dbm: np.ndarray
     threshold_dbm: np.ndarray
-    flat_max_loss_db: np.ndarray
+    reach_radius_m: np.ndarray
     table: np.ndarray
     wavelength_m: np.ndarray
     bit: np.ndarray
@@ -733,6 +919,7 @@ def signal_grids(
     max_range_m: float,
     k_factor: float | None,
     terrain: bool,
+    exact: bool = False,
 ) -> SignalGrids:
     """Best-server signal of many emitters on a grid, with or without terrain.
 
@@ -745,8 +932,10 @@ def signal_grids(
     sites
         Per-emitter inputs.
     loss_tables
-        ``(n_tables, m)`` base path loss (dB) indexed by the squared distance in cells,
+        ``(n_tables, m)`` loss (dB) indexed by the squared distance in cells,
         ``m > (max_range_m / resolution)^2``; entry 0 is the loss in the site's own cell.
+        Without terrain: the whole path loss.  With terrain: the free-space loss plus any
+        distance-independent term (clutter); the sweep adds ITM's terrain attenuation.
     n_layers
         Number of output signal layers.
     max_range_m
@@ -754,7 +943,11 @@ def signal_grids(
     k_factor
         Effective Earth radius factor (None: no curvature).
     terrain
-        Sweep the DEM for obstructions and add knife-edge loss; otherwise distance only.
+        Sweep the DEM and add ITM's terrain attenuation (see the module's notes); otherwise
+        distance only.
+    exact
+        Compute ITM's attenuation wherever free space alone could matter, without the
+        early-out guess (:data:`SKIP_MARGIN_DB`): slower, for checking the early-out.
 
     Notes
     -----
@@ -814,18 +1007,23 @@ def signal_grids(
         else:
             order, offsets = _schedule(cols, rows, rci + 1, n_workers)
         adj = curvature_factor(k_factor) * resolution * resolution
+        lam = np.asarray(sites.wavelength_m, dtype=np.float64)
+        surface = [itm_surface(SPEED_OF_LIGHT / lam_e / 1e6) for lam_e in lam.tolist()]
+        wn = 2.0 * np.pi / lam
+        zre = np.array([z[1] for z in surface], dtype=np.float64)
+        zim = np.array([z[2] for z in surface], dtype=np.float64)
         _signal_kernel(
             dem_arr, float(resolution), adj, rc2, bool(terrain), cols, rows,
             np.asarray(sites.antenna_height_m, dtype=np.float64),
             np.asarray(sites.receiver_height_m, dtype=np.float64),
             np.asarray(sites.eirp_dbm, dtype=np.float64),
             np.asarray(sites.threshold_dbm, dtype=np.float64),
-            np.asarray(sites.flat_max_loss_db, dtype=np.float64),
-            table_idx, tables,
-            np.asarray(sites.wavelength_m, dtype=np.float64),
+            (np.asarray(sites.reach_radius_m, dtype=np.float64) / resolution) ** 2,
+            table_idx, tables, wn, zre, zim,
             np.asarray(sites.bit, dtype=np.uint32),
             np.asarray(sites.broadband, dtype=np.bool_),
-            layer, order, offsets, private, _J_TABLE, signal, serving, broadband, reach,
+            layer, order, offsets, private, signal, serving, broadband, reach,
+            -1.0 if exact else SKIP_MARGIN_DB,
         )  # fmt: skip
     if n_slots > 1:
         out_signal = np.max(signal, axis=0)
