@@ -18,7 +18,7 @@ from coverage_gaps.settings import (
     TowerOptions,
     VillageOptions,
 )
-from coverage_gaps.synthetic.demo import DemoFiles, make_demo_data
+from coverage_gaps.synthetic.demo import DEMO_AS_OF, DemoFiles, make_demo_data
 
 #: The demo's own model: terrain, to show terrain shadows with the demo DEM.
 DEMO_MODEL = "terrain"
@@ -45,7 +45,7 @@ def demo_config(
             population=files.population,
             dem=(files.dem,) if MODELS[model].needs_dem else (),
         ),
-        towers=TowerOptions(mcc=(452,)),
+        towers=TowerOptions(mcc=(452,), as_of=DEMO_AS_OF),
         villages=VillageOptions(layer="villages"),
         coverage=CoverageOptions(model=model),
         analysis=AnalysisOptions(village_radius_m=500.0, memory_budget_gb=memory_budget_gb),

@@ -17,6 +17,7 @@ are left dark, and some hamlets lie beyond the grid.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,9 +31,12 @@ from coverage_gaps.synthetic.cells import synthetic_cells
 from coverage_gaps.synthetic.places import points_in, vietnamese_names, voronoi_communes
 from coverage_gaps.synthetic.terrain import fractal_dem
 
-__all__ = ["DEMO_BOUNDS", "DemoFiles", "make_demo_data"]
+__all__ = ["DEMO_AS_OF", "DEMO_BOUNDS", "DemoFiles", "make_demo_data"]
 
 DEMO_BOUNDS = (103.55, 22.15, 104.25, 22.65)  # lon/lat, the highlands around Lào Cai
+#: The day the demo looks at the network: after Vietnam's 2G switch-off (September 2026), so
+#: that villages served only by 2G show as gaps with reason 2g_sunset, and the same every run.
+DEMO_AS_OF = date(2026, 11, 30)
 DEMO_RES_DEG = 0.001
 SEED = 2025
 
@@ -100,6 +104,7 @@ def make_demo_data(folder: str | Path, *, seed: int = SEED) -> DemoFiles:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files = DemoFiles(folder)
+    files.villages.unlink(missing_ok=True)  # its layers are appended to: start afresh
     rng = np.random.default_rng(seed)
     west, south, east, north = DEMO_BOUNDS
     width = round((east - west) / DEMO_RES_DEG)
@@ -194,6 +199,9 @@ def make_demo_data(folder: str | Path, *, seed: int = SEED) -> DemoFiles:
     mast_lat = shapely.get_y(pts[hosts]) + rng.normal(0, 0.004, len(hosts))
     cells = synthetic_cells(mast_lon, mast_lat, rng, operators=((4, 0.45), (2, 0.3), (1, 0.25)))
     cells.loc[cells["range"] > 0, "range"] = rng.integers(1500, 6000, (cells["range"] > 0).sum())
+    # Last seen recently (2026-03-01 .. 2026-11-15): the demo looks at the network on
+    # DEMO_AS_OF, after the 2G switch-off, with fresh observations.
+    cells["updated"] = rng.integers(1_772_323_200, 1_763_164_800 + 86_400 * 365, len(cells))
     bad = cells.iloc[:2].copy()
     bad.loc[bad.index[0], "lat"] = 91.5  # out of range: reported and skipped
     bad.loc[bad.index[1], "radio"] = "WIMAX"  # unknown radio: reported and skipped
