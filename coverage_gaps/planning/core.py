@@ -105,8 +105,11 @@ _HIGHS_STATUS: Mapping[str, PlanStatus] = {
 # (sums of float weights are not exact).  The same rule decides everywhere whether a target is
 # reached or a village fixed: the greedy, the programme and the evaluation of the answer.
 _REL_TOL = 1e-9
+# Absolute optimality gap, as a share of the demand in the model (HiGHS's ``mip_abs_gap`` on the
+# objective, which is scaled to that share).
+_ABS_GAP = 1e-7
 # Below this much time left HiGHS is not started and the greedy plan is returned.
-_MIN_SOLVE_S = 0.05
+_MIN_SOLVE_S = 0.25
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,24 +468,19 @@ def _identical_columns(
             rng.integers(0, 2**63, size=n, dtype=np.uint64),
         )
     counts = np.diff(C.indptr)
-    col = np.repeat(np.arange(m), counts)
-    keys = [counts.astype(np.uint64)]
-    for r in hashes:
-        h = np.zeros(m, dtype=np.uint64)
-        np.add.at(h, col, r[C.indices])  # wraps modulo 2**64
-        keys.append(h)
+    h1, h2 = _column_hashes(C.indptr.astype(np.int64), C.indices.astype(np.int64), *hashes)
+    keys = [counts.astype(np.uint64), h1, h2]
     if groups is not None:
         keys.append(groups.astype(np.uint64))
     _, first, cls = np.unique(
         np.stack(keys, axis=1), axis=0, return_index=True, return_inverse=True
     )
     cls = cls.ravel().astype(np.int64)
+    first = first.astype(np.int64)
     # Exactness: compare every column with the first column of its class.
-    offset = np.arange(C.indices.size) - np.repeat(C.indptr[:-1], counts)
-    rep_pos = np.repeat(C.indptr[first[cls]], counts) + offset
-    differs = C.indices != C.indices[rep_pos]
+    differs = _differs_from_first(C.indptr.astype(np.int64), C.indices, first[cls])
     if differs.any():
-        bad = np.unique(col[differs])
+        bad = np.flatnonzero(differs)
         cls[bad] = first.size + np.arange(bad.size)
         first = np.concatenate([first, bad])
     return cls, first.astype(np.int64)
@@ -494,16 +492,100 @@ def _dominated_rows(B: sp.csr_array, cost: NDArray[np.float64]) -> NDArray[np.bo
     n = B.shape[0]
     if n < 2:
         return np.zeros(n, dtype=bool)
-    Bi = sp.csr_array(B, dtype=np.int32)
-    size = np.diff(Bi.indptr)
-    overlap = (Bi @ Bi.T).tocoo()
-    i, k, shared = overlap.row, overlap.col, overlap.data
-    subset = (i != k) & (shared == size[i]) & (cost[k] <= cost[i])
-    i, k = i[subset], k[subset]
-    # k dominates i strictly: cheaper, or bigger, or identical with a lower index.
-    wins = (cost[k] < cost[i]) | (size[k] > size[i]) | (k < i)
-    out = np.zeros(n, dtype=bool)
-    out[i[wins]] = True
+    C = B.tocsc()
+    C.sort_indices()
+    return _dominated_kernel(
+        B.indptr.astype(np.int64),
+        B.indices.astype(np.int64),
+        C.indptr.astype(np.int64),
+        C.indices.astype(np.int64),
+        np.ascontiguousarray(cost, dtype=np.float64),
+    )
+
+
+@njit(cache=True)
+def _column_hashes(
+    ptr: np.ndarray, idx: np.ndarray, r1: np.ndarray, r2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Two sums (modulo 2**64) of per-row random numbers, per column."""
+    m = ptr.size - 1
+    h1 = np.zeros(m, dtype=np.uint64)
+    h2 = np.zeros(m, dtype=np.uint64)
+    for j in range(m):
+        a = np.uint64(0)
+        b = np.uint64(0)
+        for t in range(ptr[j], ptr[j + 1]):
+            a += r1[idx[t]]
+            b += r2[idx[t]]
+        h1[j] = a
+        h2[j] = b
+    return h1, h2
+
+
+@njit(cache=True)
+def _differs_from_first(
+    ptr: np.ndarray, idx: np.ndarray, rep: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Whether each column's entries differ from those of column ``rep[j]``."""
+    m = ptr.size - 1
+    out = np.zeros(m, dtype=np.bool_)
+    for j in range(m):
+        r = rep[j]
+        if ptr[j + 1] - ptr[j] != ptr[r + 1] - ptr[r]:
+            out[j] = True
+            continue
+        for t in range(ptr[j + 1] - ptr[j]):
+            if idx[ptr[j] + t] != idx[ptr[r] + t]:
+                out[j] = True
+                break
+    return out
+
+
+@njit(cache=True)
+def _dominated_kernel(
+    c_ptr: np.ndarray,
+    c_idx: np.ndarray,
+    r_ptr: np.ndarray,
+    r_idx: np.ndarray,
+    cost: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Candidate ``i`` is dominated by ``k`` when ``rows(i)`` is a subset of ``rows(k)``,
+    ``cost[k] <= cost[i]`` and ``k`` is cheaper, bigger, or the same with a lower index.  Only
+    the candidates serving the rarest row of ``i`` can dominate it; each is checked by counting
+    its rows that ``i`` marked."""
+    n = c_ptr.size - 1
+    m = r_ptr.size - 1
+    stamp = np.full(m, -1, dtype=np.int64)
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        size_i = c_ptr[i + 1] - c_ptr[i]
+        if size_i == 0:
+            continue
+        rarest = -1
+        best = 1 << 62
+        for t in range(c_ptr[i], c_ptr[i + 1]):
+            r = c_idx[t]
+            stamp[r] = i
+            d = r_ptr[r + 1] - r_ptr[r]
+            if d < best:
+                best = d
+                rarest = r
+        for u in range(r_ptr[rarest], r_ptr[rarest + 1]):
+            k = r_idx[u]
+            if k == i or cost[k] > cost[i]:
+                continue
+            size_k = c_ptr[k + 1] - c_ptr[k]
+            if size_k < size_i:
+                continue
+            if not (cost[k] < cost[i] or size_k > size_i or k < i):
+                continue
+            hit = 0
+            for t in range(c_ptr[k], c_ptr[k + 1]):
+                if stamp[c_idx[t]] == i:
+                    hit += 1
+            if hit == size_i:
+                out[i] = True
+                break
     return out
 
 
@@ -698,6 +780,215 @@ def _greedy_villages(
                         )
         k += 1
     return picks[:k], gains[:k]
+
+
+@njit(cache=True)
+def _swap_demand(
+    c_ptr: np.ndarray,
+    c_idx: np.ndarray,
+    r_ptr: np.ndarray,
+    r_idx: np.ndarray,
+    w: np.ndarray,
+    chosen: np.ndarray,
+    max_rounds: int,
+    tol: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Improve a plan by swaps: while some chosen ``j`` and unchosen ``k`` exist such that
+    trading ``j`` for ``k`` covers more (by more than ``tol``), make the best such trade.
+
+    A round costs O(nnz + |chosen| x candidates): per chosen ``j`` its loss (rows only it
+    covers) and, for every other candidate, what it would add once ``j`` is gone (rows nobody
+    covers, plus the rows only ``j`` covered that it also serves)."""
+    n = c_ptr.size - 1
+    m = w.size
+    in_plan = np.zeros(n, dtype=np.bool_)
+    for q in range(chosen.size):
+        in_plan[chosen[q]] = True
+    count = np.zeros(m, dtype=np.int64)
+    for q in range(chosen.size):
+        j = chosen[q]
+        for t in range(c_ptr[j], c_ptr[j + 1]):
+            count[c_idx[t]] += 1
+    gain = np.zeros(n)
+    shared = np.zeros(n)
+    touched = np.empty(n, dtype=np.int64)
+    marked = np.zeros(n, dtype=np.bool_)
+    for _ in range(max_rounds):
+        for k in range(n):
+            s = 0.0
+            if not in_plan[k]:
+                for t in range(c_ptr[k], c_ptr[k + 1]):
+                    if count[c_idx[t]] == 0:
+                        s += w[c_idx[t]]
+            gain[k] = s
+        best_delta = tol
+        best_j = -1
+        best_k = -1
+        for j in range(n):
+            if not in_plan[j]:
+                continue
+            loss = 0.0
+            nt = 0
+            for t in range(c_ptr[j], c_ptr[j + 1]):
+                i = c_idx[t]
+                if count[i] == 1:
+                    loss += w[i]
+                    for u in range(r_ptr[i], r_ptr[i + 1]):
+                        k = r_idx[u]
+                        if not in_plan[k]:
+                            if not marked[k]:
+                                marked[k] = True
+                                touched[nt] = k
+                                nt += 1
+                            shared[k] += w[i]
+            top = -1.0
+            top_k = -1
+            for k in range(n):
+                if not in_plan[k]:
+                    v = gain[k] + shared[k]
+                    if v > top:
+                        top = v
+                        top_k = k
+            for q in range(nt):
+                shared[touched[q]] = 0.0
+                marked[touched[q]] = False
+            if top_k >= 0 and top - loss > best_delta:
+                best_delta = top - loss
+                best_j = j
+                best_k = top_k
+        if best_j < 0:
+            break
+        in_plan[best_j] = False
+        in_plan[best_k] = True
+        for t in range(c_ptr[best_j], c_ptr[best_j + 1]):
+            count[c_idx[t]] -= 1
+        for t in range(c_ptr[best_k], c_ptr[best_k + 1]):
+            count[c_idx[t]] += 1
+    return np.flatnonzero(in_plan)
+
+
+@njit(cache=True)
+def _lagrangian_demand(
+    c_ptr: np.ndarray,
+    c_idx: np.ndarray,
+    w: np.ndarray,
+    n_sites: int,
+    target: float,
+    max_iter: int,
+    lam0: np.ndarray,
+    mu0: float,
+) -> tuple[
+    float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]:  # pragma: no cover - compiled
+    """Lagrangian bound of maximal covering, and the candidates it fixes.
+
+    Relaxing ``y_i <= sum_{j serves i} x_j`` with multipliers ``0 <= lam_i <= w_i`` gives
+    ``L(lam) = sum_i (w_i - lam_i) + (sum of the n_sites largest c_j)``, ``c_j = sum_{i in j}
+    lam_i``: an upper bound on the optimum for every ``lam`` (its minimum is the LP bound).
+    ``lam`` follows projected subgradient steps (Polyak's rule towards ``target``).  At every
+    ``lam``, a candidate outside the top ``n_sites`` whose forced inclusion bounds the plan
+    below ``target`` is fixed out (``L - c_(N) + c_j < target``), and one inside whose
+    exclusion does is fixed in (``L - c_j + c_(N+1) < target``): every plan worth ``target`` or
+    more respects both.
+
+    The top ``n_sites`` candidates of every ``lam`` are also a plan; the best is returned (a
+    Lagrangian heuristic).
+
+    Returns
+    -------
+    best bound, fixed-out mask, fixed-in mask, the largest bound that justified a fixing
+    (as a 1-element array), the best ``lam``, the best plan found
+    """
+    n = c_ptr.size - 1
+    m = w.size
+    lam = lam0.copy()
+    best_lam = lam0.copy()
+    plan = np.zeros(n_sites, dtype=np.int64)
+    plan_value = -1.0
+    stamp = np.full(m, -1, dtype=np.int64)
+    c = np.zeros(n)
+    g = np.zeros(m)
+    fix_out = np.zeros(n, dtype=np.bool_)
+    fix_in = np.zeros(n, dtype=np.bool_)
+    ev_in = np.full(n, np.inf)
+    ev_out = np.full(n, np.inf)
+    best = np.inf
+    mu = mu0
+    stall = 0
+    for it in range(max_iter):
+        for j in range(n):
+            s = 0.0
+            for t in range(c_ptr[j], c_ptr[j + 1]):
+                s += lam[c_idx[t]]
+            c[j] = s
+        order = np.argsort(-c)
+        value = 0.0
+        for i in range(m):
+            value += w[i] - lam[i]
+        for q in range(n_sites):
+            value += c[order[q]]
+        c_last = c[order[n_sites - 1]]
+        c_next = c[order[n_sites]]
+        for q in range(n):
+            j = order[q]
+            if q < n_sites:
+                bound_j = value - c[j] + c_next
+                if bound_j < target and bound_j < ev_in[j]:
+                    ev_in[j] = bound_j
+                    fix_in[j] = True
+            else:
+                bound_j = value - c_last + c[j]
+                if bound_j < target and bound_j < ev_out[j]:
+                    ev_out[j] = bound_j
+                    fix_out[j] = True
+        covered = 0.0
+        for q in range(n_sites):
+            j = order[q]
+            for t in range(c_ptr[j], c_ptr[j + 1]):
+                i = c_idx[t]
+                if stamp[i] != it:
+                    stamp[i] = it
+                    covered += w[i]
+        if covered > plan_value:
+            plan_value = covered
+            plan[:] = order[:n_sites]
+        if value < best * (1.0 - 1e-9):
+            best = value
+            best_lam[:] = lam
+            stall = 0
+        else:
+            stall += 1
+            if stall >= 25:
+                mu *= 0.5
+                stall = 0
+        if mu < 1e-3 or best <= target:
+            break
+        for i in range(m):
+            g[i] = -1.0
+        for q in range(n_sites):
+            j = order[q]
+            for t in range(c_ptr[j], c_ptr[j + 1]):
+                g[c_idx[t]] += 1.0
+        norm = 0.0
+        for i in range(m):
+            if (lam[i] <= 0.0 and g[i] < 0.0) or (lam[i] >= w[i] and g[i] > 0.0):
+                g[i] = 0.0
+            norm += g[i] * g[i]
+        if norm == 0.0:
+            break
+        step = mu * (value - target) / norm
+        for i in range(m):
+            v = lam[i] - step * g[i]
+            lam[i] = min(max(v, 0.0), w[i])
+    justified = 0.0
+    for j in range(n):
+        if fix_in[j] and ev_in[j] > justified:
+            justified = ev_in[j]
+        if fix_out[j] and ev_out[j] > justified:
+            justified = ev_out[j]
+    out = np.zeros(1)
+    out[0] = justified
+    return best, fix_out, fix_in, out, best_lam, plan
 
 
 @dataclass(frozen=True)
@@ -1062,8 +1353,9 @@ def _run_highs(
     start: NDArray[np.float64],
     time_limit_s: float,
     gap: float,
+    offset: float = 0.0,
 ) -> _MipOutcome:
-    """Solve ``max/min col_cost @ x`` s.t. ``row_lower <= rows @ x <= row_upper``,
+    """Solve ``max/min offset + col_cost @ x`` s.t. ``row_lower <= rows @ x <= row_upper``,
     ``0 <= x <= 1``, ``x[integer]`` integral, from the feasible point ``start``.
 
     HiGHS 1.16 can report an optimal objective better than the warm start yet hand back the warm
@@ -1075,24 +1367,39 @@ def _run_highs(
     R = sp.csr_array(rows, dtype=np.float64)
     R.sort_indices()
     out = _highs_once(
-        maximise, col_cost, integer, R, row_lower, row_upper, start, time_limit_s, gap
+        maximise, col_cost, integer, R, row_lower, row_upper, start, time_limit_s, gap, offset
     )
-    if out.x is not None and not _consistent(col_cost, out):
+    if out.x is not None and not _consistent(col_cost, offset, out):
         left = time_limit_s - (time.perf_counter() - t0)
         if left >= _MIN_SOLVE_S:
             again = _highs_once(
-                maximise, col_cost, integer, R, row_lower, row_upper, None, left, gap
+                maximise, col_cost, integer, R, row_lower, row_upper, None, left, gap, offset
             )
-            if again.x is not None and _consistent(col_cost, again):
+            if again.x is not None and _consistent(col_cost, offset, again):
                 return dataclasses.replace(again, resolved=True, seconds=time.perf_counter() - t0)
         # Keep HiGHS's bound, but not values that do not match it: the caller uses the start.
         out = dataclasses.replace(out, x=None, resolved=True)
     return dataclasses.replace(out, seconds=time.perf_counter() - t0)
 
 
-def _consistent(col_cost: NDArray[np.float64], out: _MipOutcome) -> bool:
+def _interrupt_at(h: Any, deadline: float) -> None:
+    """Interrupt HiGHS at ``deadline`` from its simplex, IPM and MIP interrupt callbacks
+    (its own ``time_limit`` is checked only between some steps, and a long root LP can
+    overrun it by seconds)."""
+
+    def check(event: Any) -> None:
+        if time.perf_counter() > deadline:
+            event.interrupt()
+
+    for name in ("cbSimplexInterrupt", "cbIpmInterrupt", "cbMipInterrupt"):
+        callback = getattr(h, name, None)
+        if callback is not None:
+            callback.subscribe(check)
+
+
+def _consistent(col_cost: NDArray[np.float64], offset: float, out: _MipOutcome) -> bool:
     assert out.x is not None
-    value = float(col_cost @ out.x)
+    value = offset + float(col_cost @ out.x)
     return abs(value - out.primal) <= 1e-6 * max(1.0, abs(out.primal))
 
 
@@ -1106,6 +1413,7 @@ def _highs_once(
     start: NDArray[np.float64] | None,
     time_limit_s: float,
     gap: float,
+    offset: float = 0.0,
 ) -> _MipOutcome:
     highspy = _highspy()
     t0 = time.perf_counter()
@@ -1113,6 +1421,7 @@ def _highs_once(
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(gap))
+    h.setOptionValue("mip_abs_gap", _ABS_GAP)
     h.setOptionValue("random_seed", 0)
     inf = highspy.kHighsInf
     nc = int(col_cost.size)
@@ -1122,7 +1431,7 @@ def _highs_once(
         int(R.nnz),
         2,  # row-wise matrix
         -1 if maximise else 1,
-        0.0,
+        float(offset),
         np.ascontiguousarray(col_cost, dtype=np.float64),
         np.zeros(nc),
         np.ones(nc),
@@ -1139,8 +1448,11 @@ def _highs_once(
         h.setSolution(nc, np.arange(nc, dtype=np.int32), np.asarray(start, dtype=np.float64))
         == highspy.HighsStatus.kOk
     )
+    _interrupt_at(h, t0 + time_limit_s)
     h.run()
     ours = _HIGHS_STATUS.get(h.getModelStatus().name, "solver_error")
+    if ours == "interrupted" and time.perf_counter() > t0 + time_limit_s:
+        ours = "time_limit"  # our deadline interrupt
     info = h.getInfo()
     sol = h.getSolution()
     x = np.asarray(sol.col_value, dtype=np.float64) if sol.value_valid else None
@@ -1180,6 +1492,7 @@ class _Setup:
     total_demand: float
     uncoverable: NDArray[np.int64]
     timings: dict[str, float]
+    extra: dict[str, int]
 
 
 def _setup(
@@ -1209,6 +1522,7 @@ def _setup(
         total_demand=float(w.sum()),
         uncoverable=np.flatnonzero(~reach & (w > 0)).astype(np.int64),
         timings={},
+        extra={},
     )
 
 
@@ -1282,7 +1596,7 @@ def _result(
         villages_fixed=ev.fixed,
         villages_dark=dark,
         villages_unfixable=None if fixable is None else ~fixable,
-        reduction=red.sizes(),
+        reduction={**red.sizes(), **s.extra},
         timings=dict(s.timings),
         message=message,
         n_sites=n_sites,
@@ -1446,47 +1760,281 @@ def max_covering(
             n_sites=n_sites,
         )
 
-    if n_sites >= red.n_kept or greedy.objective >= simple_bound * (1 - _REL_TOL):
+    if n_sites >= red.n_kept:
         return done(
             "optimal",
-            np.arange(red.n_kept) if n_sites >= red.n_kept else picks,
-            s.coverable_demand if n_sites >= red.n_kept else simple_bound,
-            f"solved without the solver: {red.n_kept} candidate(s) add coverage"
-            if n_sites >= red.n_kept
-            else "the greedy plan meets the simple bound",
+            np.arange(red.n_kept),
+            s.coverable_demand,
+            f"solved without the solver: only {red.n_kept} candidate(s) add coverage",
         )
-    left = _time_left(s, time_limit_s)
-    if left < _MIN_SOLVE_S:
-        return done("time_limit", picks, simple_bound, "time limit reached before the solver")
+    sol = _solve_max_cover(
+        red,
+        k,
+        n_sites,
+        picks,
+        simple_bound,
+        gap=gap,
+        deadline=s.t0 + time_limit_s,
+        cost=None if s.cost is None else s.cost[red.candidates],
+    )
+    s.timings.update(sol.timings)
+    s.extra.update(sol.sizes)
+    return done(sol.status, sol.chosen, sol.bound, sol.message)
 
-    Wn = float(red.weights.sum())
-    n, p = red.matrix.shape
+
+def _restricted_lp(
+    red: ReducedProblem, C: NDArray[np.int64], n_sites: int, time_limit_s: float
+) -> tuple[NDArray[np.float64], NDArray[np.int64]] | None:
+    """The LP relaxation of maximal covering over the candidates ``C`` only.
+
+    Returns
+    -------
+    multipliers
+        One per row of ``red``: the LP dual of the row's merged row spread by weight, ``w``
+        for rows no candidate of ``C`` serves (any value in ``[0, w]`` gives a valid bound).
+    plan
+        The ``n_sites`` candidates with the largest LP values (a rounding).
+
+    ``None`` when the LP was not solved within ``time_limit_s``.
+    """
+    highspy = _highspy()
+    sub = reduce_problem(sp.csr_array(red.matrix[C]), red.weights)
+    W = float(red.weights.sum())
+    n, p = sub.matrix.shape
+    r = sub.row_of_cell
+    if n <= n_sites:
+        lam = np.where(r >= 0, 0.0, red.weights)
+        return lam, C[sub.candidates].astype(np.int64)
     budget = sp.csr_array(np.concatenate([np.ones(n), np.zeros(p)])[None, :])
-    rows = sp.csr_array(sp.vstack([_coverage_rows(red.matrix), budget], format="csr"))
-    start = np.zeros(n + p)
-    start[picks] = 1.0
-    start[n:] = _covered_rows(red, picks)
+    R = sp.csr_array(sp.vstack([_coverage_rows(sub.matrix), budget], format="csr"))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
+    _interrupt_at(h, time.perf_counter() + max(float(time_limit_s), 0.01))
+    nc = n + p
+    inf = highspy.kHighsInf
+    h.passModel(
+        nc,
+        p + 1,
+        int(R.nnz),
+        2,
+        -1,
+        0.0,
+        np.concatenate([np.zeros(n), sub.weights / W]),
+        np.zeros(nc),
+        np.ones(nc),
+        np.full(p + 1, -inf),
+        np.concatenate([np.zeros(p), [float(n_sites)]]),
+        R.indptr.astype(np.int32),
+        R.indices.astype(np.int32),
+        R.data,
+        np.zeros(nc, dtype=np.int32),
+    )
+    h.run()
+    sol = h.getSolution()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or not sol.dual_valid:
+        return None
+    dual = np.clip(np.asarray(sol.row_dual, dtype=np.float64)[:p] * W, 0.0, sub.weights)
+    safe = np.maximum(r, 0)
+    lam = np.where(r >= 0, dual[safe] * red.weights / sub.weights[safe], red.weights)
+    x = np.asarray(sol.col_value, dtype=np.float64)[:n]
+    plan = C[sub.candidates[np.argsort(-x, kind="stable")[:n_sites]]]
+    return lam, plan.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _CoverSolution:
+    chosen: NDArray[np.int64]  # reduced candidate indices
+    value: float
+    bound: float
+    status: PlanStatus
+    message: str
+    timings: dict[str, float]
+    sizes: dict[str, int]
+
+
+def _solve_max_cover(
+    red: ReducedProblem,
+    k: _Kernel,
+    n_sites: int,
+    start: NDArray[np.int64],
+    bound: float,
+    *,
+    gap: float,
+    deadline: float,
+    cost: NDArray[np.float64] | None,
+) -> _CoverSolution:
+    """Maximal covering on a reduced problem (``0 < n_sites < candidates``), from the plan
+    ``start`` and a known upper ``bound``.
+
+    1. The start is improved by swaps (:func:`_swap_demand`).
+    2. The Lagrangian bound (:func:`_lagrangian_demand`) may prove it within ``gap``; else it
+       fixes candidates in and out, against a target of the incumbent x (1 + gap / 2).
+    3. What is left (free candidates, the rows the fixed-in ones do not cover) is reduced
+       again and solved as a MIP by HiGHS, the fixed-in coverage as the objective's offset.
+    The bound returned is valid for the whole problem: the residual's bound, or, when larger,
+    the bound below which the fixings were justified.
+    """
+    timings: dict[str, float] = {}
+    sizes: dict[str, int] = {}
+    W = float(red.weights.sum())
+    tol = _REL_TOL * W
+    t = time.perf_counter()
+    rounds = max(10, 4 * n_sites)
+    inc = _swap_demand(k.c_ptr, k.c_idx, k.r_ptr, k.r_idx, k.w, start, rounds, tol).astype(np.int64)
+    value = _covered_weight(red, inc)
+    timings["local_search"] = time.perf_counter() - t
+
+    def proven(b: float) -> bool:
+        return b - value <= gap * value + _ABS_GAP * W
+
+    if proven(bound):
+        return _CoverSolution(
+            inc, value, bound, "optimal", "the plan meets a simple bound", timings, sizes
+        )
+    t = time.perf_counter()
+    fix_out = np.zeros(k.n, dtype=np.bool_)
+    fix_in = np.zeros(k.n, dtype=np.bool_)
+    justified = 0.0
+
+    def consider(plan: NDArray[np.int64]) -> None:
+        """Improve ``plan`` by swaps and keep it if it beats the incumbent."""
+        nonlocal inc, value
+        better = _swap_demand(
+            k.c_ptr, k.c_idx, k.r_ptr, k.r_idx, k.w, plan.astype(np.int64), rounds, tol
+        ).astype(np.int64)
+        v = _covered_weight(red, better)
+        if v > value + tol:
+            inc, value = better, v
+
+    def lagrangian(
+        lam0: NDArray[np.float64], mu0: float, iters: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Run the Lagrangian kernel from ``lam0``; keep its bound and its fixings (every
+        fixing is justified below its own target, which is at most the current one)."""
+        nonlocal bound, justified
+        lag, out_, in_, just, lam, plan = _lagrangian_demand(
+            k.c_ptr, k.c_idx, k.w, n_sites, value * (1 + gap / 2), iters, lam0, mu0
+        )
+        bound = min(bound, float(lag))
+        fix_out[:] |= out_
+        fix_in[:] |= in_
+        justified = max(justified, float(just[0]))
+        return lam, plan.astype(np.int64)
+
+    lam, plan = lagrangian(0.5 * k.w, 1.0, 500)
+    consider(plan)
+    lp_rounds = 0
+    if not proven(bound):
+        # Column generation on the LP: solve it over the candidates that matter at the current
+        # multipliers (rows merged over them: a small LP), spread each merged row's dual over
+        # its rows by weight, price every candidate with these multipliers (each gives a valid
+        # bound and fixings), add those that would enter, repeat.
+        B = sp.csr_array(red.matrix, dtype=np.float64)
+        prices = np.asarray(B @ lam)
+        C = np.union1d(np.argsort(-prices)[: max(4 * n_sites, 150)], inc)
+        stop = time.perf_counter() + 0.5 * max(0.0, deadline - time.perf_counter())
+        while time.perf_counter() < stop and lp_rounds < 25:
+            lp_rounds += 1
+            lp = _restricted_lp(red, C, n_sites, stop - time.perf_counter())
+            if lp is None:
+                break
+            lam, plan = lp
+            consider(plan)
+            lagrangian(lam, 0.0, 1)
+            if proven(bound):
+                break
+            prices = np.asarray(B @ lam)
+            last = np.sort(prices)[::-1][n_sites - 1]
+            enter = np.setdiff1d(np.flatnonzero(prices > last * (1 + 1e-9)), C)
+            if enter.size == 0:
+                break
+            C = np.union1d(C, enter[np.argsort(-prices[enter])[:200]])
+    sizes["lp_rounds"] = lp_rounds
+    timings["lagrangian"] = time.perf_counter() - t
+    sizes["fixed_out"] = int(fix_out.sum())
+    sizes["fixed_in"] = int(fix_in.sum())
+    if proven(bound):
+        return _CoverSolution(
+            inc, value, bound, "optimal", "proven by the Lagrangian bound", timings, sizes
+        )
+    if (fix_in & fix_out).any() or fix_in.sum() > n_sites:
+        # No plan reaches the target: every plan is bounded by the fixings' evidence.
+        b = min(bound, max(justified, value))
+        return _CoverSolution(
+            inc, value, b, "optimal", "proven by the Lagrangian fixings", timings, sizes
+        )
+
+    # The residual problem.
+    F1 = np.flatnonzero(fix_in).astype(np.int64)
+    U = np.flatnonzero(~fix_in & ~fix_out).astype(np.int64)
+    covered = _covered_rows(red, F1) > 0
+    const = float(red.weights[covered].sum())
+    free_rows = np.flatnonzero(~covered)
+    n2 = n_sites - F1.size
+    Bres = sp.csr_array(red.matrix[U][:, free_rows])
+    red2 = reduce_problem(Bres, red.weights[free_rows], cost=None if cost is None else cost[U])
+    sizes["residual_rows"] = red2.n_rows
+    sizes["residual_candidates"] = red2.n_kept
+    timings["reduce_residual"] = red2.seconds
+    back = U[red2.candidates]
+    if n2 <= 0 or red2.n_kept <= n2:
+        cand = np.concatenate([F1, back if n2 > 0 else back[:0]])
+        cand_value = _covered_weight(red, cand)
+        b = min(bound, max(cand_value, justified))
+        best, best_value = (cand, cand_value) if cand_value > value else (inc, value)
+        return _CoverSolution(
+            best,
+            best_value,
+            max(b, best_value),
+            "optimal",
+            "solved after the Lagrangian fixings",
+            timings,
+            sizes,
+        )
+    left = deadline - time.perf_counter()
+    if left < _MIN_SOLVE_S:
+        return _CoverSolution(
+            inc, value, bound, "time_limit", "time limit reached before the solver", timings, sizes
+        )
+    k2 = _Kernel.of(red2)
+    g2, _ = k2.demand(max_picks=n2)
+    warm = _swap_demand(k2.c_ptr, k2.c_idx, k2.r_ptr, k2.r_idx, k2.w, g2, rounds, tol).astype(
+        np.int64
+    )
+    n, p = red2.matrix.shape
+    budget = sp.csr_array(np.concatenate([np.ones(n), np.zeros(p)])[None, :])
+    rows = sp.csr_array(sp.vstack([_coverage_rows(red2.matrix), budget], format="csr"))
+    x0 = np.zeros(n + p)
+    x0[warm] = 1.0
+    x0[n:] = _covered_rows(red2, warm)
     out = _run_highs(
         maximise=True,
-        col_cost=np.concatenate([np.zeros(n), red.weights / Wn]),
+        col_cost=np.concatenate([np.zeros(n), red2.weights / W]),
         integer=np.concatenate([np.ones(n, bool), np.zeros(p, bool)]),
         rows=rows,
         row_lower=np.full(p + 1, -np.inf),
-        row_upper=np.concatenate([np.zeros(p), [float(n_sites)]]),
-        start=start,
-        time_limit_s=left,
-        gap=gap,
+        row_upper=np.concatenate([np.zeros(p), [float(n2)]]),
+        start=x0,
+        time_limit_s=deadline - time.perf_counter(),
+        gap=gap / 2,
+        offset=const / W,
     )
-    s.timings["mip"] = out.seconds
-    chosen = picks
+    timings["mip"] = out.seconds
+    cand = np.concatenate([F1, U[red2.candidates[warm]]])
     if out.x is not None:
         mip = np.flatnonzero(out.x[:n] > 0.5)
-        if mip.size <= n_sites and _covered_weight(red, mip) >= _covered_weight(red, picks):
-            chosen = mip
-    bound = simple_bound
+        if mip.size <= n2:
+            trial = np.concatenate([F1, back[mip]])
+            if _covered_weight(red, trial) >= _covered_weight(red, cand):
+                cand = trial
+    cand_value = _covered_weight(red, cand)
+    best, best_value = (cand, cand_value) if cand_value > value else (inc, value)
     if math.isfinite(out.dual_bound):
-        bound = min(bound, out.dual_bound * Wn)
-    return done(out.status, chosen, bound, _message(out))
+        bound = min(bound, max(out.dual_bound * W, justified))
+    bound = max(bound, best_value)
+    status: PlanStatus = "optimal" if proven(bound) else out.status
+    return _CoverSolution(best, best_value, bound, status, _message(out), timings, sizes)
 
 
 def _covered_rows(red: ReducedProblem, picks: NDArray[np.int64]) -> NDArray[np.float64]:
