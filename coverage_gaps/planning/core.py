@@ -1863,6 +1863,8 @@ def _solve_max_cover(
     gap: float,
     deadline: float,
     cost: NDArray[np.float64] | None,
+    decide: float | None = None,
+    solve_mip: bool = True,
 ) -> _CoverSolution:
     """Maximal covering on a reduced problem (``0 < n_sites < candidates``), from the plan
     ``start`` and a known upper ``bound``.
@@ -1874,6 +1876,10 @@ def _solve_max_cover(
        again and solved as a MIP by HiGHS, the fixed-in coverage as the objective's offset.
     The bound returned is valid for the whole problem: the residual's bound, or, when larger,
     the bound below which the fixings were justified.
+
+    With ``decide`` the question is only whether some plan covers ``decide``: the search stops
+    as soon as one is found or the bound falls below it, and candidates are fixed against it.
+    With ``solve_mip=False`` it stops before step 3 (heuristics and bounds only).
     """
     timings: dict[str, float] = {}
     sizes: dict[str, int] = {}
@@ -1886,7 +1892,12 @@ def _solve_max_cover(
     timings["local_search"] = time.perf_counter() - t
 
     def proven(b: float) -> bool:
+        if decide is not None and (value >= decide or b < decide):
+            return True
         return b - value <= gap * value + _ABS_GAP * W
+
+    def target() -> float:
+        return decide if decide is not None else value * (1 + gap / 2)
 
     if proven(bound):
         return _CoverSolution(
@@ -1914,7 +1925,7 @@ def _solve_max_cover(
         fixing is justified below its own target, which is at most the current one)."""
         nonlocal bound, justified
         lag, out_, in_, just, lam, plan = _lagrangian_demand(
-            k.c_ptr, k.c_idx, k.w, n_sites, value * (1 + gap / 2), iters, lam0, mu0
+            k.c_ptr, k.c_idx, k.w, n_sites, target(), iters, lam0, mu0
         )
         bound = min(bound, float(lag))
         fix_out[:] |= out_
@@ -1965,6 +1976,8 @@ def _solve_max_cover(
             inc, value, b, "optimal", "proven by the Lagrangian fixings", timings, sizes
         )
 
+    if not solve_mip:
+        return _CoverSolution(inc, value, bound, "interrupted", "bounds only", timings, sizes)
     # The residual problem.
     F1 = np.flatnonzero(fix_in).astype(np.int64)
     U = np.flatnonzero(~fix_in & ~fix_out).astype(np.int64)
@@ -2089,7 +2102,18 @@ def _max_villages(s: _Setup, n_sites: int, time_limit_s: float, gap: float) -> P
     g_value = s.evaluate(red.candidates[picks]).villages
     greedy = _greedy_plan(s, red.candidates[picks], g_value)
     s.timings["greedy"] = time.perf_counter() - t
-    simple_bound = float(vm.u.sum())
+    # Simple bound: every fixed village is served by a chosen site, so the N sites serving the
+    # most village weight bound the plan.
+    simple_bound = 0.0
+    if index.size:
+        owner = np.repeat(np.arange(red.n_kept), np.diff(red.matrix.indptr))
+        touch = sp.csr_array(
+            (np.ones(red.matrix.nnz), (owner, group[red.matrix.indices])),
+            shape=(red.n_kept, index.size),
+        )
+        touch.sum_duplicates()
+        served = np.sort(np.asarray((touch > 0).astype(np.float64) @ vm.u))[::-1]
+        simple_bound = min(float(vm.u.sum()), float(served[:n_sites].sum()))
     integral = bool(np.all(vm.u == np.round(vm.u)))
 
     def done(status: PlanStatus, chosen: NDArray[np.int64], bound: float, msg: str) -> PlanResult:
@@ -2281,43 +2305,97 @@ def set_cover(
         return done(
             "optimal", picks, simple_bound, "the greedy plan meets the simple bound", greedy
         )
-    left = _time_left(s, time_limit_s)
-    if left < _MIN_SOLVE_S:
-        return done(
-            "time_limit", picks, simple_bound, "time limit reached before the solver", greedy
+    # Fewer sites by the heuristics: while greedy + swaps with one site less still reach the
+    # target, take that plan.
+    best = picks
+    tol = _REL_TOL * float(red.weights.sum())
+    while best.size - 1 >= simple_bound:
+        g, _ = k.demand(max_picks=best.size - 1)
+        trial = _swap_demand(
+            k.c_ptr, k.c_idx, k.r_ptr, k.r_idx, k.w, g, max(10, 4 * g.size), tol
+        ).astype(np.int64)
+        if _covered_weight(red, trial) < required:
+            break
+        best = trial
+    s.timings["local_search"] = time.perf_counter() - t
+    # Then prove it, or find fewer: can best.size - 1 sites reach the target?  That is a
+    # maximal covering decision (its optimum with k sites >= the required demand).
+    lower = simple_bound
+    status: PlanStatus = "optimal"
+    message = "the plan meets the simple bound"
+    cost_red = None if s.cost is None else s.cost[red.candidates]
+    while best.size > lower:
+        n_try = best.size - 1
+        if _time_left(s, time_limit_s) < _MIN_SOLVE_S:
+            status, message = "time_limit", "time limit reached"
+            break
+        start, _ = k.demand(max_picks=n_try)
+        single_bound = min(float(single[:n_try].sum()), float(red.weights.sum()))
+        sol = _solve_max_cover(
+            red,
+            k,
+            n_try,
+            start,
+            single_bound,
+            gap=gap,
+            # Leave a part of the time to bound the number of sites if this is undecided.
+            deadline=time.perf_counter() + 0.6 * _time_left(s, time_limit_s),
+            cost=cost_red,
+            decide=required,
         )
+        for key, v in sol.timings.items():
+            s.timings[key] = s.timings.get(key, 0.0) + v
+        s.extra.update(sol.sizes)
+        if sol.value >= required:
+            best = sol.chosen
+            message = f"{n_try} sites reach the target ({sol.message})"
+        elif sol.bound < required:
+            lower = float(best.size)
+            message = f"{n_try} sites cannot reach the target ({sol.message})"
+        else:
+            status = "time_limit" if sol.status == "time_limit" else sol.status
+            message = f"undecided whether {n_try} sites reach the target ({sol.message})"
+            lower = _cover_lower_bound(red, k, single, required, lower, n_try, s, time_limit_s)
+            break
+    return done(status, best, min(lower, float(best.size)), message, greedy)
 
-    Wn = float(red.weights.sum())
-    n, p = red.matrix.shape
-    share_row = sp.csr_array(np.concatenate([np.zeros(n), red.weights / Wn])[None, :])
-    rows = sp.csr_array(sp.vstack([_coverage_rows(red.matrix), share_row], format="csr"))
-    start = np.zeros(n + p)
-    start[picks] = 1.0
-    start[n:] = _covered_rows(red, picks)
-    out = _run_highs(
-        maximise=False,
-        col_cost=np.concatenate([np.ones(n), np.zeros(p)]),
-        integer=np.concatenate([np.ones(n, bool), np.zeros(p, bool)]),
-        rows=rows,
-        row_lower=np.concatenate([np.full(p, -np.inf), [required / Wn]]),
-        row_upper=np.concatenate([np.zeros(p), [np.inf]]),
-        start=start,
-        time_limit_s=left,
-        gap=gap,
-    )
-    s.timings["mip"] = out.seconds
-    chosen = picks
-    if out.x is not None:
-        mip = np.flatnonzero(out.x[:n] > 0.5)
-        if mip.size < picks.size:
-            if _covered_weight(red, mip) < required:
-                # Within HiGHS's tolerances but short by ours: complete it greedily.
-                extra, _ = k.demand(initial=mip, stop_at=required)
-                mip = np.concatenate([mip, extra])
-            if mip.size < picks.size and _covered_weight(red, mip) >= required:
-                chosen = mip
-    bound = simple_bound
-    if math.isfinite(out.dual_bound):
-        bound = max(bound, float(math.ceil(out.dual_bound - 1e-6)))
-    bound = min(bound, float(chosen.size))
-    return done(out.status, chosen, bound, _message(out), greedy)
+
+def _cover_lower_bound(
+    red: ReducedProblem,
+    k: _Kernel,
+    single: NDArray[np.float64],
+    required: float,
+    lower: float,
+    upper: int,
+    s: _Setup,
+    time_limit_s: float,
+) -> float:
+    """A better lower bound on the sites needed, by bisection on ``lower .. upper``: ``n`` sites
+    are too few when the maximal covering bound with ``n`` sites (simple, Lagrangian and LP,
+    no MIP) is below the required demand.  Stops at the time limit."""
+    lo, hi = int(lower), upper  # lo sites may suffice; hi sites are undecided
+    while lo < hi and _time_left(s, time_limit_s) >= _MIN_SOLVE_S:
+        mid = (lo + hi) // 2
+        if mid < 1:
+            lo = 1
+            continue
+        start, _ = k.demand(max_picks=mid)
+        sol = _solve_max_cover(
+            red,
+            k,
+            mid,
+            start,
+            min(float(single[:mid].sum()), float(red.weights.sum())),
+            gap=0.0,
+            deadline=min(
+                s.t0 + time_limit_s, time.perf_counter() + 0.25 * _time_left(s, time_limit_s)
+            ),
+            cost=None,
+            decide=required,
+            solve_mip=False,
+        )
+        if sol.bound < required:
+            lo = mid + 1  # mid sites are too few
+        else:
+            hi = mid
+    return float(lo)
