@@ -20,7 +20,7 @@ from coverage_gaps.planning import (
     reduce_problem,
     set_cover,
 )
-from coverage_gaps.planning.core import _identical_columns
+from coverage_gaps.planning.core import _coverage_rows, _identical_columns, _Kernel, _run_highs
 
 highspy = pytest.importorskip("highspy", reason="the planning tests need the extra 'plan'")
 
@@ -323,6 +323,42 @@ def test_villages_unfixable_and_already_fixed() -> None:
         D, w, 2, objective="villages", villages=Villages([0, 0, 1, 1], 0.5, None, before)
     )
     assert r.objective == 1 and r.chosen.tolist() == [0]
+
+
+def test_highs_answer_matches_its_objective_even_from_a_warm_start() -> None:
+    # A partial set cover (cover all coverable demand) that HiGHS 1.16 solves in presolve from
+    # the greedy start, reporting the optimum (7) but handing back the start's values (8 sites):
+    # _run_highs must return values that match the objective it reports.
+    D, w = instance(31 + 50, 12, 200)
+    red = reduce_problem(D, w)
+    n, p = red.matrix.shape
+    W = red.weights.sum()
+    rows = sp.vstack(
+        [_coverage_rows(red.matrix), sp.csr_array(np.r_[np.zeros(n), red.weights / W][None, :])],
+        format="csr",
+    )
+    cov, size = subsets_cover(red.matrix.toarray())
+    best = size[cov @ red.weights >= W * (1 - 1e-9)].min()
+    greedy, _ = _Kernel.of(red).demand(stop_at=W * (1 - 1e-9))  # 8 sites
+    assert greedy.size > best
+    start = np.zeros(n + p)
+    start[greedy] = 1.0
+    start[n:] = 1.0
+    out = _run_highs(
+        maximise=False,
+        col_cost=np.r_[np.ones(n), np.zeros(p)],
+        integer=np.r_[np.ones(n, bool), np.zeros(p, bool)],
+        rows=sp.csr_array(rows),
+        row_lower=np.r_[np.full(p, -np.inf), 1 - 1e-9],
+        row_upper=np.r_[np.zeros(p), np.inf],
+        start=start,
+        time_limit_s=10.0,
+        gap=0.0,
+    )
+    assert out.status == "optimal"
+    assert out.x is not None
+    assert (out.x[:n] > 0.5).sum() == best == round(out.primal)
+    assert out.x[n:] @ red.weights >= W * (1 - 1e-6)  # the values are a cover, not just a count
 
 
 # --- limits and degenerate cases ---------------------------------------------------------------
