@@ -20,7 +20,13 @@ from coverage_gaps.planning import (
     reduce_problem,
     set_cover,
 )
-from coverage_gaps.planning.core import _coverage_rows, _identical_columns, _Kernel, _run_highs
+from coverage_gaps.planning.core import (
+    _coverage_rows,
+    _identical_columns,
+    _Kernel,
+    _lagrangian_demand,
+    _run_highs,
+)
 
 highspy = pytest.importorskip("highspy", reason="the planning tests need the extra 'plan'")
 
@@ -189,6 +195,35 @@ def test_reduction_keeps_the_optimum(seed: int) -> None:
     rvalue, rsize = (lambda c: (c[0] @ red.weights, c[1]))(subsets_cover(R))
     for N in range(1, 6):
         assert rvalue[rsize <= N].max() == pytest.approx(value[size <= N].max())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lagrangian_bound_and_fixings_hold_for_every_plan(seed: int) -> None:
+    D, w = instance(seed + 20, 11, 300)
+    red = reduce_problem(D, w)
+    R = red.matrix.toarray()
+    cov, size = subsets_cover(R)
+    value = cov @ red.weights
+    k = _Kernel.of(red)
+    member = (np.arange(1 << R.shape[0])[:, None] >> np.arange(R.shape[0])) & 1
+    rng = np.random.default_rng(seed)
+    for N in (2, 3, 4):
+        opt = value[size <= N].max()
+        for lam0, mu0, iters in ((rng.uniform(0, 1, red.n_rows), 0.0, 1), (0.5, 1.0, 300)):
+            target = opt * 0.995
+            bound, out, into, just, _, plan = _lagrangian_demand(
+                k.c_ptr, k.c_idx, k.w, N, target, iters, lam0 * red.weights, mu0
+            )
+            assert bound >= opt * (1 - 1e-12)
+            plans = size <= N
+            good = plans & (value >= target)
+            assert member[good][:, into].all() and not member[good][:, out].any()
+            bad = plans & (
+                (member[:, out].any(axis=1)) | (~member[:, into].astype(bool)).any(axis=1)
+            )
+            if bad.any():
+                assert value[bad].max() <= just[0] * (1 + 1e-12)
+            assert plan.size == N
 
 
 def test_identical_columns_is_exact_even_when_the_hashes_collide() -> None:
