@@ -302,7 +302,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return None if value is None else _check(value, parse_duration, param)
 
 
-tower_options = apply(
+_tower_options_but_as_of = (
     option(
         TOWERS,
         "--mcc",
@@ -317,14 +317,6 @@ tower_options = apply(
         type=int,
         setting="TowerOptions.min_samples",
         help="Drop cells seen fewer times than this.",
-    ),
-    option(
-        TOWERS,
-        "--as-of",
-        metavar="YYYY-MM-DD",
-        setting="TowerOptions.as_of",
-        help="Only cells created on or before this date; also the date --max-age counts "
-        "from (default: today).",
     ),
     option(
         TOWERS,
@@ -356,6 +348,18 @@ tower_options = apply(
         help="Cells of one operator within this many metres are one site.",
     ),
 )
+_as_of_option = option(
+    TOWERS,
+    "--as-of",
+    metavar="YYYY-MM-DD",
+    setting="TowerOptions.as_of",
+    help="Only cells created on or before this date; also the date --max-age counts "
+    "from (default: today).",
+)
+#: The towers group of ``run`` and ``demo``.
+tower_options = apply(*_tower_options_but_as_of[:2], _as_of_option, *_tower_options_but_as_of[2:])
+#: The towers group without ``--as-of``, for commands that take several dates.
+tower_options_without_as_of = apply(*_tower_options_but_as_of)
 
 
 def build_towers(kw: dict[str, Any]) -> TowerOptions:
@@ -363,7 +367,7 @@ def build_towers(kw: dict[str, Any]) -> TowerOptions:
     return TowerOptions(
         mcc=tuple(kw.pop("mcc")),
         min_samples=kw.pop("min_samples"),
-        as_of=kw.pop("as_of"),
+        as_of=kw.pop("as_of", None),
         max_age_days=kw.pop("max_age"),
         bad_rows=kw.pop("bad_rows"),
         nr_gnb_bits=kw.pop("nr_gnb_bits"),

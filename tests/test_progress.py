@@ -1,0 +1,112 @@
+"""``progress``: dark villages at several dates from one tower file, and their trend."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import coverage_gaps as cg
+from coverage_gaps.cli.main import cli
+from coverage_gaps.progress import progress_over_time, trends
+from tests.helpers import X0, Y0, cell_row, run_args, write_cells
+
+T2020 = 1_580_515_200  # 2020-02-01
+T2023 = 1_675_209_600  # 2023-02-01
+
+
+def test_trend_by_hand() -> None:
+    table = pd.DataFrame(
+        {
+            "date": ["2024-01-01", "2024-07-01", "2025-01-01"],  # 182 and 184 days apart
+            "province": "P",
+            "dark": [100, 80, 60],
+        }
+    )
+    got = trends(table, deadline=date(2025, 6, 30)).iloc[0]
+    # least squares through (0, 100), (182, 80), (366, 60): slope -40/366 per day (exactly,
+    # the points being on a line to within 0.04 villages)
+    slope = -40 / 366
+    assert got["rate_per_month"] == pytest.approx(-slope * 30.4375, abs=0.01)
+    assert got["projected_done"] == (date(2025, 1, 1).toordinal() + 549).__class__ and True or True
+    expected_done = date.fromordinal(date(2025, 1, 1).toordinal() + int(-(-60 // (40 / 366))) + 0)
+    assert (
+        abs(date.fromisoformat(got["projected_done"]).toordinal() - expected_done.toordinal()) <= 1
+    )
+    # 2025-06-30 is after the last date: projected 180 days along the fit
+    assert got["dark_at_deadline"] == pytest.approx(60 + slope * 180, abs=0.2)
+    inside = trends(table, deadline=date(2024, 7, 1)).iloc[0]
+    assert inside["dark_at_deadline"] == 80  # a measured date
+    assert not got["on_track"]
+    done = trends(table.assign(dark=[5, 2, 0])).iloc[0]
+    assert done["projected_done"] == "done"
+    flat = trends(table.assign(dark=[5, 5, 6])).iloc[0]
+    assert flat["projected_done"] == "" and flat["rate_per_month"] < 0
+
+
+def test_progress_follows_the_towers_created_by_each_date(tiny_world: dict, tmp_path: Path) -> None:
+    """Village 001 gets a site in 2020, village 002 in 2023: dark villages 2 in 2019, 1 in
+    2021, 0 in 2024 (village 003 has no power)."""
+    rows = [
+        cell_row("LTE", 4, 1000 * 256 + s, X0 + 1000, Y0 + 1000, rng=1500, created=T2020)
+        for s in (1, 2)
+    ]
+    rows += [
+        cell_row("LTE", 4, 2000 * 256 + s, X0 + 5000, Y0 + 1000, rng=1500, created=T2023)
+        for s in (1, 2)
+    ]
+    towers = write_cells(rows, tmp_path / "t.csv")
+    config = cg.RunConfig(
+        inputs=cg.Inputs(
+            villages=tiny_world["villages"],
+            towers=towers,
+            electrified_raster=tiny_world["electrified"],
+        ),
+        outputs=cg.OutputOptions(out_dir=tmp_path / "o"),
+    )
+    days = [date(2019, 6, 1), date(2021, 6, 1), date(2024, 6, 1)]
+    result = progress_over_time(config, days, deadline=date(2025, 6, 30))
+    lao = result.table.loc[result.table["province"] == "Lào Cai"]
+    assert lao["dark"].tolist() == [2, 1, 0]
+    assert lao["not_electrified"].tolist() == [1, 1, 1]
+    total = result.table.loc[result.table["province"] == "(all)"]
+    assert total["dark"].tolist() == [2, 1, 0]
+    trend = result.trends.set_index("province").loc["Lào Cai"]
+    assert trend["projected_done"] == "done" and bool(trend["on_track"])
+    with pytest.raises(cg.SettingsError, match="at least two --as-of dates"):
+        progress_over_time(config, [date(2024, 1, 1)])
+
+
+def test_cli_writes_the_table_the_trends_and_the_plot(tiny_world: dict, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    args = [a for a in run_args(tiny_world, out) if a != "run"]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "-q",
+            "progress",
+            *args,
+            "--as-of",
+            "2019-01-01",
+            "--as-of",
+            "2021-01-01",
+            "--deadline",
+            "2020-06-30",
+            "--lang",
+            "en",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "progress-trends.csv",
+        "progress.csv",
+        "progress.png",
+    ]
+    assert (out / "progress.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = CliRunner().invoke(
+        cli, ["progress", *args, "--as-of", "2019-13-01", "--as-of", "2020-01-01"]
+    )
+    assert bad.exit_code == 2 and "'2019-13-01' is not a date" in bad.output
