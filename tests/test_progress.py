@@ -31,11 +31,10 @@ def test_trend_by_hand() -> None:
     # the points being on a line to within 0.04 villages)
     slope = -40 / 366
     assert got["rate_per_month"] == pytest.approx(-slope * 30.4375, abs=0.01)
-    assert got["projected_done"] == (date(2025, 1, 1).toordinal() + 549).__class__ and True or True
-    expected_done = date.fromordinal(date(2025, 1, 1).toordinal() + int(-(-60 // (40 / 366))) + 0)
-    assert (
-        abs(date.fromisoformat(got["projected_done"]).toordinal() - expected_done.toordinal()) <= 1
-    )
+    # the last 60 at 40/366 a day: 549 days after 2025-01-01
+    expected_done = date.fromordinal(date(2025, 1, 1).toordinal() + 549)
+    got_done = date.fromisoformat(got["projected_done"])
+    assert abs(got_done.toordinal() - expected_done.toordinal()) <= 1
     # 2025-06-30 is after the last date: projected 180 days along the fit
     assert got["dark_at_deadline"] == pytest.approx(60 + slope * 180, abs=0.2)
     inside = trends(table, deadline=date(2024, 7, 1)).iloc[0]
