@@ -430,6 +430,9 @@ LAYER_COLUMNS: Mapping[tuple[str, str], Column] = {
 #: Other words of the outputs: titles, layer names, controls.
 TEXT: Mapping[str, Mapping[str, str]] = {
     "title": {"en": "Coverage gaps", "vi": "Vùng lõm sóng"},
+    "confidence_high": {"en": "high", "vi": "cao"},
+    "confidence_medium": {"en": "medium", "vi": "trung bình"},
+    "confidence_low": {"en": "low", "vi": "thấp"},
     # workbooks, glossary, printed report, KMZ
     "sheet_villages": {"en": "Villages", "vi": "Thôn"},
     "sheet_to_fix": {"en": "To fix", "vi": "Cần xử lý"},

@@ -459,6 +459,25 @@ def _village_rows(v: gpd.GeoDataFrame, lang: str) -> tuple[list[str], list[list[
     )
     if "nearest_site_m" in v:
         cols.append(("nearest_site_m", lambda r: _number(r["nearest_site_m"], 0, lang)))
+    # the evidence behind the verdict, and an official's check when there is one
+    cols += [
+        ("serving_sites", lambda r: _number(r["serving_sites"], 0, lang)),
+        ("best_site_id", lambda r: "—" if r["best_site_id"] is None else str(r["best_site_id"])),
+        ("evidence_samples", lambda r: _number(r["evidence_samples"], 0, lang)),
+        ("last_seen", lambda r: str(r["last_seen"] or "—")),
+        (
+            "confidence",
+            lambda r: (
+                labels.text(f"confidence_{r['confidence']}", lang) if r["confidence"] else "—"
+            ),
+        ),
+    ]
+    if "status_source" in v and (v["status_source"] == "field").any():
+        cols += [
+            ("model_status", lambda r: labels.status_label(str(r["model_status"]), lang)),
+            ("checked_on", lambda r: str(r["checked_on"] or "—")),
+            ("checked_by", lambda r: str(r["checked_by"] or "—")),
+        ]
     present = [(k, f) for k, f in cols if k in v]
     clean = v.astype(object).where(v.notna(), None)
     rows = [[f(r) for _, f in present] for r in clean.to_dict("records")]
