@@ -17,6 +17,7 @@ import shapely
 
 from coverage_gaps.errors import CoverageGapsWarning
 from coverage_gaps.grid import transformer
+from coverage_gaps.names import listing
 
 #: Metres per degree of latitude, for a snapping distance in a geographic CRS.
 _M_PER_DEGREE = 111_320.0
@@ -90,7 +91,7 @@ def assign_by_location(
     out[column] = values
     if not placed.all():
         ids = out.loc[~placed, "village_id"].tolist()
-        shown = ", ".join(repr(i) for i in ids[:10]) + (" ..." if len(ids) > 10 else "")
+        shown = listing(ids)
         warnings.warn(
             f"{int((~placed).sum())} of {len(out)} villages lie in no {what} of the layer (nor "
             f"within {snap_m:g} m of one) and keep their own {column} value (ids {shown})",

@@ -22,6 +22,7 @@ __all__ = [
     "Province",
     "ProvinceMatch",
     "fold",
+    "listing",
     "match_province",
     "name_key",
     "slugify",
@@ -84,6 +85,14 @@ def name_key(text: str) -> str:
 WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
+
+
+def listing(values: Iterable[object], *, limit: int = 10) -> str:
+    """``'a', 'b', 'c' ...``: the first ``limit`` values for a message, and an ellipsis when
+    there are more."""
+    items = list(values)
+    shown = ", ".join(repr(v) for v in items[:limit])
+    return shown + (" ..." if len(items) > limit else "")
 
 
 def slugify(text: str) -> str:

@@ -159,6 +159,10 @@ class AdminLayer:
         return f"--{self.kind}-layer"
 
 
+#: The input files a run may do without.
+_OPTIONAL_FILES = ("electrified_raster", "grid_lines", "population", "radio_params", "field_checks")
+
+
 @dataclass(frozen=True)
 class Inputs:
     """The input files of a run.  Give exactly one electrification input.
@@ -202,13 +206,7 @@ class Inputs:
     def __post_init__(self) -> None:
         for name in ("villages", "towers"):
             _set(self, name, _path(getattr(self, name)))
-        for name in (
-            "electrified_raster",
-            "grid_lines",
-            "population",
-            "radio_params",
-            "field_checks",
-        ):
+        for name in _OPTIONAL_FILES:
             value = getattr(self, name)
             if value is not None:
                 _set(self, name, _path(value))
@@ -231,13 +229,7 @@ class Inputs:
     def paths(self) -> dict[str, Path]:
         """Every input file by the setting that names it (``dem`` tiles as ``dem[0]`` …)."""
         out: dict[str, Path] = {"villages": self.villages, "towers": self.towers}
-        for name in (
-            "electrified_raster",
-            "grid_lines",
-            "population",
-            "radio_params",
-            "field_checks",
-        ):
+        for name in _OPTIONAL_FILES:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value

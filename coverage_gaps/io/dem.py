@@ -46,6 +46,21 @@ def _gdal_path(path: Path) -> str:
     return f"/vsizip/{path.resolve()}/{names[0]}"
 
 
+def _open_dem(path: Path) -> Any:
+    """An elevation file opened with rasterio (zipped tiles through ``/vsizip/``); a file that
+    cannot be read, or has no CRS, is an error naming it."""
+    try:
+        src = rasterio.open(_gdal_path(path))
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(
+            path, f"cannot be read as an elevation raster ({exc}); expected GeoTIFF or SRTM .hgt"
+        ) from None
+    if src.crs is None:
+        src.close()
+        raise CRSError(path, "the elevation raster has no CRS; assign one (gdal_edit.py -a_srs)")
+    return src
+
+
 def _read_tile(
     path: Path, grid: AnalysisGrid
 ) -> tuple[np.ndarray | None, Any, Any, tuple[float, float, float, float]]:
@@ -53,17 +68,7 @@ def _read_tile(
     tile's bounds) of one elevation file, read through a window of the grid."""
     from coverage_gaps.io.raster import read_window
 
-    try:
-        src = rasterio.open(_gdal_path(path))
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputError(
-            path, f"cannot be read as an elevation raster ({exc}); expected GeoTIFF or SRTM .hgt"
-        ) from None
-    with src:
-        if src.crs is None:
-            raise CRSError(
-                path, "the elevation raster has no CRS; assign one (gdal_edit.py -a_srs)"
-            )
+    with _open_dem(path) as src:
         bounds = tuple(src.bounds)
         window = read_window(src, grid, what=f"the --dem tile {path.name}")
         if window is None:
@@ -172,16 +177,6 @@ def dem_resolution_m(path: str | Path) -> float:
     path = Path(path)
     if not path.exists():
         raise InputError(path, "no such elevation file; check the --dem path")
-    try:
-        src = rasterio.open(_gdal_path(path))
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputError(
-            path, f"cannot be read as an elevation raster ({exc}); expected GeoTIFF or SRTM .hgt"
-        ) from None
-    with src:
-        if src.crs is None:
-            raise CRSError(
-                path, "the elevation raster has no CRS; assign one (gdal_edit.py -a_srs)"
-            )
+    with _open_dem(path) as src:
         res = float(min(abs(src.res[0]), abs(src.res[1])))
         return res * 111_320.0 if src.crs.is_geographic else res

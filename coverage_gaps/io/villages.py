@@ -27,6 +27,7 @@ from coverage_gaps.io._vector import (
     province_columns,
     read_frame,
 )
+from coverage_gaps.names import listing
 from coverage_gaps.settings import VillageOptions
 
 __all__ = ["ID_CANDIDATES", "NAME_CANDIDATES", "read_villages", "unique_ids"]
@@ -199,7 +200,7 @@ def _clean_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     empty = shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms))
     if empty.any():
         ids = frame.loc[empty, "village_id"].tolist()
-        shown = ", ".join(repr(i) for i in ids[:10]) + (" ..." if len(ids) > 10 else "")
+        shown = listing(ids)
         warnings.warn(
             f"{path}: dropped {int(empty.sum())} feature(s) with empty geometry (ids {shown})",
             CoverageGapsWarning,
@@ -209,7 +210,7 @@ def _clean_geometries(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     nonfinite = nonfinite_coordinates(np.asarray(frame.geometry.values))
     if nonfinite.any():
         ids = frame.loc[nonfinite, "village_id"].tolist()
-        shown = ", ".join(repr(i) for i in ids[:10]) + (" ..." if len(ids) > 10 else "")
+        shown = listing(ids)
         warnings.warn(
             f"{path}: dropped {int(nonfinite.sum())} feature(s) with a NaN or infinite "
             f"coordinate (ids {shown}); fix their geometry in the file to keep them",
