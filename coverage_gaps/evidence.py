@@ -26,7 +26,6 @@ against the village's own cells: exact under the cell-centre rule every layer ob
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,11 +34,13 @@ import pandas as pd
 from numba import njit, prange
 
 from coverage_gaps.coverage.base import Emitters
+from coverage_gaps.coverage.propagation import _base_loss
 from coverage_gaps.grid import AnalysisGrid
 from coverage_gaps.zonal import VillageSpans
 
 __all__ = [
     "CONFIDENCE_RULE",
+    "Scoring",
     "VillageEvidence",
     "confidence",
     "village_evidence",
@@ -71,6 +72,32 @@ class VillageEvidence:
     nearby_last_seen: np.ndarray
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """How the best site is chosen: the nearest serving site (``signal=False``), or the one
+    whose flat-ground base-model signal at the village's electrified land is strongest.
+
+    Attributes
+    ----------
+    signal
+        Score by the base model's signal (else by distance).
+    eirp_dbm, frequency_mhz, base_height_m, mobile_height_m
+        Per emitter, for the signal.
+    environment
+        Code of the clutter class (:data:`coverage_gaps.coverage.propagation.ENVIRONMENT_CODES`).
+    free_space
+        The base model is free space (else Hata / 3GPP).
+    """
+
+    signal: bool = False
+    eirp_dbm: np.ndarray | None = None
+    frequency_mhz: np.ndarray | None = None
+    base_height_m: np.ndarray | None = None
+    mobile_height_m: np.ndarray | None = None
+    environment: int = 2
+    free_space: bool = False
+
+
 def village_evidence(
     spans: VillageSpans,
     electrified: np.ndarray,
@@ -80,8 +107,8 @@ def village_evidence(
     *,
     reach_m: np.ndarray,
     serve_m: np.ndarray,
-    strength: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-    serving_mask: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    scoring: Scoring | None = None,
+    serving_operators: np.ndarray | None = None,
 ) -> VillageEvidence:
     """The evidence of each village from the emitters of the sites in reach.
 
@@ -93,186 +120,209 @@ def village_evidence(
         The emitters of ``sites`` (``emitters.site`` is a ``site_id`` of ``sites``).
     sites
         The sites in reach, with ``site_id``, ``samples`` and ``last_updated`` (Unix seconds,
-        may be missing).
+        NaN when unknown).
     reach_m, serve_m
-        Per emitter, its flat-ground reach, and the radius within which it serves (the same
-        for models without terrain; a site's operator must also serve the cell when
-        ``serve_m`` is only an upper bound, which the caller handles through ``strength``).
-    strength
-        Per emitter and distance, how strong its signal is, as ``f(emitter_index, d_m) -> dBm``
-        vectorised; the serving emitter with the largest value is the village's best site.
-        ``None`` takes the nearest serving emitter.
-    serving_mask
-        ``f(village_index, emitter_index) -> bool`` vectorised: which pairs within the serving
-        radius really serve (with terrain: the emitter's operator serves the village's land).
+        Per emitter, its flat-ground reach, and the radius within which it serves.
+    scoring
+        How the best site is chosen (default: the nearest serving site).
+    serving_operators
+        Per village, the bitmask of the operators that do serve its electrified land: when
+        given (models with terrain, whose serving radius is only an upper bound), an emitter
+        serves a village only if its operator's bit is set.
     """
     n = spans.n_villages
-    if not len(emitters) or n == 0:
-        return VillageEvidence(
-            sites_in_reach=np.zeros(n, dtype=np.int64),
-            serving_sites=np.zeros(n, dtype=np.int64),
-            best_site=np.full(n, -1, dtype=np.int64),
-            best_site_distance_m=np.full(n, np.nan),
-            evidence_samples=np.zeros(n, dtype=np.int64),
-            last_seen=np.full(n, "", dtype=object),
-            nearby_last_seen=np.full(n, "", dtype=object),
-        )
-    from scipy.spatial import cKDTree
-
     res = grid.resolution
+    scoring = scoring or Scoring()
+    m = len(emitters)
+    site_ids = sites["site_id"].to_numpy(dtype=np.int64)
+    row_of = pd.Index(site_ids).get_indexer(np.asarray(emitters.site, dtype=np.int64))
+    if m and (row_of < 0).any():
+        raise ValueError("every emitter's site must be in the sites table")
     ex, ey = grid.to_colrow(emitters.x, emitters.y)  # cell units
-    # Each village's box in cell units, from its spans.
-    lo_r, hi_r, lo_c, hi_c = _span_boxes(spans.row, spans.col_start, spans.col_stop, spans.offsets)
-    has = hi_r >= lo_r
-    cx = (lo_c + hi_c) / 2.0
-    cy = (lo_r + hi_r + 1) / 2.0
-    half = np.hypot(hi_c - lo_c, hi_r + 1 - lo_r) / 2.0
-    radius = np.maximum(reach_m, serve_m) / res
-    tree = cKDTree(np.column_stack([ex, ey]))
-    lists = tree.query_ball_point(
-        np.column_stack([np.where(has, cx, 0.0), np.where(has, cy, 0.0)]),
-        np.where(has, half + float(radius.max()) + 1.0, 0.0),
-        return_sorted=False,
-    )
-    counts = np.fromiter((len(c) for c in lists), dtype=np.int64, count=len(lists))
-    counts[~has] = 0
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    flat = np.fromiter(
-        (i for v, c in enumerate(lists) if has[v] for i in c),
-        dtype=np.int64,
-        count=int(offsets[-1]),
-    )
-    in_reach, serving, d_elec = _pairs(
+    ones = np.ones(m)
+    out = _evidence(
         spans.row,
         spans.col_start,
         spans.col_stop,
         spans.offsets,
         electrified.view(np.uint8),
-        offsets,
-        flat,
-        ex,
-        ey,
-        reach_m / res,
-        serve_m / res,
+        np.asarray(ex, dtype="f8"),
+        np.asarray(ey, dtype="f8"),
+        np.asarray(reach_m, dtype="f8") / res,
+        np.asarray(serve_m, dtype="f8") / res,
+        row_of.astype(np.int64),
+        np.asarray(emitters.operator, dtype=np.int64),
+        np.zeros(n, dtype=np.uint32)
+        if serving_operators is None
+        else serving_operators.astype(np.uint32),
+        serving_operators is not None,
+        sites["samples"].to_numpy(dtype=np.int64)
+        if "samples" in sites
+        else np.zeros(len(sites), np.int64),
+        sites["last_updated"].to_numpy(dtype="f8")
+        if "last_updated" in sites
+        else np.full(len(sites), np.nan),
+        float(res),
+        bool(scoring.signal),
+        ones * 0 if scoring.eirp_dbm is None else np.asarray(scoring.eirp_dbm, dtype="f8"),
+        ones if scoring.frequency_mhz is None else np.asarray(scoring.frequency_mhz, dtype="f8"),
+        ones if scoring.base_height_m is None else np.asarray(scoring.base_height_m, dtype="f8"),
+        ones
+        if scoring.mobile_height_m is None
+        else np.asarray(scoring.mobile_height_m, dtype="f8"),
+        int(scoring.environment),
+        bool(scoring.free_space),
     )
-    # One row per (village, emitter) pair, then per (village, site).
-    village = np.repeat(np.arange(n), counts)
-    site = np.asarray(emitters.site)[flat]
-    if serving_mask is not None:
-        serving = serving & serving_mask(village, flat)
-    pairs = pd.DataFrame(
-        {
-            "village": village,
-            "site": site,
-            "emitter": flat,
-            "reach": in_reach,
-            "serving": serving,
-            "d": d_elec * res,
-        }
-    )
-    reach_counts = pairs.loc[pairs["reach"]].groupby("village")["site"].nunique()
-    nearby = _newest(pairs.loc[pairs["reach"]], sites, n)
-    served = pairs.loc[pairs["serving"]].copy()
-    table = sites.set_index("site_id")
-    out_reach = reach_counts.reindex(range(n), fill_value=0).to_numpy(dtype=np.int64)
-    serving_sites = np.zeros(n, dtype=np.int64)
-    best = np.full(n, -1, dtype=np.int64)
-    best_d = np.full(n, np.nan)
-    samples = np.zeros(n, dtype=np.int64)
-    last = np.full(n, "", dtype=object)
-    if len(served):
-        if strength is not None:
-            served["score"] = strength(served["emitter"].to_numpy(), served["d"].to_numpy())
-        else:
-            served["score"] = -served["d"].to_numpy()
-        per_site = served.sort_values(["village", "site", "score"], ascending=[True, True, False])
-        per_site = per_site.drop_duplicates(["village", "site"])
-        serving_sites = np.asarray(
-            per_site.groupby("village").size().reindex(range(n), fill_value=0), dtype=np.int64
-        )
-        top = per_site.sort_values(
-            ["village", "score", "d", "site"], ascending=[True, False, True, True]
-        ).drop_duplicates("village")
-        best[top["village"].to_numpy()] = top["site"].to_numpy()
-        best_d[top["village"].to_numpy()] = np.round(top["d"].to_numpy(), 0)
-        per_site = per_site.assign(
-            samples=table["samples"].reindex(per_site["site"]).to_numpy(dtype="f8")
-        )
-        g = per_site.groupby("village")
-        samples[g.size().index.to_numpy()] = g["samples"].sum().to_numpy(dtype=np.int64)
-        last = _newest(per_site, sites, n)
+    in_reach, serving, best_row, best_d, samples, last, nearby = out
     return VillageEvidence(
-        sites_in_reach=out_reach,
-        serving_sites=serving_sites,
-        best_site=best,
-        best_site_distance_m=best_d,
+        sites_in_reach=in_reach,
+        serving_sites=serving,
+        best_site=np.where(
+            best_row >= 0, site_ids[np.maximum(best_row, 0)] if len(site_ids) else -1, -1
+        ),
+        best_site_distance_m=np.where(best_row >= 0, np.round(best_d * res, 0), np.nan),
         evidence_samples=samples,
-        last_seen=last,
-        nearby_last_seen=nearby,
+        last_seen=_iso_days(last),
+        nearby_last_seen=_iso_days(nearby),
     )
 
 
-def _newest(pairs: pd.DataFrame, sites: pd.DataFrame, n: int) -> np.ndarray:
-    """Per village, the newest ``last_updated`` of the sites of ``pairs`` (ISO date, or "")."""
-    out = np.full(n, "", dtype=object)
-    if not len(pairs) or "last_updated" not in sites:
-        return out
-    updated = sites.set_index("site_id")["last_updated"].astype("f8")
-    newest = pd.Series(updated.reindex(pairs["site"]).to_numpy(), index=pairs["village"].to_numpy())
-    newest = newest.groupby(level=0).max().dropna()
-    days = pd.to_datetime(newest.to_numpy(dtype="f8"), unit="s", utc=True)
-    out[newest.index.to_numpy()] = days.strftime("%Y-%m-%d").to_numpy()
+def _iso_days(seconds: np.ndarray) -> np.ndarray:
+    """Unix seconds as ISO dates (text), "" where unknown."""
+    out = np.full(seconds.shape[0], "", dtype=object)
+    ok = np.isfinite(seconds)
+    if ok.any():
+        days = seconds[ok].astype("datetime64[s]").astype("datetime64[D]").astype(str)
+        out[ok] = days
     return out
 
 
-@njit(cache=True)
-def _span_boxes(
-    row: np.ndarray, c0: np.ndarray, c1: np.ndarray, offsets: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    n = offsets.shape[0] - 1
-    lo_r = np.full(n, 1 << 40, dtype=np.int64)
-    hi_r = np.full(n, -1, dtype=np.int64)
-    lo_c = np.full(n, 1 << 40, dtype=np.int64)
-    hi_c = np.full(n, -1, dtype=np.int64)
-    for v in range(n):
-        for s in range(offsets[v], offsets[v + 1]):
-            lo_r[v] = min(lo_r[v], row[s])
-            hi_r[v] = max(hi_r[v], row[s])
-            lo_c[v] = min(lo_c[v], c0[s])
-            hi_c[v] = max(hi_c[v], c1[s])
-    return lo_r, hi_r, lo_c.astype(np.float64), hi_c.astype(np.float64)
-
-
 @njit(cache=True, parallel=True)
-def _pairs(
+def _evidence(
     row: np.ndarray,
     c0: np.ndarray,
     c1: np.ndarray,
     offsets: np.ndarray,
     elec: np.ndarray,
-    pair_offsets: np.ndarray,
-    pair_emitter: np.ndarray,
     ex: np.ndarray,
     ey: np.ndarray,
     reach: np.ndarray,
     serve: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """For each (village, candidate emitter) pair: is any of the village's cell centres within
-    the emitter's reach; is any electrified one within its serving radius; and the distance (in
-    cells) from the emitter to the nearest electrified cell centre (inf without one)."""
-    m = pair_emitter.shape[0]
-    in_reach = np.zeros(m, dtype=np.bool_)
-    serving = np.zeros(m, dtype=np.bool_)
-    d_elec = np.full(m, np.inf)
+    site_row: np.ndarray,
+    operator: np.ndarray,
+    serving_ops: np.ndarray,
+    use_ops: bool,
+    site_samples: np.ndarray,
+    site_updated: np.ndarray,
+    res: float,
+    by_signal: bool,
+    eirp: np.ndarray,
+    freq: np.ndarray,
+    hb: np.ndarray,
+    hm: np.ndarray,
+    env: int,
+    free_space: bool,
+) -> tuple[np.ndarray, ...]:  # pragma: no cover - compiled
+    """Per village: sites in reach, serving sites, the best serving site's row and distance
+    (cells), the serving sites' samples and newest update, the newest update of those in
+    reach.  Emitters are found through buckets of the largest radius."""
     n = offsets.shape[0] - 1
+    m = ex.shape[0]
+    out_reach = np.zeros(n, dtype=np.int64)
+    out_serving = np.zeros(n, dtype=np.int64)
+    out_best = np.full(n, -1, dtype=np.int64)
+    out_best_d = np.full(n, np.nan)
+    out_samples = np.zeros(n, dtype=np.int64)
+    out_last = np.full(n, np.nan)
+    out_nearby = np.full(n, np.nan)
+    if m == 0:
+        return out_reach, out_serving, out_best, out_best_d, out_samples, out_last, out_nearby
+    r_max = 1.0
+    for e in range(m):
+        r_max = max(r_max, reach[e], serve[e])
+    bx = np.floor(ex / r_max).astype(np.int64)
+    by = np.floor(ey / r_max).astype(np.int64)
+    bx0 = bx.min()
+    by0 = by.min()
+    nbx = bx.max() - bx0 + 1
+    nby = by.max() - by0 + 1
+    key = (bx - bx0) * nby + (by - by0)
+    order = np.argsort(key)
+    skey = key[order]
+    start = np.searchsorted(skey, np.arange(nbx * nby + 1))
     for v in prange(n):
-        for k in range(pair_offsets[v], pair_offsets[v + 1]):
-            e = pair_emitter[k]
+        if offsets[v + 1] == offsets[v]:
+            continue
+        lo_r = 1 << 40
+        hi_r = -1
+        lo_c = 1 << 40
+        hi_c = -1
+        for s in range(offsets[v], offsets[v + 1]):
+            lo_r = min(lo_r, row[s])
+            hi_r = max(hi_r, row[s])
+            lo_c = min(lo_c, c0[s])
+            hi_c = max(hi_c, c1[s])
+        ax0 = max(int(np.floor((lo_c - r_max) / r_max)) - bx0, 0)
+        ax1 = min(int(np.floor((hi_c + r_max) / r_max)) - bx0, nbx - 1)
+        ay0 = max(int(np.floor((lo_r - r_max) / r_max)) - by0, 0)
+        ay1 = min(int(np.floor((hi_r + 1 + r_max) / r_max)) - by0, nby - 1)
+        count = 0
+        for gx in range(ax0, ax1 + 1):
+            for gy in range(ay0, ay1 + 1):
+                b = gx * nby + gy
+                count += start[b + 1] - start[b]
+        if count == 0:
+            continue
+        cand = np.empty(count, dtype=np.int64)
+        k = 0
+        for gx in range(ax0, ax1 + 1):
+            for gy in range(ay0, ay1 + 1):
+                b = gx * nby + gy
+                for j in range(start[b], start[b + 1]):
+                    cand[k] = order[j]
+                    k += 1
+        # by site, so that a site's emitters are together
+        cand = cand[np.argsort(site_row[cand], kind="mergesort")]
+        cur = -1
+        site_reach = False
+        site_serve = False
+        site_score = -np.inf
+        site_d = np.inf
+        best_score = -np.inf
+        best_d = np.inf
+        for idx in range(count + 1):
+            e = cand[idx] if idx < count else -1
+            srow = site_row[e] if e >= 0 else -2
+            if srow != cur and cur >= 0:  # close the previous site
+                if site_reach:
+                    out_reach[v] += 1
+                    u = site_updated[cur]
+                    if u == u and not (out_nearby[v] >= u):
+                        out_nearby[v] = u
+                if site_serve:
+                    out_serving[v] += 1
+                    out_samples[v] += site_samples[cur]
+                    u = site_updated[cur]
+                    if u == u and not (out_last[v] >= u):
+                        out_last[v] = u
+                    better = site_score > best_score or (
+                        site_score == best_score and site_d < best_d
+                    )
+                    if better:
+                        best_score = site_score
+                        best_d = site_d
+                        out_best[v] = cur
+                        out_best_d[v] = site_d
+            if e < 0:
+                break
+            if srow != cur:
+                cur = srow
+                site_reach = False
+                site_serve = False
+                site_score = -np.inf
+                site_d = np.inf
             px = ex[e]
             py = ey[e]
-            r2 = reach[e] * reach[e]
-            s2 = serve[e] * serve[e]
             best_all = np.inf
             best_el = np.inf
             for s in range(offsets[v], offsets[v + 1]):
@@ -287,10 +337,24 @@ def _pairs(
                         best_all = d2
                     if elec[row[s], c] and d2 < best_el:
                         best_el = d2
-            in_reach[k] = best_all <= r2
-            serving[k] = best_el <= s2
-            d_elec[k] = np.sqrt(best_el)
-    return in_reach, serving, d_elec
+            if best_all <= reach[e] * reach[e]:
+                site_reach = True
+            ok = best_el <= serve[e] * serve[e]
+            if ok and use_ops:
+                ok = ((serving_ops[v] >> np.uint32(operator[e])) & np.uint32(1)) != 0
+            if ok:
+                site_serve = True
+                d = np.sqrt(best_el)
+                if by_signal:
+                    score = eirp[e] - _base_loss(
+                        max(d * res, 1.0), freq[e], hb[e], hm[e], env, free_space, False
+                    )
+                else:
+                    score = -d
+                if score > site_score or (score == site_score and d < site_d):
+                    site_score = score
+                    site_d = d
+    return out_reach, out_serving, out_best, out_best_d, out_samples, out_last, out_nearby
 
 
 def confidence(

@@ -142,18 +142,42 @@ class AreaResult:
 
     @functools.cached_property
     def distance_to_electricity_m(self) -> np.ndarray:
-        """Per village, the distance (m) from its nearest cell to the nearest electrified cell
-        of the area's grid (0 when it has electrified land; NaN when the grid has none): the
-        power company's measure for the villages without power.  Land beyond the area's grid
-        is not seen, so a distance near the grid's margin is a lower bound."""
-        from scipy.ndimage import distance_transform_edt
+        """Per village without electrified land, the distance (m) from its nearest cell centre
+        to the nearest electrified cell centre of the area's grid (0 for the others; NaN when
+        the grid has no electrified cell): the power company's measure for the villages
+        without power.  Land beyond the area's grid is not seen, so a distance near the grid's
+        margin is a lower bound.
 
-        from coverage_gaps.zonal import village_minimum
+        Exact on the grid, and cheap: the nearest electrified cell to any cell outside the
+        electrified land is on its edge, so only the edge cells go into a KD-tree.
+        """
+        from scipy.ndimage import binary_erosion
+        from scipy.spatial import cKDTree
 
+        n = len(self.villages)
+        out = np.zeros(n)
+        dark = np.flatnonzero(self.villages["electrified_km2"].to_numpy(dtype="f8") <= 0)
+        if not dark.size:
+            return out
         if not self.electrified.any():
-            return np.full(len(self.villages), np.nan)
-        cells = distance_transform_edt(~self.electrified).astype(np.float32)
-        return np.round(village_minimum(self.spans, cells) * self.grid.resolution, 0)
+            out[dark] = np.nan
+            return out
+        edge = self.electrified & ~binary_erosion(self.electrified)
+        tree = cKDTree(np.argwhere(edge).astype("f8"))
+        s = self.spans
+        for v in dark.tolist():
+            k = np.arange(s.offsets[v], s.offsets[v + 1])
+            if not k.size:
+                out[v] = np.nan
+                continue
+            lengths = s.col_stop[k] - s.col_start[k]
+            rows = np.repeat(s.row[k], lengths)
+            cols = np.concatenate(
+                [np.arange(a, b) for a, b in zip(s.col_start[k], s.col_stop[k], strict=True)]
+            )
+            d, _ = tree.query(np.column_stack([rows, cols]).astype("f8"))
+            out[v] = round(float(d.min()) * self.grid.resolution, 0)
+        return out
 
     @functools.cached_property
     def dead_zones(self) -> gpd.GeoDataFrame:
@@ -450,7 +474,7 @@ def evidence_columns(
     from coverage_gaps.coverage.discs import DiscModel, disc_coverage
     from coverage_gaps.coverage.linkbudget import default_link_budget
     from coverage_gaps.coverage.signal import PropagationModel
-    from coverage_gaps.evidence import confidence, village_evidence
+    from coverage_gaps.evidence import Scoring, confidence, village_evidence
     from coverage_gaps.gaps import classify
 
     em = near.emitters
@@ -461,21 +485,21 @@ def evidence_columns(
         radii = flat(em)
     else:
         radii = np.asarray(em.range_m, dtype="f8")
-    strength = None
+    scoring = None
     if isinstance(model, PropagationModel):
-        prop = model
+        from coverage_gaps.coverage.propagation import ENVIRONMENT_CODES
+        from coverage_gaps.network import RADIOS
 
-        def strength(index: np.ndarray, d: np.ndarray) -> np.ndarray:
-            return prop.flat_signal_dbm(em, index, d)
-
-    serving_mask = None
-    if model.needs_dem:  # flat-ground radii are an upper bound: the operator must serve there
-        ops = np.asarray(em.operator, dtype=np.uint32)
-        covered = totals.covered_operators
-
-        def serving_mask(village: np.ndarray, emitter: np.ndarray) -> np.ndarray:
-            return ((covered[village] >> ops[emitter]) & 1).astype(bool)
-
+        params = [model.link_budget.radios[RADIOS[int(r)]] for r in np.asarray(em.radio)]
+        scoring = Scoring(
+            signal=True,
+            eirp_dbm=np.array([p.eirp_dbm for p in params], dtype="f8"),
+            frequency_mhz=np.array([p.frequency_mhz for p in params], dtype="f8"),
+            base_height_m=np.array([p.antenna_height_m for p in params], dtype="f8"),
+            mobile_height_m=np.array([p.receiver_height_m for p in params], dtype="f8"),
+            environment=ENVIRONMENT_CODES[model.environment],
+            free_space=model.name == "free-space",
+        )
     ev = village_evidence(
         spans,
         electrified,
@@ -484,8 +508,9 @@ def evidence_columns(
         near.table,
         reach_m=radii,
         serve_m=radii,
-        strength=strength,
-        serving_mask=serving_mask,
+        scoring=scoring,
+        # with terrain the radii are only an upper bound: the operator must serve there
+        serving_operators=totals.covered_operators if model.needs_dem else None,
     )
     # The other family of model, on the same emitters: discs of the range model against the
     # flat-ground propagation model (Hata), whose coverage is a disc of its serving radius.
@@ -571,24 +596,24 @@ def nearest_observation_m(
 ) -> np.ndarray:
     """Distance (m) from each village to the nearest observed cell; NaN when none is within
     50 km of the area's grid."""
+    from rasterio.warp import transform_bounds
+
     from coverage_gaps.gaps import NO_MEASUREMENTS_M
+    from coverage_gaps.grid import transformer
 
     pad = 5 * NO_MEASUREMENTS_M
-    box = pd.DataFrame({"site_id": np.arange(len(observations)), "operator": "", **observations})
-    near = sites_in_reach(box, _NO_EMITTERS, grid, reach_m=pad, ranges=CoverageOptions()).table
-    if not len(near):
+    x0, y0, x1, y1 = grid.bounds
+    lon0, lat0, lon1, lat1 = transform_bounds(
+        grid.crs, "EPSG:4326", x0 - pad, y0 - pad, x1 + pad, y1 + pad, densify_pts=21
+    )
+    lon = observations["lon"].to_numpy(dtype="f8")
+    lat = observations["lat"].to_numpy(dtype="f8")
+    box = (lon >= lon0) & (lon <= lon1) & (lat >= lat0) & (lat <= lat1)
+    if not box.any():
         return np.full(len(metric), np.nan)
+    x, y = transformer(WGS84, grid.crs).transform(lon[box], lat[box])
+    near = pd.DataFrame({"x": np.asarray(x), "y": np.asarray(y)})
     return nearest_site_m(metric, grid.crs, near, near)
-
-
-_NO_EMITTERS = pd.DataFrame(
-    {
-        "site_id": pd.Series(dtype="int64"),
-        "radio": pd.Series(dtype="str"),
-        "range_m": pd.Series(dtype="f8"),
-        "cells": pd.Series(dtype="int64"),
-    }
-)
 
 
 def _assemble(

@@ -137,3 +137,40 @@ def test_villages_without_power_are_listed_with_their_distance(
     )
     assert table["village_id"].tolist() == ["003"]
     assert table.loc[0, "distance_to_electricity_m"] == 2100
+
+
+def test_distance_to_electricity_matches_a_distance_transform() -> None:
+    """The edge-cell KD-tree against scipy's exact Euclidean distance transform of the whole
+    grid, on random worlds where some villages are far from the lines."""
+    import warnings
+
+    import numpy as np
+    from scipy.ndimage import distance_transform_edt
+
+    from coverage_gaps.io.sources import LineElectrification
+    from coverage_gaps.zonal import village_minimum
+    from tests.helpers import UTM
+    from tests.test_pipeline import random_world
+
+    checked = 0
+    for seed in (1, 2, 3):
+        villages, cells, lines = random_world(seed)
+        sites, emitters = cg.collapse_sites(cells)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = cg.analyse_area(
+                "P",
+                villages,
+                sites,
+                emitters,
+                electrification=LineElectrification(lines, 300.0),
+                analysis=cg.AnalysisOptions(resolution_m=100.0, crs=UTM),
+            )
+        edt = distance_transform_edt(~result.electrified)
+        brute = village_minimum(result.spans, edt) * 100.0
+        dark = result.villages["electrified_km2"].to_numpy() <= 0
+        got = result.distance_to_electricity_m
+        np.testing.assert_allclose(got[dark], np.round(brute[dark]), atol=0.5)
+        assert (got[~dark] == 0).all()
+        checked += int(dark.sum())
+    assert checked >= 3

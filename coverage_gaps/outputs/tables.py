@@ -128,12 +128,16 @@ def looks_like_formula(values: pd.Series) -> pd.Series:
     True for text starting (after any leading whitespace) with ``=``, ``+``, ``-``, ``@``, a
     tab or a carriage return, except plain numbers such as ``-5``; False for missing values.
     """
-    text = values.astype("string")
-    start = text.str.match(FORMULA_START, na=False)
-    if not start.any():
-        return start.astype(bool)
-    number = text.str.fullmatch(_PLAIN_NUMBER, na=False)
-    return (start & ~number).astype(bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.astype("string").array, type=pa.large_string())
+    start = pc.fill_null(pc.match_substring_regex(arr, "^" + FORMULA_START.pattern), False)
+    if not pc.any(start).as_py():
+        return pd.Series(False, index=values.index)
+    number = pc.fill_null(pc.match_substring_regex(arr, "^" + _PLAIN_NUMBER.pattern + "$"), False)
+    risky = pc.and_(start, pc.invert(number))
+    return pd.Series(risky.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
 
 
 def text_columns(table: pd.DataFrame) -> list[str]:
