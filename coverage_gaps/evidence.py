@@ -197,6 +197,84 @@ def _iso_days(seconds: np.ndarray) -> np.ndarray:
     return out
 
 
+@njit(cache=True)
+def _buckets(
+    ex: np.ndarray, ey: np.ndarray, members: np.ndarray, size: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """A bucket grid of ``size`` over the emitters ``members``: their order by bucket, the
+    start of each bucket in it, the grid's origin and its dimensions (buckets)."""
+    if members.shape[0] == 0:
+        return (
+            members,
+            np.zeros(2, dtype=np.int64),
+            np.zeros(2, dtype=np.int64),
+            np.ones(2, dtype=np.int64),
+        )
+    bx = np.floor(ex[members] / size).astype(np.int64)
+    by = np.floor(ey[members] / size).astype(np.int64)
+    org = np.array([bx.min(), by.min()], dtype=np.int64)
+    dim = np.array([bx.max() - org[0] + 1, by.max() - org[1] + 1], dtype=np.int64)
+    key = (bx - org[0]) * dim[1] + (by - org[1])
+    order = members[np.argsort(key)]
+    start = np.searchsorted(np.sort(key), np.arange(dim[0] * dim[1] + 1))
+    return order, start, org, dim
+
+
+@njit(cache=True)
+def _bucket_range(
+    org: np.ndarray, dim: np.ndarray, size: float, lo_r: int, hi_r: int, lo_c: int, hi_c: int
+) -> tuple[int, int, int, int]:  # pragma: no cover - compiled
+    gx0 = max(int(np.floor((lo_c - size) / size)) - org[0], 0)
+    gx1 = min(int(np.floor((hi_c + size) / size)) - org[0], dim[0] - 1)
+    gy0 = max(int(np.floor((lo_r - size) / size)) - org[1], 0)
+    gy1 = min(int(np.floor((hi_r + 1 + size) / size)) - org[1], dim[1] - 1)
+    return gx0, gx1, gy0, gy1
+
+
+@njit(cache=True)
+def _bucket_count(
+    start: np.ndarray,
+    org: np.ndarray,
+    dim: np.ndarray,
+    size: float,
+    lo_r: int,
+    hi_r: int,
+    lo_c: int,
+    hi_c: int,
+) -> int:  # pragma: no cover - compiled
+    gx0, gx1, gy0, gy1 = _bucket_range(org, dim, size, lo_r, hi_r, lo_c, hi_c)
+    count = 0
+    for gx in range(gx0, gx1 + 1):
+        for gy in range(gy0, gy1 + 1):
+            b = gx * dim[1] + gy
+            count += start[b + 1] - start[b]
+    return count
+
+
+@njit(cache=True)
+def _bucket_fill(
+    out: np.ndarray,
+    k: int,
+    order: np.ndarray,
+    start: np.ndarray,
+    org: np.ndarray,
+    dim: np.ndarray,
+    size: float,
+    lo_r: int,
+    hi_r: int,
+    lo_c: int,
+    hi_c: int,
+) -> int:  # pragma: no cover - compiled
+    gx0, gx1, gy0, gy1 = _bucket_range(org, dim, size, lo_r, hi_r, lo_c, hi_c)
+    for gx in range(gx0, gx1 + 1):
+        for gy in range(gy0, gy1 + 1):
+            b = gx * dim[1] + gy
+            for j in range(start[b], start[b + 1]):
+                out[k] = order[j]
+                k += 1
+    return k
+
+
 @njit(cache=True, parallel=True)
 def _evidence(
     row: np.ndarray,
@@ -237,19 +315,15 @@ def _evidence(
     out_nearby = np.full(n, np.nan)
     if m == 0:
         return out_reach, out_serving, out_best, out_best_d, out_samples, out_last, out_nearby
-    r_max = 1.0
-    for e in range(m):
-        r_max = max(r_max, reach[e], serve[e])
-    bx = np.floor(ex / r_max).astype(np.int64)
-    by = np.floor(ey / r_max).astype(np.int64)
-    bx0 = bx.min()
-    by0 = by.min()
-    nbx = bx.max() - bx0 + 1
-    nby = by.max() - by0 + 1
-    key = (bx - bx0) * nby + (by - by0)
-    order = np.argsort(key)
-    skey = key[order]
-    start = np.searchsorted(skey, np.arange(nbx * nby + 1))
+    # Two bucket grids: emitters up to the 95th percentile of the radii in buckets of that
+    # size, the larger ones in buckets of the largest radius; a village looks at the buckets
+    # within each grid's radius of its box (and each emitter through a cheap box test).
+    radius = np.maximum(reach, serve)
+    r_small = max(1.0, float(np.quantile(radius, 0.95)))
+    r_large = max(r_small, float(radius.max()))
+    small = radius <= r_small
+    order_s, start_s, org_s, dim_s = _buckets(ex, ey, np.flatnonzero(small), r_small)
+    order_l, start_l, org_l, dim_l = _buckets(ex, ey, np.flatnonzero(~small), r_large)
     for v in prange(n):
         if offsets[v + 1] == offsets[v]:
             continue
@@ -262,25 +336,13 @@ def _evidence(
             hi_r = max(hi_r, row[s])
             lo_c = min(lo_c, c0[s])
             hi_c = max(hi_c, c1[s])
-        ax0 = max(int(np.floor((lo_c - r_max) / r_max)) - bx0, 0)
-        ax1 = min(int(np.floor((hi_c + r_max) / r_max)) - bx0, nbx - 1)
-        ay0 = max(int(np.floor((lo_r - r_max) / r_max)) - by0, 0)
-        ay1 = min(int(np.floor((hi_r + 1 + r_max) / r_max)) - by0, nby - 1)
-        count = 0
-        for gx in range(ax0, ax1 + 1):
-            for gy in range(ay0, ay1 + 1):
-                b = gx * nby + gy
-                count += start[b + 1] - start[b]
+        count = _bucket_count(start_s, org_s, dim_s, r_small, lo_r, hi_r, lo_c, hi_c)
+        count += _bucket_count(start_l, org_l, dim_l, r_large, lo_r, hi_r, lo_c, hi_c)
         if count == 0:
             continue
         cand = np.empty(count, dtype=np.int64)
-        k = 0
-        for gx in range(ax0, ax1 + 1):
-            for gy in range(ay0, ay1 + 1):
-                b = gx * nby + gy
-                for j in range(start[b], start[b + 1]):
-                    cand[k] = order[j]
-                    k += 1
+        k = _bucket_fill(cand, 0, order_s, start_s, org_s, dim_s, r_small, lo_r, hi_r, lo_c, hi_c)
+        _bucket_fill(cand, k, order_l, start_l, org_l, dim_l, r_large, lo_r, hi_r, lo_c, hi_c)
         # by site, so that a site's emitters are together
         cand = cand[np.argsort(site_row[cand], kind="mergesort")]
         cur = -1
@@ -323,6 +385,12 @@ def _evidence(
                 site_d = np.inf
             px = ex[e]
             py = ey[e]
+            # the distance to the village's box bounds the distance to its cells
+            gx_ = max(lo_c + 0.5 - px, 0.0, px - (hi_c - 0.5))
+            gy_ = max(lo_r + 0.5 - py, 0.0, py - (hi_r + 0.5))
+            r_e = max(reach[e], serve[e])
+            if gx_ * gx_ + gy_ * gy_ > r_e * r_e:
+                continue
             best_all = np.inf
             best_el = np.inf
             for s in range(offsets[v], offsets[v + 1]):
