@@ -164,19 +164,24 @@ class AreaResult:
             return out
         edge = self.electrified & ~binary_erosion(self.electrified)
         tree = cKDTree(np.argwhere(edge).astype("f8"))
+        # Every cell of every dark village in one query: the villages' spans, then the
+        # spans' cells, in order, so each village's cells are one run of the query.
         s = self.spans
-        for v in dark.tolist():
-            k = np.arange(s.offsets[v], s.offsets[v + 1])
-            if not k.size:
-                out[v] = np.nan
-                continue
-            lengths = s.col_stop[k] - s.col_start[k]
-            rows = np.repeat(s.row[k], lengths)
-            cols = np.concatenate(
-                [np.arange(a, b) for a, b in zip(s.col_start[k], s.col_stop[k], strict=True)]
-            )
+        per_village = (s.offsets[dark + 1] - s.offsets[dark]).astype("i8")
+        village = np.repeat(np.arange(dark.size), per_village)
+        spans = s.offsets[dark][village] + np.arange(village.size) - (
+            np.cumsum(per_village) - per_village
+        )[village]
+        lengths = (s.col_stop[spans] - s.col_start[spans]).astype("i8")
+        rows = np.repeat(s.row[spans], lengths)
+        cols = np.repeat(s.col_start[spans] - (np.cumsum(lengths) - lengths), lengths)
+        cols = cols + np.arange(lengths.sum())
+        cells = np.bincount(village, weights=lengths, minlength=dark.size).astype("i8")
+        out[dark] = np.nan
+        if rows.size:
             d, _ = tree.query(np.column_stack([rows, cols]).astype("f8"))
-            out[v] = round(float(d.min()) * self.grid.resolution, 0)
+            starts = (np.cumsum(cells) - cells)[cells > 0]
+            out[dark[cells > 0]] = np.round(np.minimum.reduceat(d, starts) * self.grid.resolution)
         return out
 
     @functools.cached_property
