@@ -289,9 +289,7 @@ def area_styles(
     """The styles of an area's three layers, labels in ``lang``."""
     status = [Category(s, labels.status_label(s, lang), STATUS_COLOURS[s]) for s in STATUS_COLOURS]
     operators = sorted(str(op) for op in sites["operator"].unique()) if len(sites) else []
-    by_operator = [
-        Category(op, op, operator_colour(op), "#ffffff") for op in operators
-    ]
+    by_operator = [Category(op, op, operator_colour(op), "#ffffff") for op in operators]
     return [
         LayerStyle(
             "villages",

@@ -779,5 +779,5 @@ def write_map(path: str | Path, page: str) -> Path:
 
 def write_area_map(result: AreaResult, target: AreaTarget) -> list[Path]:
     """``<slug>.html``: the interactive map of one area, in the run's language."""
-    page = map_page(result, lang=target.options.lang)
+    page = map_page(result, lang=target.options.lang, made=target.run_stamp().day)
     return [write_map(target.path(".html"), page)]
