@@ -795,6 +795,7 @@ def run(
             written, removed = out.commit(staged + run_files)
     finally:
         digests.stop()  # a failed run leaves no thread reading its inputs
+    log.debug("inputs described and hashed in %.2f s (in the background)", digests.seconds)
     for path in removed:
         log.info("removed %s, an output of an earlier run that this run did not write", path)
     return RunSummary(
@@ -809,6 +810,8 @@ def run(
 def _emit(outcome: AreaOutcome) -> None:
     for message in outcome.warnings:
         warnings.warn(message, CoverageGapsWarning, stacklevel=3)
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in outcome.timings.items())
+    log.debug("%s: %d files; %s", outcome.name, len(outcome.files), steps)
 
 
 def _run_areas(

@@ -263,6 +263,7 @@ def files_to_open(summary: RunSummary, *, every: bool = True) -> list[tuple[str,
     for label, suffixes in (
         (f"The map of {worst['province']}:", (".html",)),
         ("Its villages to fix first:", ("-to-fix.xlsx", "-to-fix.csv")),
+        ("The form for its field checks:", ("-field-check.xlsx",)),
     ):
         found = next((by_name[slug + s] for s in suffixes if slug + s in by_name), None)
         if found is not None:
