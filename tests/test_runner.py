@@ -88,7 +88,7 @@ def test_run_writes_every_area_and_the_run_record(three_provinces: dict, tmp_pat
             for s in ("dien-bien", "lai-chau", "lao-cai")
             for k in ("villages", "to-fix", "no-power")  # each has villages without power
         ]
-        + ["summary.csv", "glossary.csv", "run.json"]
+        + ["summary.csv", "glossary.csv", "index.html", "run.json"]
     )
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["coverage_gaps"] == cg.__version__
@@ -106,12 +106,12 @@ def test_the_three_phases_by_hand_match_run(three_provinces: dict, tmp_path: Pat
     cfg = config(three_provinces, tmp_path / "a", kinds=("csv",))
     cg.run(cfg)
     inputs = prepare(cfg)
-    assert [a.slug for a in inputs.areas] == ["lai-chau", "lao-cai", "dien-bien"]
+    assert [a.slug for a in inputs.areas] == ["dien-bien", "lai-chau", "lao-cai"]  # Đ after D
     folder = tmp_path / "b"
     folder.mkdir()
     outcomes = [run_area(area, inputs, folder) for area in reversed(inputs.areas)]
     _, files = finish(inputs, outcomes, folder)  # outcomes in any order: summary by area index
-    assert [f.name for f in files] == ["summary.csv", "glossary.csv", "run.json"]
+    assert [f.name for f in files] == ["summary.csv", "glossary.csv", "index.html", "run.json"]
     assert csv_bytes(folder) == csv_bytes(tmp_path / "a")
 
 
