@@ -377,6 +377,36 @@ LAYER_COLUMNS: Mapping[tuple[str, str], Column] = {
         "Electrified land of the village with no signal",
         "Diện tích có điện của thôn chưa có sóng",
     ),
+    # <province>-field-check.xlsx and the files given to --field-checks (machine names as
+    # headers: the reader wants them)
+    ("field_check", "observed"): Column(
+        "observed",
+        "observed",
+        "What the field check found: signal, no_signal or no_power",
+        "Kết quả kiểm tra thực địa: signal (có sóng), no_signal (không có sóng) hoặc no_power "
+        "(chưa có điện)",
+    ),
+    ("field_check", "date"): Column(
+        "date", "date", "Date of the field check", "Ngày kiểm tra thực địa"
+    ),
+    ("field_check", "checked_by"): Column(
+        "checked_by", "checked_by", "Who made the field check", "Người kiểm tra thực địa"
+    ),
+    ("field_check", "note"): Column(
+        "note", "note", "The field check's note", "Ghi chú của lần kiểm tra"
+    ),
+    ("field_check", "operator"): Column(
+        "operator",
+        "operator",
+        "The operator tested in the field check (optional)",
+        "Nhà mạng đã thử khi kiểm tra (không bắt buộc)",
+    ),
+    ("field_check", "technology"): Column(
+        "technology",
+        "technology",
+        "The technology seen in the field check: 2G, 3G, 4G or 5G (optional)",
+        "Công nghệ thấy được khi kiểm tra: 2G, 3G, 4G hoặc 5G (không bắt buộc)",
+    ),
 }
 
 #: Other words of the outputs: titles, layer names, controls.
