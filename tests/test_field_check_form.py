@@ -174,3 +174,26 @@ def test_filled_in_and_given_back(first: Path, tmp_path: Path) -> None:
     theirs, report = read_field_checks(resaved, as_of=date.today())
     pd.testing.assert_frame_equal(ours, theirs)
     assert len(ours) == 4 and not report.bad
+
+
+def test_the_form_in_english(tmp_path: Path) -> None:
+    from coverage_gaps.outputs.field_check import write_field_check
+    from tests import browser_support as bs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = bs.map_world(hostile=True)  # names that look like markup and formulas
+    path = write_field_check(tmp_path / "f.xlsx", result.villages, province="X", lang="en")
+    book = load_workbook(path)
+    assert book.sheetnames == ["Field checks", "How to fill in"]
+    header = [c.value for c in book.worksheets[0][1]]
+    assert header[len(FIELD_CHECK_COLUMNS) :] == [
+        labels.column_label(c, "en") for c in CONTEXT_COLUMNS
+    ]
+    assert "Dead zone" in [c.value for c in book.worksheets[0]["K"]]
+    names = [c.value for c in book.worksheets[0]["I"][1:] if c.value]
+    gaps = result.villages[result.villages["status"].isin(["dead_zone", "partial"])]
+    assert len(gaps) and sorted(names) == sorted(gaps["village_name"])  # as text
+    assert all(c.data_type == "s" for c in book.worksheets[0]["I"][1 : len(names) + 1])
+    steps = [r[0] for r in book.worksheets[1].iter_rows(values_only=True) if r and r[0]]
+    assert any(str(s).startswith("2. On its row, choose in 'observed'") for s in steps)
