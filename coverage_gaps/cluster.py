@@ -84,6 +84,9 @@ def dask_executor(
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
+                    # No dashboard; the scheduler's small HTTP server on any free port, not on
+                    # 8787 (taken by another cluster, dask warns and moves anyway).
+                    scheduler_kwargs={"dashboard_address": ":0"},
                     silence_logs=logging.ERROR,
                 )
             )

@@ -27,6 +27,7 @@ __all__ = [
     "name_key",
     "slugify",
     "unique_slugs",
+    "vi_sort_key",
     "vietnam_province_for",
 ]
 
@@ -60,6 +61,53 @@ def fold(text: str) -> str:
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.lower().replace("–", "-").replace("—", "-")
     return re.sub(r"\s+", " ", stripped).strip()
+
+
+# Vietnamese alphabetical order (the order of dictionaries and official lists): the letters
+# a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y, each modified letter right after its
+# base letter; words compared letter by letter with the space first; tone marks only decide
+# between names whose letters are the same, in the order  none, huyền (`), hỏi (?), ngã (~),
+# sắc ('), nặng (.) -- as in ICU's Vietnamese collation, where tones are secondary differences.
+_LETTER_MARKS = {"\u0306": 1, "\u0302": 2, "\u031b": 3}  # breve (ă), circumflex (â ê ô), horn (ơ ư)
+_TONE_MARKS = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+_STROKED = {"đ": ("d", 4), "ð": ("d", 4)}  # đ after every d (d + a mark rank above the others)
+
+
+def vi_sort_key(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...], str]:
+    """A key that sorts names the way Vietnamese readers expect.
+
+    Letters first (``Đ`` after ``D`` and before ``E``, ``Ă``/``Â`` after ``A``, ``Ơ`` after
+    ``Ô`` after ``O``, ``Ư`` after ``U``; case ignored; the space before any letter), then the
+    tone marks (none, huyền, hỏi, ngã, sắc, nặng), then case.  Both tone placements ("Hòa",
+    "Hoà") and both Unicode forms (composed, decomposed) give the same key.
+
+    >>> sorted(["Đà Nẵng", "Cà Mau", "Cao Bằng", "Cần Thơ", "Zeta"], key=vi_sort_key)
+    ['Cà Mau', 'Cao Bằng', 'Cần Thơ', 'Đà Nẵng', 'Zeta']
+    """
+    letters: list[tuple[int, int]] = []
+    tones: list[int] = []  # one per syllable: where its mark sits does not matter
+    tone = 0
+    for ch in unicodedata.normalize("NFC", re.sub(r"\s+", " ", str(text)).strip()):
+        low = ch.lower()
+        if not low.isalnum():
+            tones.append(tone)
+            tone = 0
+        if low in _STROKED:
+            base, mark = _STROKED[low]
+            letters.append((ord(base), mark))
+            continue
+        parts = unicodedata.normalize("NFD", low)
+        mark = 0
+        for m in parts[1:]:
+            if m in _LETTER_MARKS:
+                mark = _LETTER_MARKS[m]
+            elif m in _TONE_MARKS:
+                tone = _TONE_MARKS[m]
+            else:  # another language's accent: after the plain letter, in code-point order
+                mark = 10 + ord(m)
+        letters.append((ord(parts[0]) if parts else 0, mark))
+    tones.append(tone)
+    return tuple(letters), tuple(tones), unicodedata.normalize("NFC", str(text))
 
 
 def name_key(text: str) -> str:

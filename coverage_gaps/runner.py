@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +45,12 @@ from coverage_gaps.io.sources import (
 )
 from coverage_gaps.io.towers import TowerReport, read_towers
 from coverage_gaps.io.villages import read_villages
-from coverage_gaps.names import match_province, name_key, slugify, unique_slugs
+from coverage_gaps.names import match_province, name_key, slugify, unique_slugs, vi_sort_key
 from coverage_gaps.network import resolve_operators
-from coverage_gaps.outputs import AREA_WRITERS, RUN_WRITERS, AreaTarget, RunRecord
+from coverage_gaps.outputs import AREA_WRITERS, RUN_WRITERS, AreaTarget, RunArea, RunRecord
 from coverage_gaps.outputs.folder import OutputFolder, output_error
+from coverage_gaps.outputs.record import InputDigests, describe_inputs
+from coverage_gaps.outputs.stamp import RunStamp
 from coverage_gaps.outputs.summary import SUMMARY_COLUMNS, area_summary
 from coverage_gaps.pipeline import AreaResult, analyse_area
 from coverage_gaps.settings import (
@@ -164,6 +166,12 @@ class RunInputs:
         What reading the towers found.
     notes
         Notes on how names matched and what was resolved.
+    province_outlines
+        The outlines of ``--province-layer``'s provinces for the national map (simplified WKB
+        in EPSG:4326, by :func:`~coverage_gaps.names.name_key` of the name), or ``None``: the
+        areas' outlines are then drawn from their villages.
+    started
+        When the run started: the date stamped on every file.
     """
 
     config: RunConfig
@@ -184,6 +192,8 @@ class RunInputs:
     link_budget: LinkBudget
     towers: TowerReport
     notes: list[str] = field(default_factory=list)
+    province_outlines: dict[str, bytes] | None = None
+    started: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -215,6 +225,7 @@ class AreaOutcome:
     warnings: list[str] = field(default_factory=list)
     electrified_villages: int = 0
     served_cells: int = 0
+    outline: bytes | None = None
 
 
 @dataclass
@@ -263,12 +274,13 @@ def _load_villages(
     options: VillageOptions,
     province_layer: AdminLayer | None,
     commune_layer: AdminLayer | None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    """:func:`load_villages`, and the commune layer's units (for the maps' base)."""
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """:func:`load_villages`, the commune layer's units (for the maps' base) and the province
+    layer's (for the national map)."""
     from coverage_gaps.admin import assign_by_location
 
     villages = read_villages(path, options=options)
-    communes = None
+    communes = units = None
     if province_layer is not None:
         units = read_admin_layer(province_layer)
         villages = assign_by_location(villages, units, column="province", what="province")
@@ -276,7 +288,7 @@ def _load_villages(
     if commune_layer is not None:
         communes = read_admin_layer(commune_layer)
         villages = assign_by_location(villages, communes, column="commune", what="commune")
-    return villages, communes
+    return villages, communes, units
 
 
 def province_groups(
@@ -312,7 +324,7 @@ def province_groups(
     names = keys.map(spelling)
     if notes:
         villages = villages.assign(province=names.to_numpy())
-    available = sorted(names.unique().tolist())
+    available = sorted(names.unique().tolist(), key=vi_sort_key)  # as Vietnamese read
     if typed:
         chosen: list[str] = []
         for t in typed:
@@ -411,7 +423,7 @@ class ReadInputs:
         What reading the towers found.
     service
         The service options as resolved (operator names as the towers file spells them).
-    electrification, population, dem, coverage, link_budget
+    electrification, population, dem, coverage, link_budget, province_outlines
         As in :class:`RunInputs`.
     """
 
@@ -428,6 +440,7 @@ class ReadInputs:
     dem: DemTiles | None
     coverage: CoverageOptions
     link_budget: LinkBudget
+    province_outlines: dict[str, bytes] | None = None
 
 
 def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadInputs:
@@ -450,11 +463,16 @@ def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadI
     link_budget = _read_link_budget(config)  # parsed whenever given, so a bad file fails early
 
     with progress.step("Reading villages"):
-        villages, communes = _load_villages(
+        villages, communes, units = _load_villages(
             inputs.villages, config.villages, inputs.province_layer, inputs.commune_layer
         )
         if communes is not None:
             communes = communes.to_crs(4326)
+        province_outlines = None
+        if units is not None:
+            from coverage_gaps.outputs.index import layer_outlines
+
+            province_outlines = layer_outlines(units)
     groups, notes = province_groups(villages, config.provinces, fallback=inputs.villages.stem)
     slugs = unique_slugs([name for name, _ in groups])
     for (name, _), slug in zip(groups, slugs, strict=True):
@@ -516,6 +534,7 @@ def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadI
         dem=dem,
         coverage=coverage,
         link_budget=link_budget,
+        province_outlines=province_outlines,
     )
 
 
@@ -578,6 +597,7 @@ def resolve_at(read: ReadInputs, as_of: date, *, progress: Progress | None = Non
         link_budget=read.link_budget,
         towers=read.towers,
         notes=notes,
+        province_outlines=read.province_outlines,
     )
 
 
@@ -630,7 +650,12 @@ def run_area(area: Area, inputs: RunInputs, folder: Path, *, shared_by: int = 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CoverageGapsWarning)
         result = analyse(area, inputs, shared_by=shared_by)
-        target = AreaTarget(folder=folder, slug=area.slug, options=inputs.config.outputs)
+        target = AreaTarget(
+            folder=folder,
+            slug=area.slug,
+            options=inputs.config.outputs,
+            stamp=RunStamp.at(inputs.started),
+        )
         files: list[Path] = []
         for kind, writer in AREA_WRITERS.items():
             if kind in target.options.kinds:
@@ -649,16 +674,35 @@ def run_area(area: Area, inputs: RunInputs, folder: Path, *, shared_by: int = 1)
         warnings=messages,
         electrified_villages=int((result.villages["status"] != "not_electrified").sum()),
         served_cells=int(np.count_nonzero(result.coverage.serving)),
+        outline=None if inputs.province_outlines is not None else _outline(result),
     )
+
+
+def _outline(result: AreaResult) -> bytes | None:
+    """The area's outline for the national map, drawn from its villages (``None`` if that
+    fails: the map then leaves the area out, the run goes on)."""
+    from coverage_gaps.outputs.index import area_outline
+
+    try:
+        return area_outline(result.villages, result.grid.crs)
+    except Exception as exc:  # shapely's GEOS errors: an odd geometry must not stop the run
+        log.warning("%s: no outline for the national map (%s)", result.name, exc)
+        return None
 
 
 # -- phase 3: finish ----------------------------------------------------------------------------
 
 
 def finish(
-    inputs: RunInputs, outcomes: Sequence[AreaOutcome], folder: Path
+    inputs: RunInputs,
+    outcomes: Sequence[AreaOutcome],
+    folder: Path,
+    *,
+    digests: InputDigests | None = None,
 ) -> tuple[RunRecord, list[Path]]:
     """Write the run-level outputs into ``folder``; returns the record and their files.
+
+    ``digests`` are the inputs hashed while the areas ran (else they are hashed here).
 
     Raises
     ------
@@ -672,12 +716,26 @@ def finish(
     summary["sunsets"] = "; ".join(
         f"{key} after {day}" for key, day in sorted(inputs.sunsets.items())
     )
+    outlines = inputs.province_outlines
     record = RunRecord(
         folder=folder,
         summary=summary,
         files=[f for o in ordered for f in o.files],
         settings=inputs.settings,
         notes=list(inputs.notes),
+        areas=[
+            RunArea(
+                o.name,
+                o.slug,
+                tuple(o.files),
+                outlines.get(name_key(o.name)) if outlines is not None else o.outline,
+            )
+            for o in ordered
+        ],
+        inputs=(
+            digests.result() if digests is not None else describe_inputs(inputs.config.inputs.paths)
+        ),
+        stamp=RunStamp.at(inputs.started),
     )
     files: list[Path] = []
     for writer in RUN_WRITERS.values():
@@ -734,13 +792,18 @@ def run(
         The summary table, the files written and the resolved settings.
     """
     progress = progress or Progress()
-    inputs = prepare(config, progress=progress)
-    with OutputFolder(config.outputs.out_dir) as out:
-        outcomes = _run_areas(inputs, out.staging, executor, progress, threads_per_task)
-        with progress.step("Writing the run's summary"):
-            record, run_files = finish(inputs, outcomes, out.staging)
-        staged = [f for o in sorted(outcomes, key=lambda o: o.index) for f in o.files]
-        written, removed = out.commit(staged + run_files)
+    digests = InputDigests(config.inputs.paths)  # hashed while the run goes on
+    try:
+        inputs = prepare(config, progress=progress)
+        with OutputFolder(config.outputs.out_dir) as out:
+            outcomes = _run_areas(inputs, out.staging, executor, progress, threads_per_task)
+            with progress.step("Writing the run's summary"):
+                record, run_files = finish(inputs, outcomes, out.staging, digests=digests)
+            staged = [f for o in sorted(outcomes, key=lambda o: o.index) for f in o.files]
+            written, removed = out.commit(staged + run_files)
+    finally:
+        digests.stop()  # a failed run leaves no thread reading its inputs
+    log.debug("inputs described and hashed in %.2f s (in the background)", digests.seconds)
     for path in removed:
         log.info("removed %s, an output of an earlier run that this run did not write", path)
     return RunSummary(
@@ -755,6 +818,8 @@ def run(
 def _emit(outcome: AreaOutcome) -> None:
     for message in outcome.warnings:
         warnings.warn(message, CoverageGapsWarning, stacklevel=3)
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in outcome.timings.items())
+    log.debug("%s: %d files; %s", outcome.name, len(outcome.files), steps)
 
 
 def _run_areas(

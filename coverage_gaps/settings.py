@@ -546,7 +546,8 @@ class OutputOptions:
         The output folder.
     kinds
         Outputs to write, names in :data:`coverage_gaps.outputs.AREA_WRITERS` (default ``csv``,
-        ``xlsx``, ``gpkg``, ``html``, ``tif``); the run-level ``summary.csv`` is always written.
+        ``xlsx``, ``gpkg``, ``html``, ``tif``, ``field-check``); the run-level ``summary.csv``,
+        ``index.html`` and ``run.json`` are always written.
     signal_per_operator
         Also write one signal GeoTIFF per technology and operator.
     lang
@@ -554,7 +555,7 @@ class OutputOptions:
     """
 
     out_dir: Path = Path("maps")
-    kinds: tuple[str, ...] = ("csv", "xlsx", "gpkg", "html", "tif")
+    kinds: tuple[str, ...] = ("csv", "xlsx", "gpkg", "html", "tif", "field-check")
     signal_per_operator: bool = False
     lang: Lang = "vi"
 

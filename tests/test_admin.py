@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -122,7 +123,7 @@ def test_cli_run_and_provinces_with_a_province_layer(tiny_world: dict, tmp_path:
         ["provinces", "--villages", str(tiny_world["villages"]), "--province-layer", str(layer)],
     )
     assert listed.exit_code == 0, listed.output
-    assert [line.split()[-1] for line in listed.output.splitlines()] == ["1", "2"]
+    assert [line.split()[-1] for line in listed.output.splitlines()[2:-1]] == ["1", "2"]
     out = tmp_path / "out"
     result = runner.invoke(
         cli,
@@ -142,6 +143,15 @@ def test_cli_run_and_provinces_with_a_province_layer(tiny_world: dict, tmp_path:
     assert table["village_id"].tolist() == ["001", "002"]
     assert table["province"].eq("Yên Bái 2").all()
     assert not (out / "ha-giang-2-villages.csv").exists()
+    # the run's page draws the province as the layer outlines it, not from its villages
+    page = (out / "index.html").read_text(encoding="utf-8")
+    data = json.loads(page.split('id="cg-data">')[1].split("</script>")[0])
+    assert data["outline_note"].endswith("provinces.gpkg.")
+    (drawn,) = data["provinces"]
+    x, y = (drawn["geom"][0][0][i] * data["quantum"] for i in (0, 1))  # the first vertex
+    unit = gpd.GeoSeries([shapely.box(X0 - 1000, Y0 - 1000, X0 + 7000, Y0 + 3000)], crs=UTM)
+    corners = shapely.points(shapely.get_coordinates(unit.to_crs(4326).iloc[0]))
+    assert shapely.distance(corners, shapely.Point(x, y)).min() < 1e-4  # the unit's corner
 
 
 @pytest.mark.parametrize("order", [["A", "B"], ["B", "A"]])
@@ -191,7 +201,7 @@ def test_multi_layer_file_is_chosen_as_file_colon_layer(tiny_world: dict, tmp_pa
         ],
     )
     assert ok.exit_code == 0, ok.output
-    assert ok.output.split() == ["Tỉnh", "Mới", "3"]
+    assert ok.output.splitlines()[2].split() == ["Tỉnh", "Mới", "3"]
     bad = runner.invoke(
         cli,
         ["provinces", "--villages", str(tiny_world["villages"]), "--province-layer", "nope.gpkg"],

@@ -25,6 +25,8 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
     assert names == [
         "glossary.csv",
         "glossary.xlsx",
+        "index.html",
+        "lao-cai-field-check.xlsx",
         "lao-cai-no-power.csv",
         "lao-cai-to-fix.csv",
         "lao-cai-to-fix.xlsx",
@@ -80,7 +82,8 @@ def test_run_writes_every_output(tiny_world: dict, tmp_path: Path) -> None:
 def test_outputs_choice_skips_the_map(tiny_world: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert invoke("-q", *base(tiny_world, out), "--outputs", "csv").exit_code == 0
-    assert sorted(p.suffix for p in out.iterdir()) == [".csv"] * 5 + [".json"]  # + glossary
+    # + glossary.csv, and the run's page and record
+    assert sorted(p.suffix for p in out.iterdir()) == [".csv"] * 5 + [".html", ".json"]
 
 
 def test_rerun_overwrites_and_leaves_no_temporary_files(tiny_world: dict, tmp_path: Path) -> None:

@@ -64,3 +64,75 @@ def test_slug() -> None:
     assert slugify("Tuyên Quang") == "tuyen-quang"
     assert slugify("Đắk Lắk") == "dak-lak"
     assert slugify("Hồ Chí Minh") == "ho-chi-minh"
+
+
+# -- Vietnamese alphabetical order -------------------------------------------------------------
+
+#: The 34 provinces of 2025 sorted by hand as a Vietnamese dictionary does: letter by letter
+#: (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y, the space first), tone marks only
+#: between names with the same letters.
+PROVINCES_BY_HAND = [
+    "An Giang",
+    "Bắc Ninh",
+    "Cà Mau",
+    "Cao Bằng",
+    "Cần Thơ",
+    "Đà Nẵng",
+    "Đắk Lắk",
+    "Điện Biên",
+    "Đồng Nai",
+    "Đồng Tháp",
+    "Gia Lai",
+    "Hà Nội",
+    "Hà Tĩnh",
+    "Hải Phòng",
+    "Hồ Chí Minh",
+    "Huế",
+    "Hưng Yên",
+    "Khánh Hòa",
+    "Lai Châu",
+    "Lạng Sơn",
+    "Lào Cai",
+    "Lâm Đồng",
+    "Nghệ An",
+    "Ninh Bình",
+    "Phú Thọ",
+    "Quảng Ngãi",
+    "Quảng Ninh",
+    "Quảng Trị",
+    "Sơn La",
+    "Tây Ninh",
+    "Thái Nguyên",
+    "Thanh Hóa",
+    "Tuyên Quang",
+    "Vĩnh Long",
+]
+
+
+def test_the_34_provinces_sort_as_by_hand() -> None:
+    import random
+
+    from coverage_gaps.names import VIETNAM_PROVINCES, vi_sort_key
+
+    assert sorted(p.name for p in VIETNAM_PROVINCES.values()) != PROVINCES_BY_HAND
+    assert {p.name for p in VIETNAM_PROVINCES.values()} == set(PROVINCES_BY_HAND)
+    shuffled = PROVINCES_BY_HAND[:]
+    for seed in range(5):
+        random.Random(seed).shuffle(shuffled)
+        assert sorted(shuffled, key=vi_sort_key) == PROVINCES_BY_HAND
+
+
+def test_tones_come_after_the_letters() -> None:
+    import unicodedata
+
+    from coverage_gaps.names import vi_sort_key
+
+    # the six tones in dictionary order, then a longer word; d, đ, e
+    words = ["ma", "mà", "mả", "mã", "má", "mạ", "mai", "măng", "mâm", "me"]
+    assert sorted(reversed(words), key=vi_sort_key) == words
+    assert sorted(["Em", "Đà", "Dương", "Zô"], key=vi_sort_key) == ["Dương", "Đà", "Em", "Zô"]
+    assert sorted(["Ư", "U", "Ơ", "Ô", "O"], key=vi_sort_key) == ["O", "Ô", "Ơ", "U", "Ư"]
+    # composed, decomposed and either tone placement are the same name
+    nfd = unicodedata.normalize("NFD", "Khánh Hòa")
+    assert vi_sort_key(nfd)[:2] == vi_sort_key("Khánh Hòa")[:2] == vi_sort_key("Khánh Hoà")[:2]
+    assert vi_sort_key("hà nội")[:2] == vi_sort_key("Hà Nội")[:2]  # case only breaks ties

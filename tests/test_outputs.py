@@ -127,6 +127,7 @@ def test_run_writers_summary_and_record(tiny_world: dict, tmp_path: Path) -> Non
         "summary.csv",
         "glossary.csv",
         "glossary.xlsx",
+        "index.html",
         "run.json",
     ]
     doc = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))

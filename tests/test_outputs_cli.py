@@ -16,8 +16,9 @@ from tests.helpers import run_args
 
 def test_registries_and_defaults() -> None:
     assert {"xlsx", "kmz", "pdf"} <= set(AREA_WRITERS)
-    assert list(RUN_WRITERS)[-2:] == ["glossary", "record"]  # run.json lists the glossary
-    assert "xlsx" in default_of(OutputOptions, "kinds")
+    # run.json last: it lists the glossary and the index
+    assert list(RUN_WRITERS)[-3:] == ["glossary", "index", "record"]
+    assert {"xlsx", "field-check"} <= set(default_of(OutputOptions, "kinds"))
 
 
 def test_run_writes_the_new_outputs_in_english(tiny_world: dict, tmp_path: Path) -> None:
@@ -27,8 +28,8 @@ def test_run_writes_the_new_outputs_in_english(tiny_world: dict, tmp_path: Path)
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
-        "glossary.csv", "glossary.xlsx", "lao-cai-to-fix.xlsx", "lao-cai-villages.xlsx",
-        "lao-cai.kmz", "lao-cai.pdf", "run.json", "summary.csv",
+        "glossary.csv", "glossary.xlsx", "index.html", "lao-cai-to-fix.xlsx",
+        "lao-cai-villages.xlsx", "lao-cai.kmz", "lao-cai.pdf", "run.json", "summary.csv",
     ]  # fmt: skip
     record = json.loads((out / "run.json").read_text("utf-8"))
     assert {f["name"] for f in record["files"]} == set(names) - {"run.json"}

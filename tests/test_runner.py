@@ -16,6 +16,7 @@ import pytest
 import shapely
 
 import coverage_gaps as cg
+from coverage_gaps.names import vi_sort_key
 from coverage_gaps.outputs.folder import LOCK_NAME, STAGING_PREFIX
 from coverage_gaps.runner import Progress, finish, prepare, run_area
 from tests.helpers import UTM, X0, Y0, cell_row, write_cells, write_raster
@@ -78,7 +79,7 @@ def csv_bytes(folder: Path) -> dict[str, bytes]:
 def test_run_writes_every_area_and_the_run_record(three_provinces: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
     summary = cg.run(config(three_provinces, out, kinds=("csv",)))
-    assert summary.summary["province"].tolist() == sorted(PROVINCES)
+    assert summary.summary["province"].tolist() == sorted(PROVINCES, key=vi_sort_key)
     assert summary.summary["villages"].tolist() == [4, 4, 4]
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
@@ -87,7 +88,7 @@ def test_run_writes_every_area_and_the_run_record(three_provinces: dict, tmp_pat
             for s in ("dien-bien", "lai-chau", "lao-cai")
             for k in ("villages", "to-fix", "no-power")  # each has villages without power
         ]
-        + ["summary.csv", "glossary.csv", "run.json"]
+        + ["summary.csv", "glossary.csv", "index.html", "run.json"]
     )
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["coverage_gaps"] == cg.__version__
@@ -96,7 +97,7 @@ def test_run_writes_every_area_and_the_run_record(three_provinces: dict, tmp_pat
     assert record["settings"]["link_budget"] == "defaults" and record["settings"][
         "k_factor"
     ] == pytest.approx(4 / 3)
-    assert [p["province"] for p in record["provinces"]] == sorted(PROVINCES)
+    assert [p["province"] for p in record["provinces"]] == sorted(PROVINCES, key=vi_sort_key)
     assert summary.files == [out / n for n in [f.name for f in summary.files]]
     assert all(f.exists() for f in summary.files)
 
@@ -105,12 +106,12 @@ def test_the_three_phases_by_hand_match_run(three_provinces: dict, tmp_path: Pat
     cfg = config(three_provinces, tmp_path / "a", kinds=("csv",))
     cg.run(cfg)
     inputs = prepare(cfg)
-    assert [a.slug for a in inputs.areas] == ["lai-chau", "lao-cai", "dien-bien"]
+    assert [a.slug for a in inputs.areas] == ["dien-bien", "lai-chau", "lao-cai"]  # Đ after D
     folder = tmp_path / "b"
     folder.mkdir()
     outcomes = [run_area(area, inputs, folder) for area in reversed(inputs.areas)]
     _, files = finish(inputs, outcomes, folder)  # outcomes in any order: summary by area index
-    assert [f.name for f in files] == ["summary.csv", "glossary.csv", "run.json"]
+    assert [f.name for f in files] == ["summary.csv", "glossary.csv", "index.html", "run.json"]
     assert csv_bytes(folder) == csv_bytes(tmp_path / "a")
 
 
@@ -148,7 +149,7 @@ def test_a_local_dask_cluster_gives_the_same_bytes(three_provinces: dict, tmp_pa
             threads_per_task=threads,
         )
     assert csv_bytes(tmp_path / "dask") == csv_bytes(tmp_path / "serial")
-    assert summary.summary["province"].tolist() == sorted(PROVINCES)
+    assert summary.summary["province"].tolist() == sorted(PROVINCES, key=vi_sort_key)
     assert sorted(p.name for p in (tmp_path / "dask").glob("*.gpkg")) == [
         "dien-bien.gpkg",
         "lai-chau.gpkg",

@@ -83,22 +83,85 @@ def verbosity(ctx: click.Context) -> int:
     return int(obj.get("verbosity", 0))
 
 
-_HANDLER: logging.Handler | None = None
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes (click's test runner swaps it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+_OURS: logging.Handler | None = None
+_THEIRS: logging.Handler | None = None
+_VERBOSITY = 0
+#: Other libraries' log records shown below ``-vvv``: errors only.  dask's, rasterio's,
+#: pyogrio's and numba's own messages are about their internals, not about the user's data.
+THIRD_PARTY_LEVEL = logging.ERROR
 
 
 def configure_logging(verbosity: int) -> None:
-    """Log coverage-gaps' own messages to stderr at the level ``-v``/``-q`` ask for; other
-    libraries' log lines stay out (they keep Python's default, warnings and above, unless
-    ``-vv``)."""
-    global _HANDLER
+    """Log coverage-gaps' own messages to stderr at the level ``-v``/``-q`` ask for (warnings;
+    ``-v`` info; ``-vv`` debug).  Other libraries' log lines stay out: only their errors show,
+    unless ``-vvv`` (everything)."""
+    global _OURS, _THEIRS, _VERBOSITY
+    _VERBOSITY = verbosity
     level = logging.WARNING - 10 * max(verbosity, 0) if verbosity > 0 else logging.WARNING
     ours = logging.getLogger("coverage_gaps")
-    if _HANDLER is None:
-        _HANDLER = logging.StreamHandler(sys.stderr)
-        _HANDLER.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        ours.addHandler(_HANDLER)
+    if _OURS is None:
+        _OURS = _StderrHandler()
+        _OURS.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        ours.addHandler(_OURS)
         ours.propagate = False
     ours.setLevel(max(level, logging.DEBUG))
+    root = logging.getLogger()
+    if _THEIRS is None:
+        # A handler on the root, so that Python's last-resort handler (which prints every
+        # library's warnings) is never used.
+        _THEIRS = _StderrHandler()
+        _THEIRS.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(_THEIRS)
+    everything = verbosity >= 3
+    _THEIRS.setLevel(logging.DEBUG if everything else THIRD_PARTY_LEVEL)
+    root.setLevel(logging.DEBUG if everything else logging.WARNING)
+
+
+def current_verbosity() -> int:
+    """The verbosity :func:`configure_logging` was last given."""
+    return _VERBOSITY
+
+
+def show_warning(message: Any, category: type[Warning]) -> bool:
+    """Whether a warning is shown: coverage-gaps' own always (they are about the user's data),
+    other libraries' only with ``-vv``."""
+    from coverage_gaps.errors import CoverageGapsWarning
+
+    return issubclass(category, CoverageGapsWarning) or _VERBOSITY >= 2
+
+
+def kernels_cached() -> bool | None:
+    """Whether numba's cache holds the compiled analysis kernels (``None``: cannot tell).
+
+    The kernels are compiled on first use and cached beside the package (or in
+    ``NUMBA_CACHE_DIR``); a first run spends about a minute compiling them.  Checked on the
+    kernel every run uses (:func:`coverage_gaps.zonal.village_totals`' reduction) through
+    numba's cache index, which also tells a cache made for other source files."""
+    try:
+        from coverage_gaps import zonal
+
+        cache = zonal._reduce._cache  # type: ignore[attr-defined]
+        return bool(cache._cache_file._load_index())
+    except Exception:  # numba's internals moved: say nothing rather than something wrong
+        return None
+
+
+#: Printed before a run when the kernels are not yet compiled.
+FIRST_RUN = (
+    "First run: compiling the analysis kernels once (about a minute); later runs start at once"
+)
 
 
 class CliProgress(Progress):
@@ -162,16 +225,24 @@ def execute(
     from coverage_gaps.runner import run
 
     progress = CliProgress(quiet=quiet)
+    if not quiet and kernels_cached() is False:
+        click.echo(FIRST_RUN, err=True)
     if workers is None and scheduler is None:
         return run(config, progress=progress)
     from coverage_gaps.cluster import dask_executor
 
-    with dask_executor(workers=workers, scheduler=scheduler) as (executor, threads):
+    where = f"{workers} local workers" if workers is not None else f"the cluster at {scheduler}"
+    with contextlib.ExitStack() as stack:
+        with progress.step(f"Starting {where}"):
+            executor, threads = stack.enter_context(
+                dask_executor(workers=workers, scheduler=scheduler)
+            )
         return run(config, executor=executor, progress=progress, threads_per_task=threads)
 
 
-def report(summary: RunSummary, *, quiet: bool) -> None:
-    """Print notes, the per-province summary table and where the files are."""
+def report(summary: RunSummary, *, quiet: bool, open_next: bool = False) -> None:
+    """Print notes, the per-province summary table and where the files are: the run's page,
+    and with ``open_next`` the map and list of the province with the most dead zones."""
     for note in summary.notes:
         click.echo(f"Note: {note}", err=True)
     table = summary.summary.copy()
@@ -189,3 +260,43 @@ def report(summary: RunSummary, *, quiet: bool) -> None:
         )
     if not quiet and summary.files:
         click.echo(f"\nWrote {len(summary.files)} files to {summary.files[0].parent}/", err=True)
+        for label, path in files_to_open(summary, every=open_next):
+            click.echo(f"  {label:<{_LABEL_WIDTH}} {path}", err=True)
+
+
+_LABEL_WIDTH = 32
+
+
+def files_to_open(summary: RunSummary, *, every: bool = True) -> list[tuple[str, Path]]:
+    """What to open first, with its path: the run's index page and, with ``every``, the map
+    and the to-fix workbook (or CSV) of the province with the most dead zones."""
+    by_name = {p.name: p for p in summary.files}
+    out: list[tuple[str, Path]] = []
+    if "index.html" in by_name:
+        out.append(("Open the run's page in a browser:", by_name["index.html"]))
+    if not every or not len(summary.summary):
+        return out
+    worst = summary.summary.sort_values("dead_zone", ascending=False, kind="mergesort").iloc[0]
+    slug = _slug_of(summary, str(worst["province"]))
+    if slug is None:
+        return out
+    for label, suffixes in (
+        (f"The map of {worst['province']}:", (".html",)),
+        ("Its villages to fix first:", ("-to-fix.xlsx", "-to-fix.csv")),
+        ("The form for its field checks:", ("-field-check.xlsx",)),
+    ):
+        found = next((by_name[slug + s] for s in suffixes if slug + s in by_name), None)
+        if found is not None:
+            out.append((label, found))
+    return out
+
+
+def _slug_of(summary: RunSummary, province: str) -> str | None:
+    """The file-name stem of a province of the run (from ``run.json``'s record of files)."""
+    from coverage_gaps.names import slugify
+
+    slug = slugify(province)
+    names = {p.name for p in summary.files}
+    if any(n.startswith(slug) for n in names):
+        return slug
+    return None

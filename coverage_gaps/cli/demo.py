@@ -82,6 +82,8 @@ def demo(ctx: click.Context, /, **kw: Any) -> None:
     Examples:
       coverage-gaps demo
       coverage-gaps demo --model disc --outputs csv --out /tmp/demo
+      coverage-gaps demo --lang en --outputs csv,html,pdf,field-check
+      coverage-gaps demo --workers 2
     """
     quiet = verbosity(ctx) < 0
     folder = kw.pop("data_dir") or default_data_dir()
@@ -101,4 +103,4 @@ def demo(ctx: click.Context, /, **kw: Any) -> None:
         memory_budget_gb=kw.pop("memory_budget"),
     )
     summary = execute(config, quiet=quiet, workers=kw.pop("workers"), scheduler=kw.pop("scheduler"))
-    report(summary, quiet=quiet)
+    report(summary, quiet=quiet, open_next=True)

@@ -21,10 +21,11 @@ from typing import Any
 import click
 
 from coverage_gaps import __version__
-from coverage_gaps.cli._common import configure_logging, verbosity
+from coverage_gaps.cli._common import configure_logging, show_warning, verbosity
 from coverage_gaps.cli.options import FLAGS
 from coverage_gaps.errors import (
     CoverageGapsError,
+    CoverageGapsWarning,
     InputError,
     OutputError,
     SelectionError,
@@ -86,7 +87,14 @@ def _show_warning(
     file: Any = None,
     line: str | None = None,
 ) -> None:
-    click.echo(f"Warning: {message}", err=True)
+    # Our warnings are about the user's data; other libraries' (dask's ports, GDAL's
+    # georeferencing notes) only with -vv, and then with where they came from.
+    if not show_warning(message, category):
+        return
+    if issubclass(category, CoverageGapsWarning):
+        click.echo(f"Warning: {message}", err=True)
+    else:
+        click.echo(f"Warning ({category.__name__}, {filename}:{lineno}): {message}", err=True)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -106,6 +114,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
       coverage-gaps provinces --villages communes.gpkg
       coverage-gaps run --villages communes.gpkg --towers 452.csv.gz \\
           --electrified-raster targets.tif --province "Lào Cai" --mcc 452
+      coverage-gaps compare maps-2025-03 maps-2025-06
     """
     obj = ctx.ensure_object(dict)
     obj["verbosity"] = obj.get("verbosity", 0) + verbose - quiet

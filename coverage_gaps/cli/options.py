@@ -655,7 +655,7 @@ def output_options(*, default_out: Path | None = None) -> Callable[[F], F]:
             setting="OutputOptions.kinds",
             help="Outputs to write: "
             + "; ".join(f"{k} = {w.summary}" for k, w in AREA_WRITERS.items())
-            + ". summary.csv and run.json are always written.",
+            + ". summary.csv, index.html and run.json are always written.",
         ),
         option(
             OUTPUTS,

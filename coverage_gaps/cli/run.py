@@ -23,8 +23,9 @@ from coverage_gaps.settings import RunConfig
 @verbosity_options
 @click.pass_context
 def run(ctx: click.Context, /, **kw: Any) -> None:
-    """Analyse villages against towers and electrification, per province; write the villages'
-    table, the villages to fix, a GeoPackage and a map for each.
+    """Analyse villages against towers and electrification, per province; write for each the
+    villages' table, the villages to fix, a field-check form, a GeoPackage and a map, and for
+    the run index.html (the national page: open it first), summary.csv and run.json.
 
     \b
     Examples:
@@ -33,6 +34,8 @@ def run(ctx: click.Context, /, **kw: Any) -> None:
       coverage-gaps run --villages places.geojson --province-layer provinces.gpkg \\
           --towers 452.csv.gz --grid-lines lines.gpkg --grid-distance 2000 --outputs csv
       coverage-gaps run ... --model terrain --dem srtm.tif --radio broadband --workers 2
+      coverage-gaps run ... --field-checks maps/lao-cai-field-check.xlsx --out maps-2
+      coverage-gaps run ... --lang en --outputs csv,html,pdf,kmz
     """
     workers, scheduler = kw.pop("workers"), kw.pop("scheduler")
     if workers is not None and scheduler is not None:

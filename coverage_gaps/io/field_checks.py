@@ -6,7 +6,9 @@ and passed back as it is) has the columns::
     village_id, observed, date, checked_by, note      (and, optionally, operator, technology)
 
 ``observed`` is ``signal``, ``no_signal`` or ``no_power``; ``date`` is an ISO date
-(``2025-03-14``) or a spreadsheet date.  A check overrides the modelled status of its village
+(``2025-03-14``) or a spreadsheet date.  Other columns are ignored (the workbook's context
+columns), and so are rows with nothing but a village id (villages of the form not visited).
+A check overrides the modelled status of its village
 (:func:`coverage_gaps.gaps.apply_field_checks`).  Checks older than the validity period at the
 as-of date are ignored and counted; when a village has several checks the latest wins and the
 disagreement is noted; unknown ids and bad rows are reported with their line numbers.
@@ -60,6 +62,7 @@ class FieldCheckReport:
     unknown_ids: list[tuple[int, str]] = field(default_factory=list)
     expired: int = 0
     superseded: int = 0
+    unfilled: int = 0
     disagreements: list[str] = field(default_factory=list)
 
     def notes(self) -> list[str]:
@@ -69,6 +72,7 @@ class FieldCheckReport:
             f"{self.expired:,} older than the validity period, {self.superseded:,} superseded by "
             f"a later check of the same village, {len(self.unknown_ids):,} of unknown villages, "
             f"{len(self.bad):,} bad"
+            + (f"; {self.unfilled:,} villages of the form not filled in" if self.unfilled else "")
         ]
         if self.disagreements:
             shown = ", ".join(repr(v) for v in self.disagreements[:10])
@@ -187,8 +191,11 @@ def read_field_checks(
     for n, row in enumerate(rows):
         line = first_line + n
         cells = {c: (row[i] if i < len(row) else None) for c, i in col.items()}
-        if all(_text(v) == "" for v in cells.values()):
-            continue  # a blank row
+        if all(_text(v) == "" for c, v in cells.items() if c != "village_id"):
+            # A blank row, or a row of the form (<province>-field-check.xlsx) whose village
+            # was not visited: only its id is there.
+            report.unfilled += int(_text(cells["village_id"]) != "")
+            continue
         report.rows += 1
         vid = _text(cells["village_id"])
         observed = _text(cells["observed"]).lower().replace(" ", "_").replace("-", "_")

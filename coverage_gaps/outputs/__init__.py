@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from coverage_gaps.outputs.stamp import RunStamp
     from coverage_gaps.settings import OutputOptions
 
-__all__ = ["AREA_WRITERS", "RUN_WRITERS", "AreaTarget", "RunRecord", "Writer"]
+__all__ = ["AREA_WRITERS", "RUN_WRITERS", "AreaTarget", "RunArea", "RunRecord", "Writer"]
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,46 @@ class AreaTarget:
         The area's file-name stem (unique within the run).
     options
         The run's output options.
+    stamp
+        The run's date and version, stamped on every map, workbook and report (``None``: the
+        time of writing).
     """
 
     folder: Path
     slug: str
     options: OutputOptions
+    stamp: RunStamp | None = None
 
     def path(self, suffix: str) -> Path:
         """``folder / (slug + suffix)``, e.g. ``path("-villages.csv")``."""
         return self.folder / f"{self.slug}{suffix}"
+
+    def run_stamp(self) -> RunStamp:
+        """:attr:`stamp`, or now when the target has none."""
+        from coverage_gaps.outputs.stamp import RunStamp
+
+        return self.stamp or RunStamp.now()
+
+
+@dataclass(frozen=True)
+class RunArea:
+    """One area of a run, as the run-level writers see it.
+
+    Attributes
+    ----------
+    name, slug
+        The area's name and file-name stem.
+    files
+        The area's files.
+    outline
+        The area's outline for the national map: a simplified (multi)polygon in EPSG:4326 as
+        WKB, or ``None``.
+    """
+
+    name: str
+    slug: str
+    files: tuple[Path, ...] = ()
+    outline: bytes | None = None
 
 
 @dataclass
@@ -91,6 +123,13 @@ class RunRecord:
         The resolved settings of the run (plain values).
     notes
         Notes on how names matched and what was resolved.
+    areas
+        The areas in the order of :attr:`summary`: names, files and outlines.
+    inputs
+        The input files: ``setting``, ``path``, ``bytes``, ``sha256`` (or ``None`` with a
+        ``note`` saying why), as :func:`coverage_gaps.outputs.record.describe_inputs` gives them.
+    stamp
+        The run's date and version (``None``: the time of writing).
     """
 
     folder: Path
@@ -98,6 +137,15 @@ class RunRecord:
     files: list[Path] = field(default_factory=list)
     settings: Mapping[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    areas: list[RunArea] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    stamp: RunStamp | None = None
+
+    def run_stamp(self) -> RunStamp:
+        """:attr:`stamp`, or now when the record has none."""
+        from coverage_gaps.outputs.stamp import RunStamp
+
+        return self.stamp or RunStamp.now()
 
 
 #: Per-area outputs, by kind, in the order they are written.
@@ -139,6 +187,12 @@ AREA_WRITERS: Mapping[str, Writer] = {
             "<province>.pdf: the printed A4 report (map, summary, villages to fix first)",
             "coverage_gaps.outputs.report:write_area_report",
         ),
+        Writer(
+            "field-check",
+            "<province>-field-check.xlsx: the gaps as a form for field checks, to fill in and "
+            "give back with --field-checks",
+            "coverage_gaps.outputs.field_check:write_area_field_check",
+        ),
     )
 }
 
@@ -156,6 +210,11 @@ RUN_WRITERS: Mapping[str, Writer] = {
             "glossary.csv (and glossary.xlsx): every column, status and reason, in English and "
             "Vietnamese",
             "coverage_gaps.outputs.glossary:write_glossary",
+        ),
+        Writer(
+            "index",
+            "index.html: the national map, the summary and links to every file",
+            "coverage_gaps.outputs.index:write_index",
         ),
         Writer(
             "record",

@@ -86,6 +86,9 @@ def _html(comparison: Comparison, path: Path, lang: str, old: str, new: str) -> 
     )
     title = "Thay đổi giữa hai lần phân tích" if lang == "vi" else "Changes between two runs"
     notes = "".join(f"<p>{html.escape(n)}</p>" for n in comparison.notes)
+    from coverage_gaps.outputs.stamp import RunStamp
+
+    made = RunStamp.now().text(lang)  # "Tạo bởi coverage-gaps 0.2.0 ngày 2026-12-01"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     style = (
         "body{font:14px sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -94,7 +97,8 @@ def _html(comparison: Comparison, path: Path, lang: str, old: str, new: str) -> 
     changed_title = "Thôn có thay đổi" if lang == "vi" else "Villages that changed"
     page = f"""<!doctype html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">
 <title>{title}</title><style>{style}</style></head><body>
-<h1>{title}</h1><p>{html.escape(old)} → {html.escape(new)} ({stamp})</p>{notes}
+<h1>{title}</h1><p>{html.escape(old)} → {html.escape(new)} ({stamp})</p>
+<p>{html.escape(made)}</p>{notes}
 <table><tr>{head}</tr>{rows}</table><h2>{changed_title}</h2>
 <table><tr><th>province</th><th>village_id</th><th>village</th><th>old</th><th>new</th><th>change</th></tr>
 {vrows}</table></body></html>

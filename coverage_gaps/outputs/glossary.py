@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from coverage_gaps.io.field_checks import FIELD_CHECK_COLUMNS
 from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.geopackage import DEAD_ZONE_COLUMNS, SITE_COLUMNS
 from coverage_gaps.outputs.summary import SUMMARY_COLUMNS
@@ -46,6 +47,7 @@ SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("gpkg", "<province>.gpkg: sites", "sites", SITE_COLUMNS),
     ("gpkg", "<province>.gpkg: dead_zones", "dead_zones", DEAD_ZONE_COLUMNS),
     ("kmz", "<province>.kmz", "villages", VILLAGE_COLUMNS),
+    ("field-check", "<province>-field-check.xlsx", "field_check", FIELD_CHECK_COLUMNS),
     ("summary", "summary.csv", "summary", SUMMARY_COLUMNS),
 )
 
@@ -171,6 +173,7 @@ def write_glossary(run: RunRecord) -> list[Path]:
                 lang="vi",
                 explain=False,
                 headers=_BILINGUAL,
+                stamp=run.run_stamp(),
             )
         )
     return written

@@ -425,6 +425,36 @@ LAYER_COLUMNS: Mapping[tuple[str, str], Column] = {
         "Electrified land of the village with no signal",
         "Diện tích có điện của thôn chưa có sóng",
     ),
+    # <province>-field-check.xlsx and the files given to --field-checks (machine names as
+    # headers: the reader wants them)
+    ("field_check", "observed"): Column(
+        "observed",
+        "observed",
+        "What the field check found: signal, no_signal or no_power",
+        "Kết quả kiểm tra thực địa: signal (có sóng), no_signal (không có sóng) hoặc no_power "
+        "(chưa có điện)",
+    ),
+    ("field_check", "date"): Column(
+        "date", "date", "Date of the field check", "Ngày kiểm tra thực địa"
+    ),
+    ("field_check", "checked_by"): Column(
+        "checked_by", "checked_by", "Who made the field check", "Người kiểm tra thực địa"
+    ),
+    ("field_check", "note"): Column(
+        "note", "note", "The field check's note", "Ghi chú của lần kiểm tra"
+    ),
+    ("field_check", "operator"): Column(
+        "operator",
+        "operator",
+        "The operator tested in the field check (optional)",
+        "Nhà mạng đã thử khi kiểm tra (không bắt buộc)",
+    ),
+    ("field_check", "technology"): Column(
+        "technology",
+        "technology",
+        "The technology seen in the field check: 2G, 3G, 4G or 5G (optional)",
+        "Công nghệ thấy được khi kiểm tra: 2G, 3G, 4G hoặc 5G (không bắt buộc)",
+    ),
 }
 
 #: Other words of the outputs: titles, layer names, controls.
@@ -570,6 +600,186 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     "village_count": {
         "en": "{villages} villages, {dead} dead zones",
         "vi": "{villages} thôn, {dead} vùng lõm sóng",
+    },
+    # index.html: the run's national page
+    "index_title": {
+        "en": "Coverage gaps: every province of the run",
+        "vi": "Vùng lõm sóng: tổng hợp các tỉnh",
+    },
+    "index_intro": {
+        "en": "{provinces} provinces, {villages} villages analysed: {dead} dead zones and "
+        "{partial} partially covered villages.",
+        "vi": "{provinces} tỉnh, {villages} thôn được phân tích: {dead} thôn lõm sóng và "
+        "{partial} thôn phủ sóng một phần.",
+    },
+    "index_people": {
+        "en": "{people} people live on electrified land without signal.",
+        "vi": "{people} người sống ở nơi đã có điện nhưng chưa có sóng.",
+    },
+    "index_how": {
+        "en": "Click a province on the map or in the table to open its map and lists.",
+        "vi": "Bấm vào một tỉnh trên bản đồ hoặc trong bảng để mở bản đồ và danh sách của tỉnh.",
+    },
+    "map_heading": {"en": "Map", "vi": "Bản đồ"},
+    "measure_dead_zone": {
+        "en": "Dead zones (villages) per province",
+        "vi": "Số thôn lõm sóng theo tỉnh",
+    },
+    "measure_uncovered_population": {
+        "en": "People without signal per province",
+        "vi": "Số người chưa có sóng theo tỉnh",
+    },
+    "outline_villages": {
+        "en": "Province outlines are drawn from their villages (approximate).",
+        "vi": "Ranh giới tỉnh được vẽ gần đúng theo các thôn.",
+    },
+    "outline_layer": {
+        "en": "Province outlines from {file}.",
+        "vi": "Ranh giới tỉnh lấy từ tệp {file}.",
+    },
+    "not_on_map": {
+        "en": "{n} provinces have no outline and are not on the map: {names}.",
+        "vi": "{n} tỉnh không có ranh giới nên không hiện trên bản đồ: {names}.",
+    },
+    "by_province": {"en": "Summary by province", "vi": "Tổng hợp theo tỉnh"},
+    "total": {"en": "Total", "vi": "Tổng cộng"},
+    "sites_total_note": {
+        "en": "A base station may serve two provinces, so sites are not added up.",
+        "vi": "Một trạm BTS có thể phủ sóng hai tỉnh nên số trạm không được cộng dồn.",
+    },
+    "main_files": {"en": "Open", "vi": "Mở"},
+    "link_map": {"en": "Map", "vi": "Bản đồ"},
+    "link_to_fix": {"en": "To fix", "vi": "Cần xử lý"},
+    "link_field_check": {"en": "Field checks", "vi": "Kiểm tra thực địa"},
+    "link_report": {"en": "PDF", "vi": "PDF"},
+    "files_heading": {"en": "Files", "vi": "Các tệp"},
+    "run_files": {"en": "Files of the whole run", "vi": "Tệp chung của lần chạy"},
+    "run_heading": {"en": "About this run", "vi": "Thông tin lần chạy"},
+    "inputs_heading": {"en": "Input files", "vi": "Dữ liệu đầu vào"},
+    "settings_heading": {"en": "Every setting (JSON)", "vi": "Toàn bộ thiết lập (JSON)"},
+    "notes_heading": {"en": "Notes", "vi": "Ghi chú"},
+    "as_of": {"en": "Network as of", "vi": "Mạng lưới tính đến ngày"},
+    "model": {"en": "Coverage model", "vi": "Mô hình phủ sóng"},
+    "radios_counted": {"en": "Technologies that count", "vi": "Công nghệ được tính"},
+    "operators_counted": {"en": "Operators that count", "vi": "Nhà mạng được tính"},
+    "all": {"en": "all", "vi": "tất cả"},
+    "sunsets_applied": {"en": "Switched off (sunsets)", "vi": "Công nghệ đã tắt sóng"},
+    "sunset_entry": {"en": "{what} after {date}", "vi": "{what} sau ngày {date}"},
+    "grid": {"en": "Analysis grid", "vi": "Lưới phân tích"},
+    "language": {"en": "Language", "vi": "Ngôn ngữ"},
+    "setting": {"en": "Setting", "vi": "Thiết lập"},
+    "file": {"en": "File", "vi": "Tệp"},
+    "size": {"en": "Size", "vi": "Dung lượng"},
+    "sha256": {"en": "SHA-256", "vi": "SHA-256"},
+    "file_map": {"en": "Map", "vi": "Bản đồ"},
+    "file_to_fix_xlsx": {"en": "To fix (Excel)", "vi": "Cần xử lý (Excel)"},
+    "file_field_check": {
+        "en": "Field-check form (Excel)",
+        "vi": "Mẫu kiểm tra thực địa (Excel)",
+    },
+    "file_villages_xlsx": {"en": "All villages (Excel)", "vi": "Tất cả các thôn (Excel)"},
+    "file_report": {"en": "Printed report (PDF)", "vi": "Báo cáo in (PDF)"},
+    "file_kmz": {"en": "Google Earth (KMZ)", "vi": "Google Earth (KMZ)"},
+    "file_to_fix_csv": {"en": "To fix (CSV)", "vi": "Cần xử lý (CSV)"},
+    "file_villages_csv": {"en": "All villages (CSV)", "vi": "Tất cả các thôn (CSV)"},
+    "file_no_power": {"en": "Without power (CSV)", "vi": "Thôn chưa có điện (CSV)"},
+    "file_model_vs_field": {
+        "en": "Model against field checks (CSV)",
+        "vi": "So sánh mô hình và kiểm tra thực địa (CSV)",
+    },
+    "file_gpkg": {"en": "GIS layers (GeoPackage)", "vi": "Lớp GIS (GeoPackage)"},
+    "file_signal": {"en": "Signal {radio} (GeoTIFF)", "vi": "Cường độ sóng {radio} (GeoTIFF)"},
+    "file_style": {"en": "QGIS style", "vi": "Kiểu hiển thị QGIS"},
+    "file_summary": {"en": "Summary (CSV)", "vi": "Tổng hợp (CSV)"},
+    "file_glossary_csv": {"en": "Glossary (CSV)", "vi": "Thuật ngữ (CSV)"},
+    "file_glossary_xlsx": {"en": "Glossary (Excel)", "vi": "Thuật ngữ (Excel)"},
+    "file_record": {"en": "Run record (JSON)", "vi": "Hồ sơ lần chạy (JSON)"},
+    "file_index": {"en": "This page", "vi": "Trang này"},
+    "file_other": {"en": "File", "vi": "Tệp"},
+    "no_data": {"en": "no data", "vi": "không có dữ liệu"},
+    # <province>-field-check.xlsx
+    "sheet_field_check": {"en": "Field checks", "vi": "Kiểm tra thực địa"},
+    "sheet_how_to": {"en": "How to fill in", "vi": "Cách điền"},
+    "field_check_title": {
+        "en": "{province}: field checks of the villages without or with partial signal",
+        "vi": "{province}: kiểm tra thực địa các thôn chưa có sóng hoặc sóng chưa phủ hết",
+    },
+    "fc_observed": {
+        "en": "What you found: signal, no_signal or no_power (choose from the list)",
+        "vi": "Kết quả kiểm tra: signal (có sóng), no_signal (không có sóng) hoặc no_power "
+        "(chưa có điện); chọn trong danh sách",
+    },
+    "fc_date": {
+        "en": "Date of the check, as 2025-03-14",
+        "vi": "Ngày kiểm tra, viết dạng 2025-03-14 (năm-tháng-ngày)",
+    },
+    "fc_checked_by": {
+        "en": "Who checked (name, office)",
+        "vi": "Người kiểm tra (họ tên, đơn vị)",
+    },
+    "fc_note": {"en": "Anything worth knowing", "vi": "Ghi chú thêm"},
+    "fc_operator": {
+        "en": "The operator tested, if one (optional)",
+        "vi": "Nhà mạng đã thử, nếu có (không bắt buộc)",
+    },
+    "fc_technology": {
+        "en": "The technology seen on the phone: 2G, 3G, 4G or 5G (optional)",
+        "vi": "Công nghệ hiện trên điện thoại: 2G, 3G, 4G hoặc 5G (không bắt buộc)",
+    },
+    "fc_village_id": {
+        "en": "The village's code: do not change it",
+        "vi": "Mã thôn: không sửa",
+    },
+    "fc_context": {
+        "en": "From the analysis, for reference (grey columns, read only)",
+        "vi": "Thông tin từ kết quả phân tích để tham khảo (cột màu xám, chỉ đọc)",
+    },
+    "fc_steps": {
+        "en": "1. Go to each village of the first sheet (most urgent first) and try a phone "
+        "call and mobile internet in its inhabited places.\n"
+        "2. On its row, choose in 'observed' what you found: signal, no_signal (no usable "
+        "signal) or no_power (the village has no electricity), and write the 'date' of the "
+        "check and your name in 'checked_by'. Leave the rows of villages you did not visit "
+        "empty.\n"
+        "3. A village that is not listed: add it on an empty row below with its village code "
+        "in 'village_id'.\n"
+        "4. Do not rename the first row's headers or the sheet; save as Excel (.xlsx).\n"
+        "5. Give the file back as it is: the next run reads it with --field-checks; a check "
+        "counts for {days} days (unless the run sets another --field-check-validity).",
+        "vi": "1. Đến từng thôn trong trang đầu (theo thứ tự ưu tiên) và thử gọi điện, dùng "
+        "internet di động ở khu dân cư của thôn.\n"
+        "2. Trên dòng của thôn, chọn kết quả ở cột 'observed': signal (có sóng), no_signal "
+        "(không có sóng dùng được) hoặc no_power (thôn chưa có điện); ghi ngày kiểm tra vào "
+        "cột 'date' và tên người kiểm tra vào cột 'checked_by'. Để trống các dòng của thôn "
+        "chưa kiểm tra.\n"
+        "3. Thôn không có trong danh sách: thêm vào một dòng trống phía dưới, ghi mã thôn ở "
+        "cột 'village_id'.\n"
+        "4. Không đổi tên các tiêu đề ở dòng đầu và tên trang; lưu dạng Excel (.xlsx).\n"
+        "5. Gửi lại tệp như vậy: lần chạy sau đọc tệp bằng --field-checks; mỗi kết quả "
+        "kiểm tra có giá trị trong {days} ngày (trừ khi lần chạy đặt --field-check-validity "
+        "khác).",
+    },
+    "fc_columns": {"en": "The columns", "vi": "Các cột"},
+    "fc_values": {"en": "Values of 'observed'", "vi": "Giá trị của cột 'observed'"},
+    "fc_signal": {
+        "en": "a phone call and mobile internet work in the village",
+        "vi": "gọi điện và dùng internet di động được trong thôn",
+    },
+    "fc_no_signal": {
+        "en": "no usable signal in the village",
+        "vi": "trong thôn không có sóng dùng được",
+    },
+    "fc_no_power": {
+        "en": "the village has no grid electricity",
+        "vi": "thôn chưa có điện lưới",
+    },
+    "fc_bad_value": {
+        "en": "Choose signal, no_signal or no_power from the list.",
+        "vi": "Hãy chọn signal, no_signal hoặc no_power trong danh sách.",
+    },
+    "fc_bad_date": {
+        "en": "Write a date such as 2025-03-14.",
+        "vi": "Hãy ghi ngày dạng 2025-03-14 (năm-tháng-ngày).",
     },
 }
 

@@ -547,16 +547,22 @@ def _commune_labels(
 
 
 def map_data(
-    result: AreaResult, *, lang: str = "vi", made: dt.date | None = None
+    result: AreaResult,
+    *,
+    lang: str = "vi",
+    made: dt.date | None = None,
+    version: str | None = None,
 ) -> dict[str, Any]:
     """The page's data (plain JSON values): texts, layers, legend rows and images.
 
     Every text is plain text for ``textContent`` except ``attribution`` and the base maps'
-    attributions, which are the program's own HTML.
+    attributions, which are the program's own HTML.  ``made`` and ``version`` are stamped on
+    the map (default: today, the installed version).
     """
     from coverage_gaps import __version__
 
     made = made or dt.date.today()
+    version = version or __version__
     grid = result.grid
     tolerance = max(grid.resolution / 2, 20.0)
 
@@ -681,7 +687,7 @@ def map_data(
         "area": str(result.name),
         "title": f"{result.name} – {labels.text('title', lang)}",
         "subtitle": labels.text("village_count", lang, villages=len(v), dead=n_dead),
-        "stamp": labels.text("generated", lang, version=__version__, date=made.isoformat()),
+        "stamp": labels.text("generated", lang, version=version, date=made.isoformat()),
         "software": labels.text("software", lang, version=leaflet_asset().version),
         "text": _texts(lang),
         "bounds": [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]],
@@ -767,10 +773,16 @@ def _comment(text: str) -> str:
     return text.replace("--", "- -").replace("<!", "< !")
 
 
-def map_page(result: AreaResult, *, lang: str = "vi", made: dt.date | None = None) -> str:
+def map_page(
+    result: AreaResult,
+    *,
+    lang: str = "vi",
+    made: dt.date | None = None,
+    version: str | None = None,
+) -> str:
     """The whole page of the map of ``result``, as text (see the module's docstring)."""
     leaflet = leaflet_asset()
-    data = map_data(result, lang=lang, made=made)
+    data = map_data(result, lang=lang, made=made, version=version)
     parts = {
         "LANG": html.escape(lang),
         "TITLE": html.escape(data["title"]),
@@ -798,5 +810,6 @@ def write_map(path: str | Path, page: str) -> Path:
 
 def write_area_map(result: AreaResult, target: AreaTarget) -> list[Path]:
     """``<slug>.html``: the interactive map of one area, in the run's language."""
-    page = map_page(result, lang=target.options.lang)
+    stamp = target.run_stamp()
+    page = map_page(result, lang=target.options.lang, made=stamp.day, version=stamp.version)
     return [write_map(target.path(".html"), page)]

@@ -22,8 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +31,7 @@ import pandas as pd
 
 from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.atomic import atomic_path
+from coverage_gaps.outputs.stamp import RunStamp
 from coverage_gaps.outputs.tables import FORMULA_START, to_fix_table, village_table
 from coverage_gaps.settings import StatusThresholds
 
@@ -96,29 +96,6 @@ _MIN_WIDTH, _MAX_WIDTH, _HEADER_WRAP = 6, 60, 24
 #: Characters XML 1.0 cannot hold (openpyxl refuses them): control characters but tab, line
 #: feed and carriage return.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-@dataclass(frozen=True)
-class RunStamp:
-    """When and by which version a file was made (shown in the workbook and report)."""
-
-    when: datetime
-    version: str
-
-    @classmethod
-    def now(cls) -> RunStamp:
-        """The current local time and the installed version."""
-        from coverage_gaps import __version__
-
-        return cls(datetime.now().replace(microsecond=0), __version__)
-
-    @property
-    def day(self) -> date:
-        return self.when.date()
-
-    def text(self, lang: str) -> str:
-        """ "Made by coverage-gaps 0.1.0 on 2025-09-30" in ``lang``."""
-        return labels.text("generated", lang, version=self.version, date=self.day.isoformat())
 
 
 def reader_table(table: pd.DataFrame, lang: str, *, drop_empty: bool = True) -> pd.DataFrame:
@@ -512,7 +489,7 @@ def write_area_workbooks(result: AreaResult, target: AreaTarget) -> list[Path]:
     """``<slug>-to-fix.xlsx`` (the gaps, most urgent first) and ``<slug>-villages.xlsx``
     (every village), beside the CSVs."""
     lang = target.options.lang
-    stamp = RunStamp.now()
+    stamp = target.run_stamp()
     common: dict[str, Any] = {
         "lang": lang,
         "thresholds": result.thresholds,
