@@ -47,7 +47,14 @@ from coverage_gaps.io.towers import TowerReport, read_towers
 from coverage_gaps.io.villages import read_villages
 from coverage_gaps.names import match_province, name_key, slugify, unique_slugs, vi_sort_key
 from coverage_gaps.network import resolve_operators
-from coverage_gaps.outputs import AREA_WRITERS, RUN_WRITERS, AreaTarget, RunArea, RunRecord
+from coverage_gaps.outputs import (
+    AREA_WRITERS,
+    INDEX_FILE,
+    RUN_WRITERS,
+    AreaTarget,
+    RunArea,
+    RunRecord,
+)
 from coverage_gaps.outputs.folder import OutputFolder, output_error
 from coverage_gaps.outputs.record import InputDigests, describe_inputs
 from coverage_gaps.outputs.stamp import RunStamp
@@ -655,6 +662,7 @@ def run_area(area: Area, inputs: RunInputs, folder: Path, *, shared_by: int = 1)
             slug=area.slug,
             options=inputs.config.outputs,
             stamp=RunStamp.at(inputs.started),
+            index=INDEX_FILE,
         )
         files: list[Path] = []
         for kind, writer in AREA_WRITERS.items():

@@ -329,3 +329,20 @@ def test_national_map_draws_offline_with_links(browser: bs.Browser, national: di
         )
         assert text == [HOSTILE, 0]
         assert page.evaluate("window.__pwned") is None
+
+
+def test_province_maps_link_back_to_the_index(national: dict) -> None:
+    """A run's map leads back to the front page, which is in the same folder; a map written
+    on its own (the library's ``map_page``) has no such link."""
+    from coverage_gaps.outputs.webmap import map_data
+
+    out = national["out"]
+    page = (out / "lao-cai.html").read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="cg-data">(.*?)</script>', page, re.S)
+    assert found
+    back = json.loads(found[1])["index"]
+    assert back["label"] == "← Tất cả các tỉnh"
+    assert (out / back["href"]).is_file()
+    from tests.browser_support import map_world
+
+    assert map_data(map_world(hostile=False), lang="en")["index"] is None

@@ -25,7 +25,15 @@ if TYPE_CHECKING:
     from coverage_gaps.outputs.stamp import RunStamp
     from coverage_gaps.settings import OutputOptions
 
-__all__ = ["AREA_WRITERS", "RUN_WRITERS", "AreaTarget", "RunArea", "RunRecord", "Writer"]
+__all__ = [
+    "AREA_WRITERS",
+    "INDEX_FILE",
+    "RUN_WRITERS",
+    "AreaTarget",
+    "RunArea",
+    "RunRecord",
+    "Writer",
+]
 
 
 @dataclass(frozen=True)
@@ -68,12 +76,16 @@ class AreaTarget:
     stamp
         The run's date and version, stamped on every map, workbook and report (``None``: the
         time of writing).
+    index
+        The run's front page (a file name in ``folder``) that the maps link back to, or
+        ``None`` when the area is written outside a run.
     """
 
     folder: Path
     slug: str
     options: OutputOptions
     stamp: RunStamp | None = None
+    index: str | None = None
 
     def path(self, suffix: str) -> Path:
         """``folder / (slug + suffix)``, e.g. ``path("-villages.csv")``."""
@@ -195,6 +207,9 @@ AREA_WRITERS: Mapping[str, Writer] = {
         ),
     )
 }
+
+#: The run's front page (``index`` below), in the run's folder; the province maps link to it.
+INDEX_FILE = "index.html"
 
 #: Run-level outputs, always written after the areas; ``record`` (``run.json``) comes last.
 RUN_WRITERS: Mapping[str, Writer] = {

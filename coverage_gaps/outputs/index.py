@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 
 from coverage_gaps.names import name_key
-from coverage_gaps.outputs import RUN_WRITERS, RunArea, labels
+from coverage_gaps.outputs import INDEX_FILE, RUN_WRITERS, RunArea, labels
 from coverage_gaps.outputs.atomic import atomic_path
 from coverage_gaps.outputs.webmap import (
     _attribution,
@@ -646,7 +646,7 @@ def index_page(run: RunRecord, *, lang: str | None = None) -> str:
 
 def write_index(run: RunRecord) -> list[Path]:
     """``index.html`` in the run's folder, in the run's language."""
-    path = run.folder / "index.html"
+    path = run.folder / INDEX_FILE
     page = index_page(run)
     with atomic_path(path) as tmp:
         Path(tmp).write_text(page, encoding="utf-8")

@@ -552,6 +552,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     "site": {"en": "Site", "vi": "Trạm"},
     "cells": {"en": "cells", "vi": "cell"},
     "range": {"en": "range", "vi": "bán kính"},
+    "to_index": {"en": "← All provinces", "vi": "← Tất cả các tỉnh"},
     "generated": {
         "en": "Made by coverage-gaps {version} on {date}",
         "vi": "Tạo bởi coverage-gaps {version} ngày {date}",

@@ -552,12 +552,14 @@ def map_data(
     lang: str = "vi",
     made: dt.date | None = None,
     version: str | None = None,
+    index: str | None = None,
 ) -> dict[str, Any]:
     """The page's data (plain JSON values): texts, layers, legend rows and images.
 
     Every text is plain text for ``textContent`` except ``attribution`` and the base maps'
     attributions, which are the program's own HTML.  ``made`` and ``version`` are stamped on
-    the map (default: today, the installed version).
+    the map (default: today, the installed version); ``index``, a file name beside the map,
+    is linked as the way back to the run's front page.
     """
     from coverage_gaps import __version__
 
@@ -689,6 +691,7 @@ def map_data(
         "subtitle": labels.text("village_count", lang, villages=len(v), dead=n_dead),
         "stamp": labels.text("generated", lang, version=version, date=made.isoformat()),
         "software": labels.text("software", lang, version=leaflet_asset().version),
+        "index": None if index is None else {"href": index, "label": labels.text("to_index", lang)},
         "text": _texts(lang),
         "bounds": [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]],
         "area_bounds": [[float(ay0), float(ax0)], [float(ay1), float(ax1)]],
@@ -779,10 +782,11 @@ def map_page(
     lang: str = "vi",
     made: dt.date | None = None,
     version: str | None = None,
+    index: str | None = None,
 ) -> str:
     """The whole page of the map of ``result``, as text (see the module's docstring)."""
     leaflet = leaflet_asset()
-    data = map_data(result, lang=lang, made=made, version=version)
+    data = map_data(result, lang=lang, made=made, version=version, index=index)
     parts = {
         "LANG": html.escape(lang),
         "TITLE": html.escape(data["title"]),
@@ -811,5 +815,11 @@ def write_map(path: str | Path, page: str) -> Path:
 def write_area_map(result: AreaResult, target: AreaTarget) -> list[Path]:
     """``<slug>.html``: the interactive map of one area, in the run's language."""
     stamp = target.run_stamp()
-    page = map_page(result, lang=target.options.lang, made=stamp.day, version=stamp.version)
+    page = map_page(
+        result,
+        lang=target.options.lang,
+        made=stamp.day,
+        version=stamp.version,
+        index=target.index,
+    )
     return [write_map(target.path(".html"), page)]

@@ -141,6 +141,11 @@
     options: {position: "topleft"},
     onAdd: function () {
       var box = el("div", "cg-box cg-title");
+      if (D.index) {
+        var back = el("a", "cg-back", D.index.label);
+        back.href = D.index.href;
+        box.appendChild(back);
+      }
       box.appendChild(el("h1", null, D.area));
       box.appendChild(el("div", "cg-sub", D.subtitle));
       var wrap = el("div", "cg-search");
