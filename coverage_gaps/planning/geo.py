@@ -51,6 +51,7 @@ from affine import Affine
 from numba import njit
 
 from coverage_gaps.coverage.base import Emitters
+from coverage_gaps.coverage.discs import disc_radii
 from coverage_gaps.coverage.models import CoverageModel, coverage_on_grid, make_coverage_model
 from coverage_gaps.errors import SettingsError
 from coverage_gaps.grid import WGS84, AnalysisGrid, transformer
@@ -1116,7 +1117,8 @@ def plan_area(
     )
     if model.needs_dem and dem is None:
         raise SettingsError(f"--model {model.name} needs an elevation model: give --dem F")
-    range_m = float(coverage.fixed_radii_m[radio])
+    # A new site has no observed range: its disc is the radio's by the run's range model.
+    range_m = float(disc_radii(pd.DataFrame({"radio": [radio], "range_m": [np.nan]}), coverage)[0])
     probe = _emitters(np.zeros(1), np.zeros(1), np.zeros(1, np.int64), radio=radio, range_m=range_m)
     reach = serving_reach_m(model, probe)
     grid = result.grid

@@ -250,13 +250,11 @@ def _candidates_layer(plan: AreaPlan) -> gpd.GeoDataFrame:
 
 
 def _write_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, first: bool) -> None:
+    """One layer of the GeoPackage; polygon layers as MultiPolygons throughout."""
     kind = "Point" if layer in ("new_sites", "candidates") else "MultiPolygon"
-    if len(frame):
-        frame = frame.set_geometry(
-            frame.geometry
-            if kind == "Point"
-            else shapely.multipolygons([shapely.get_parts(g) for g in frame.geometry.values])
-        )
+    if kind == "MultiPolygon" and len(frame):
+        multi = [shapely.multipolygons(shapely.get_parts(g)) for g in frame.geometry.values]
+        frame = frame.set_geometry(gpd.GeoSeries(multi, index=frame.index, crs=frame.crs))
     frame.to_file(
         path,
         layer=layer,
