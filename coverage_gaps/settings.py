@@ -625,7 +625,8 @@ class PlanOptions:
         reach (``coverable``) or all of it (``total``).
     curve_points
         Numbers of sites at which the optimum is also solved, for the curve of coverage
-        against sites (0: only the greedy curve).
+        against sites, in the time the main solve leaves of ``time_limit_s`` (0: only the
+        greedy curve).
     """
 
     n_sites: int | None = None
@@ -681,7 +682,11 @@ class PlanOptions:
         _set(self, "radio", radios[0])
         _number("PlanOptions", "antenna_height_m", self.antenna_height_m, positive=True)
         _number("PlanOptions", "time_limit_s", self.time_limit_s, positive=True)
-        _number("PlanOptions", "gap", self.gap, minimum=0.0, maximum=1.0)
+        if not 0.0 <= _number("PlanOptions", "gap", self.gap) < 1.0:
+            raise SettingsError(
+                f"{self.gap!r} is not a relative optimality gap in [0, 1) (1e-3 = 0.1 %)",
+                fields=("PlanOptions.gap",),
+            )
         _choice("PlanOptions", "share_of", self.share_of, PlanShareOf)
         if (
             isinstance(self.curve_points, bool)

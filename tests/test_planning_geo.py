@@ -498,6 +498,7 @@ def test_people_objective_needs_population(world: AreaResult) -> None:
         ({"n_sites": 2, "candidate_spacing_m": 0}, "PlanOptions.candidate_spacing_m"),
         ({"n_sites": 2, "time_limit_s": -1}, "PlanOptions.time_limit_s"),
         ({"n_sites": 2, "curve_points": -1}, "PlanOptions.curve_points"),
+        ({"n_sites": 2, "gap": 1.0}, "PlanOptions.gap"),
     ],
 )
 def test_plan_options_are_checked(kwargs: dict, field: str) -> None:

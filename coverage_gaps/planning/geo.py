@@ -996,6 +996,12 @@ def _unreachable_table(
     return table.sort_values(by, ascending=False, kind="mergesort").reset_index(drop=True)
 
 
+#: Seconds given to :func:`~coverage_gaps.planning.max_covering` when only its greedy is wanted.
+_GREEDY_ONLY_S = 0.5
+#: A point of the curve is solved only with at least this many seconds left for it.
+_MIN_POINT_S = 1.0
+
+
 def _curve(
     matrix: sp.csr_array,
     weight: np.ndarray,
@@ -1006,41 +1012,45 @@ def _curve(
     base: float,
     cost: np.ndarray,
     points: int,
-    time_limit_s: float,
+    deadline: float,
     gap: float,
 ) -> pd.DataFrame:
     """Share of the demand served by 1 .. ``n_max`` sites: the greedy's (nested), the optimum
-    solved at ``points`` numbers of sites (with its proven bound), and the plan's ranked."""
+    solved at up to ``points`` numbers of sites in the time left before ``deadline`` (with its
+    proven bound and status), and the plan's in rank order."""
     n_max = max(int(n_max), 1)
-    each = max(1.0, time_limit_s / max(2 * points, 1))
     ks = np.arange(1, n_max + 1)
     greedy = np.full(n_max, np.nan)
     optimal = np.full(n_max, np.nan)
     bound = np.full(n_max, np.nan)
+    status = np.full(n_max, "", dtype=object)
     solved: dict[int, PlanResult] = {}
     if plan.problem == "max_covering" and plan.objective_kind == "demand":
         solved[n_max] = plan
-    if points > 0 and matrix.nnz:
-        chosen_ks = np.unique(np.round(np.linspace(1, n_max, min(points, n_max))).astype(int))
-        for k in chosen_ks.tolist():
-            if k not in solved:
-                solved[k] = max_covering(matrix, weight, k, cost=cost, time_limit_s=each, gap=gap)
-    top = solved.get(n_max)
-    if top is None and matrix.nnz:
-        top = max_covering(matrix, weight, n_max, cost=cost, time_limit_s=each, gap=gap)
+        top: PlanResult | None = plan
+    elif matrix.nnz:  # only its greedy is wanted
+        top = max_covering(matrix, weight, n_max, cost=cost, time_limit_s=_GREEDY_ONLY_S, gap=gap)
+    else:
+        top = None
     if top is not None:
         g = np.asarray(top.greedy.cumulative_share) * top.coverable_demand
-        if g.size:
-            greedy[: min(g.size, n_max)] = g[:n_max]
-            greedy[g.size :] = g[-1]
-        else:
-            greedy[:] = 0.0
+        greedy[:] = g[-1] if g.size else 0.0
+        greedy[: min(g.size, n_max)] = g[:n_max]
+    if points > 0 and matrix.nnz:
+        wanted = np.unique(np.round(np.linspace(1, n_max, min(points, n_max))).astype(int))
+        todo = [k for k in wanted.tolist() if k not in solved]
+        for i, k in enumerate(todo):
+            each = (deadline - time.perf_counter()) / (len(todo) - i)
+            if each < _MIN_POINT_S:
+                log.info("no time left to solve the curve at %d sites and beyond", k)
+                break
+            solved[k] = max_covering(matrix, weight, k, cost=cost, time_limit_s=each, gap=gap)
     for k, r in solved.items():
         optimal[k - 1] = r.covered_demand
         bound[k - 1] = min(r.bound, r.coverable_demand)
+        status[k - 1] = r.status
     plan_cum = np.bincount(first, weights=weight, minlength=n_max + 1)[1 : n_max + 1].cumsum()
-    n_plan = int(plan.chosen.size)
-    plan_share = np.where(ks <= n_plan, plan_cum, np.nan)
+    plan_share = np.where(ks <= int(plan.chosen.size), plan_cum, np.nan)
     scale = 1.0 / base if base > 0 else 0.0
     return pd.DataFrame(
         {
@@ -1048,6 +1058,7 @@ def _curve(
             "greedy_share": greedy * scale,
             "optimal_share": optimal * scale,
             "bound_share": bound * scale,
+            "optimal_status": status,
             "plan_share": plan_share * scale,
         }
     )
@@ -1188,6 +1199,7 @@ def plan_area(
     )
 
     t = time.perf_counter()
+    deadline = t + options.time_limit_s  # the main solve first; the curve in what is left
     cost = candidates["kind"].map(KIND_COST).to_numpy(dtype="f8")
     weight = demand.weight
     threshold = result.thresholds.covered
@@ -1275,7 +1287,7 @@ def plan_area(
         base=base,
         cost=cost,
         points=options.curve_points,
-        time_limit_s=options.time_limit_s,
+        deadline=deadline,
         gap=options.gap,
     )
     timings["curve"] = time.perf_counter() - t
