@@ -66,8 +66,9 @@ def plan(ctx: click.Context, /, **kw: Any) -> None:
     the same coverage model as the run.  Writes <province>-new-sites.csv (ranked by what each
     site adds), <province>-unreachable.csv (villages that need another kind of solution), the
     curve of coverage against sites, and with the chosen --outputs a workbook, a GeoPackage, a
-    map and a plot.  --operator plans that operator's network: other operators' masts become
-    shared-mast candidates.
+    map and a plot (--outputs xlsx, gpkg and html choose the plan's workbook, GeoPackage and
+    map; the CSVs are always written, the plot when matplotlib is installed).  --operator plans
+    that operator's network: other operators' masts become shared-mast candidates.
 
     \b
     Examples:
