@@ -9,6 +9,7 @@ The package is laid out as the pipeline runs::
     zonal       villages on the grid: spans and per-village sums
     gaps        statuses, reasons and priorities
     outputs/    CSV, GeoPackage, map, signal rasters, summary (registry of writers)
+    planning/   where to build new sites: the optimisation core and its geo wrapper (plan_area)
 
     network     the shared vocabulary: radios, generations, operators
     settings    every typed setting and default
@@ -26,7 +27,7 @@ A run::
 
 from importlib.metadata import PackageNotFoundError, version
 
-from coverage_gaps import coverage, io, outputs
+from coverage_gaps import coverage, io, outputs, planning
 from coverage_gaps.errors import (
     BadRowsError,
     ColumnError,
@@ -42,6 +43,7 @@ from coverage_gaps.errors import (
 )
 from coverage_gaps.io import read_towers, read_villages
 from coverage_gaps.pipeline import AreaResult, analyse_area
+from coverage_gaps.planning import AreaPlan, plan_area
 from coverage_gaps.runner import RunSummary, prepare, run
 from coverage_gaps.settings import (
     AdminLayer,
@@ -49,6 +51,7 @@ from coverage_gaps.settings import (
     CoverageOptions,
     Inputs,
     OutputOptions,
+    PlanOptions,
     RunConfig,
     ServiceOptions,
     StatusThresholds,
@@ -65,6 +68,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "AdminLayer",
     "AnalysisOptions",
+    "AreaPlan",
     "AreaResult",
     "BadRowsError",
     "CRSError",
@@ -77,6 +81,7 @@ __all__ = [
     "NoOverlapError",
     "OutputError",
     "OutputOptions",
+    "PlanOptions",
     "RunConfig",
     "RunSummary",
     "SelectionError",
@@ -92,6 +97,8 @@ __all__ = [
     "coverage",
     "io",
     "outputs",
+    "plan_area",
+    "planning",
     "prepare",
     "read_towers",
     "read_villages",

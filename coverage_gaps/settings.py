@@ -44,6 +44,9 @@ __all__ = [
     "Inputs",
     "Lang",
     "OutputOptions",
+    "PlanObjective",
+    "PlanOptions",
+    "PlanShareOf",
     "RangeModel",
     "RunConfig",
     "ServiceOptions",
@@ -57,6 +60,11 @@ BadRows = Literal["skip", "fail"]
 RangeModel = Literal["opencellid", "fixed"]
 Environment = Literal["urban", "suburban", "open"]
 AdminKind = Literal["province", "commune"]
+#: What ``coverage-gaps plan`` maximises: people or electrified land newly served, or villages
+#: fixed (their covered share brought to the ``covered`` threshold).
+PlanObjective = Literal["people", "villages", "area"]
+#: What a plan's shares are of: the dark demand some candidate can reach, or all of it.
+PlanShareOf = Literal["coverable", "total"]
 #: The language of what people read (maps, workbooks, reports); CSVs keep English machine names.
 Lang = Literal["vi", "en"]
 
@@ -574,6 +582,114 @@ class OutputOptions:
         if not kinds:
             raise SettingsError("no output chosen", fields=("OutputOptions.kinds",))
         _set(self, "kinds", tuple(dict.fromkeys(kinds)))
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Where to build new sites (``coverage-gaps plan``, :func:`coverage_gaps.planning.plan_area`).
+
+    Give exactly one of ``n_sites`` (maximal covering: the best ``n_sites`` new sites) and
+    ``target_share`` (partial set cover: the fewest sites that serve that share of the demand).
+
+    Attributes
+    ----------
+    n_sites
+        How many new sites to propose at most.
+    target_share
+        The share of the demand to serve with as few sites as possible, ``0 < share <= 1``.
+    objective
+        ``"people"`` (people newly served; needs a population raster), ``"area"``
+        (electrified land newly served) or ``"villages"`` (villages whose covered share reaches
+        the ``covered`` status threshold); ``None``: people when a population raster is given,
+        else area.  ``target_share`` works on people or area only.
+    candidate_spacing_m
+        Side of the lattice tiles: each tile with grid power gets a candidate at the powered
+        cell nearest its centre (and, with a DEM, at its highest powered cell).
+    radio
+        The technology to plan (a radio name or alias: ``LTE``, ``4G``, ``NR`` ...).
+    antenna_height_m
+        Antenna height of a new site above the ground (the propagation models' link budget).
+    time_limit_s
+        Wall-clock limit of each province's solve.
+    gap
+        Relative optimality gap at which a solve stops as optimal.
+    share_of
+        What ``target_share`` and the reported shares are of: the demand some candidate can
+        reach (``coverable``) or all of it (``total``).
+    curve_points
+        Numbers of sites at which the optimum is also solved, for the curve of coverage
+        against sites, in the time the main solve leaves of ``time_limit_s`` (0: only the
+        greedy curve).
+    """
+
+    n_sites: int | None = None
+    target_share: float | None = None
+    objective: PlanObjective | None = None
+    candidate_spacing_m: float = 1_000.0
+    radio: str = "LTE"
+    antenna_height_m: float = 30.0
+    time_limit_s: float = 60.0
+    gap: float = 1e-3
+    share_of: PlanShareOf = "coverable"
+    curve_points: int = 6
+
+    def __post_init__(self) -> None:
+        if (self.n_sites is None) == (self.target_share is None):
+            raise SettingsError(
+                "give the number of new sites (--sites N) or the share of the demand to serve "
+                "(--target-share 0.95), not both",
+                fields=("PlanOptions.n_sites", "PlanOptions.target_share"),
+            )
+        if self.n_sites is not None and (
+            isinstance(self.n_sites, bool) or not isinstance(self.n_sites, int) or self.n_sites < 1
+        ):
+            raise SettingsError(
+                f"{self.n_sites!r} is not a whole number of sites of at least 1",
+                fields=("PlanOptions.n_sites",),
+            )
+        if self.target_share is not None:
+            share = _number("PlanOptions", "target_share", self.target_share)
+            if not 0.0 < share <= 1.0:
+                raise SettingsError(
+                    f"{share:g} is not a share in (0, 1] (0.95 = 95 %)",
+                    fields=("PlanOptions.target_share",),
+                )
+        if self.objective is not None:
+            _choice("PlanOptions", "objective", self.objective, PlanObjective)
+            if self.objective == "villages" and self.target_share is not None:
+                raise SettingsError(
+                    "--target-share serves a share of the people or the land; with "
+                    "--objective villages give --sites N",
+                    fields=("PlanOptions.objective", "PlanOptions.target_share"),
+                )
+        _number("PlanOptions", "candidate_spacing_m", self.candidate_spacing_m, positive=True)
+        try:
+            radios = parse_radios(self.radio)
+        except SettingsError as exc:
+            raise SettingsError(exc.message, fields=("PlanOptions.radio",)) from None
+        if len(radios) != 1:
+            raise SettingsError(
+                f"{self.radio!r} names {len(radios)} technologies; plan one (e.g. LTE)",
+                fields=("PlanOptions.radio",),
+            )
+        _set(self, "radio", radios[0])
+        _number("PlanOptions", "antenna_height_m", self.antenna_height_m, positive=True)
+        _number("PlanOptions", "time_limit_s", self.time_limit_s, positive=True)
+        if not 0.0 <= _number("PlanOptions", "gap", self.gap) < 1.0:
+            raise SettingsError(
+                f"{self.gap!r} is not a relative optimality gap in [0, 1) (1e-3 = 0.1 %)",
+                fields=("PlanOptions.gap",),
+            )
+        _choice("PlanOptions", "share_of", self.share_of, PlanShareOf)
+        if (
+            isinstance(self.curve_points, bool)
+            or not isinstance(self.curve_points, int)
+            or self.curve_points < 0
+        ):
+            raise SettingsError(
+                f"{self.curve_points!r} is not a whole number of at least 0",
+                fields=("PlanOptions.curve_points",),
+            )
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ SECTIONS = (
     "Service that counts",
     "Coverage model",
     "Analysis",
+    "Planning",
     "Outputs",
     "Running",
 )

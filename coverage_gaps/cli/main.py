@@ -125,6 +125,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 def _register() -> None:
     from coverage_gaps.cli.compare import compare
     from coverage_gaps.cli.demo import demo
+    from coverage_gaps.cli.plan import plan
     from coverage_gaps.cli.progress import progress
     from coverage_gaps.cli.provinces import provinces
     from coverage_gaps.cli.run import run
@@ -134,6 +135,7 @@ def _register() -> None:
     cli.add_command(demo)
     cli.add_command(compare)
     cli.add_command(progress)
+    cli.add_command(plan)
 
 
 _register()

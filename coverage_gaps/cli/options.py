@@ -28,6 +28,9 @@ from coverage_gaps.settings import (
     Inputs,
     Lang,
     OutputOptions,
+    PlanObjective,
+    PlanOptions,
+    PlanShareOf,
     RangeModel,
     ServiceOptions,
     StatusThresholds,
@@ -50,6 +53,7 @@ MODEL = "Coverage model"
 ANALYSIS = "Analysis"
 OUTPUTS = "Outputs"
 RUN = "Running"
+PLAN = "Planning"
 
 
 class GroupedOption(click.Option):
@@ -89,6 +93,7 @@ _CLASSES: dict[str, type] = {
         AnalysisOptions,
         StatusThresholds,
         OutputOptions,
+        PlanOptions,
     )
 }
 
@@ -686,16 +691,17 @@ def build_outputs(kw: dict[str, Any]) -> OutputOptions:
 
 # -- running ------------------------------------------------------------------------------------
 
+memory_budget_option = option(
+    RUN,
+    "--memory-budget",
+    type=float,
+    metavar="GB",
+    setting="AnalysisOptions.memory_budget_gb",
+    show_default="60% of this machine's memory",
+    help="Memory one province may use; larger grids and tables are refused up front.",
+)
 run_options = apply(
-    option(
-        RUN,
-        "--memory-budget",
-        type=float,
-        metavar="GB",
-        setting="AnalysisOptions.memory_budget_gb",
-        show_default="60% of this machine's memory",
-        help="Memory one province may use; larger grids and tables are refused up front.",
-    ),
+    memory_budget_option,
     option(
         RUN,
         "--workers",
@@ -713,3 +719,96 @@ run_options = apply(
         "output folder must be one the workers can write to.",
     ),
 )
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+plan_options = apply(
+    option(
+        PLAN,
+        "--sites",
+        "n_sites",
+        type=int,
+        setting="PlanOptions.n_sites",
+        help="Propose the best N new sites (maximal covering).",
+    ),
+    option(
+        PLAN,
+        "--target-share",
+        type=float,
+        setting="PlanOptions.target_share",
+        help="Propose the fewest new sites that serve this share of the dark demand "
+        "(e.g. 0.95; partial set cover).",
+    ),
+    option(
+        PLAN,
+        "--objective",
+        type=click.Choice(choices_of(PlanObjective)),
+        setting="PlanOptions.objective",
+        show_default="people with --population, else area",
+        help="What to maximise: people or electrified land newly served, or villages "
+        "brought to the covered share (--covered-share).",
+    ),
+    option(
+        PLAN,
+        "--candidate-spacing",
+        type=float,
+        metavar="METRES",
+        setting="PlanOptions.candidate_spacing_m",
+        help="Side of the lattice of candidate sites on grid-powered land.",
+    ),
+    option(
+        PLAN,
+        "--plan-radio",
+        setting="PlanOptions.radio",
+        help="Technology of the new sites (LTE, NR, 4G, ...): its disc radius or link budget.",
+    ),
+    option(
+        PLAN,
+        "--plan-antenna-height",
+        type=float,
+        metavar="METRES",
+        setting="PlanOptions.antenna_height_m",
+        help="Antenna height of a new site above the ground (propagation models).",
+    ),
+    option(
+        PLAN,
+        "--time-limit",
+        type=float,
+        metavar="SECONDS",
+        setting="PlanOptions.time_limit_s",
+        help="Time the solver may take per province (the best plan found and its proven gap "
+        "are reported).",
+    ),
+    option(
+        PLAN,
+        "--share-of",
+        type=click.Choice(choices_of(PlanShareOf)),
+        setting="PlanOptions.share_of",
+        help="What --target-share and the reported shares are of: the demand some candidate "
+        "can reach, or all of it.",
+    ),
+    option(
+        PLAN,
+        "--curve-points",
+        type=int,
+        setting="PlanOptions.curve_points",
+        help="Numbers of sites at which the optimum is also solved, for the curve of coverage "
+        "against sites (0: greedy only).",
+    ),
+)
+
+
+def build_plan(kw: dict[str, Any]) -> PlanOptions:
+    """The :class:`PlanOptions` of the planning options (popped from ``kw``)."""
+    return PlanOptions(
+        n_sites=kw.pop("n_sites"),
+        target_share=kw.pop("target_share"),
+        objective=kw.pop("objective"),
+        candidate_spacing_m=kw.pop("candidate_spacing"),
+        radio=kw.pop("plan_radio"),
+        antenna_height_m=kw.pop("plan_antenna_height"),
+        time_limit_s=kw.pop("time_limit"),
+        share_of=kw.pop("share_of"),
+        curve_points=kw.pop("curve_points"),
+    )

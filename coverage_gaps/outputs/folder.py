@@ -73,10 +73,15 @@ class OutputFolder:
     Use as a context manager; inside it, write into :attr:`staging` and call :meth:`commit`
     with the staged files.  Leaving the block without committing (an error) removes the staging
     folder and leaves the output folder as it was.
+
+    ``record`` names the record file of this kind of run (``run.json``; ``plan.json`` for
+    ``coverage-gaps plan``): it is moved into place last, and the files of the previous record
+    of that name that this run did not write again are removed (another kind's files stay).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, record: str = RECORD_NAME) -> None:
         self.path = Path(path)
+        self.record = record
         self.staging = self.path / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._lock = self.path / LOCK_NAME
         self._locked = False
@@ -175,13 +180,14 @@ class OutputFolder:
         return removed
 
     def previous_files(self) -> list[Path]:
-        """The files the last completed run into this folder wrote (from its record)."""
+        """The files the last completed run of this kind into this folder wrote (from its
+        record)."""
         try:
-            record = json.loads((self.path / RECORD_NAME).read_text(encoding="utf-8"))
+            record = json.loads((self.path / self.record).read_text(encoding="utf-8"))
             names = [f["name"] if isinstance(f, dict) else f for f in record.get("files", [])]
         except (OSError, ValueError, AttributeError, KeyError, TypeError):
             return []
-        return [self.path / str(n) for n in names if "/" not in str(n) and str(n) != RECORD_NAME]
+        return [self.path / str(n) for n in names if "/" not in str(n) and str(n) != self.record]
 
     def commit(self, staged: Iterable[Path]) -> tuple[list[Path], list[Path]]:
         """Move the ``staged`` files into the output folder (the run record last), and remove
@@ -197,8 +203,8 @@ class OutputFolder:
             if f.parent != self.staging:
                 raise ValueError(f"{f} is not in the staging folder {self.staging}")
         previous = self.previous_files()
-        record = [f for f in staged if f.name == RECORD_NAME]
-        ordered = [f for f in staged if f.name != RECORD_NAME] + record
+        record = [f for f in staged if f.name == self.record]
+        ordered = [f for f in staged if f.name != self.record] + record
         written: list[Path] = []
         for f in ordered:
             final = self.path / f.name

@@ -409,6 +409,105 @@ COLUMNS: Mapping[str, Column] = {
         "Date its first cell was first seen (OpenCelliD)",
         "Ngày cell đầu tiên của trạm được ghi nhận (OpenCelliD)",
     ),
+    # coverage-gaps plan: <province>-new-sites and <province>-unreachable
+    "rank": Column(
+        "Rank",
+        "Thứ tự",
+        "1 is the proposed site that adds the most; each adds the most of those after it",
+        "1 là trạm đề xuất mang lại nhiều nhất; mỗi trạm mang lại nhiều nhất trong số các trạm "
+        "sau nó",
+    ),
+    "kind": Column(
+        "Kind",
+        "Loại",
+        "new: a new mast on grid-powered land; shared_mast: equipment on another operator's "
+        "mast; upgrade: the planned technology added to the operator's own mast",
+        "new: cột mới trên vùng có điện lưới; shared_mast: lắp thiết bị trên cột của nhà mạng "
+        "khác; upgrade: bổ sung công nghệ trên trạm hiện có của nhà mạng",
+    ),
+    "existing_operator": Column(
+        "Mast of",
+        "Cột của nhà mạng",
+        "The operator whose mast it is (existing masts only)",
+        "Nhà mạng sở hữu cột (chỉ với cột hiện có)",
+    ),
+    "elevation_m": Column(
+        "Elevation (m)",
+        "Độ cao (m)",
+        "Ground elevation at the site (from the DEM)",
+        "Độ cao mặt đất tại vị trí trạm (theo mô hình độ cao)",
+    ),
+    "demand_covered": Column(
+        "Demand served",
+        "Nhu cầu được phủ",
+        "Dark demand the site serves that the sites ranked before it do not: people, or km² "
+        "of electrified land without signal (the plan's objective)",
+        "Nhu cầu chưa có sóng mà trạm phủ tới và các trạm xếp trước chưa phủ: số người, hoặc "
+        "km² đất có điện chưa có sóng (theo mục tiêu của phương án)",
+    ),
+    "people_covered": Column(
+        "People served",
+        "Số người được phủ sóng",
+        "People without signal the site newly serves (not counted again for later sites)",
+        "Số người chưa có sóng được trạm phủ sóng mới (không tính lại cho các trạm sau)",
+    ),
+    "land_covered_km2": Column(
+        "Land served (km²)",
+        "Diện tích được phủ (km²)",
+        "Electrified land without signal the site newly serves",
+        "Diện tích có điện chưa có sóng được trạm phủ sóng mới",
+    ),
+    "villages_fixed": Column(
+        "Villages fixed",
+        "Số thôn được xử lý",
+        "Villages whose covered share of electrified land reaches the 'covered' threshold "
+        "with this site",
+        "Số thôn đạt ngưỡng 'có sóng' (tỷ lệ diện tích có điện có sóng) nhờ trạm này",
+    ),
+    "village_ids": Column(
+        "Villages served",
+        "Các thôn được phủ sóng",
+        "Ids of the villages whose dark land this site is the first to serve",
+        "Mã các thôn có vùng lõm sóng được trạm này phủ sóng trước tiên",
+    ),
+    "cumulative_share": Column(
+        "Cumulative share",
+        "Tỷ lệ cộng dồn",
+        "Share of the dark demand served by this site and those ranked before it",
+        "Tỷ lệ nhu cầu chưa có sóng được phủ bởi trạm này và các trạm xếp trước",
+    ),
+    "dark_km2": Column(
+        "Dark land (km²)",
+        "Diện tích lõm sóng (km²)",
+        "The village's electrified land without signal",
+        "Diện tích có điện chưa có sóng của thôn",
+    ),
+    "unreachable_km2": Column(
+        "Unreachable (km²)",
+        "Không phủ được (km²)",
+        "Of it, the land no candidate site can serve: it needs another kind of solution "
+        "(satellite, a repeater, a mast where there is no power)",
+        "Phần diện tích không trạm đề xuất nào phủ được: cần giải pháp khác (vệ tinh, trạm "
+        "lặp, cột ở nơi chưa có điện)",
+    ),
+    "unreachable_share": Column(
+        "Unreachable share",
+        "Tỷ lệ không phủ được",
+        "Share of the village's dark land no candidate can serve",
+        "Tỷ lệ diện tích lõm sóng của thôn không trạm đề xuất nào phủ được",
+    ),
+    "dark_people": Column(
+        "People without signal",
+        "Số người chưa có sóng",
+        "People on the village's dark land",
+        "Số người trên vùng lõm sóng của thôn",
+    ),
+    "unreachable_people": Column(
+        "People unreachable",
+        "Số người không phủ được",
+        "Of them, those no candidate site can serve",
+        "Trong đó, số người không trạm đề xuất nào phủ được",
+    ),
 }
 
 #: Columns whose meaning differs in one layer: ``(layer, column)`` → its entry.
@@ -463,6 +562,45 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     "confidence_high": {"en": "high", "vi": "cao"},
     "confidence_medium": {"en": "medium", "vi": "trung bình"},
     "confidence_low": {"en": "low", "vi": "thấp"},
+    # coverage-gaps plan
+    "plan_title": {
+        "en": "{province}: where to build new sites",
+        "vi": "{province}: vị trí đề xuất xây trạm BTS mới",
+    },
+    "plan_subtitle": {
+        "en": "{sites} proposed sites serve {share} of the dark demand",
+        "vi": "{sites} trạm đề xuất phủ sóng {share} nhu cầu chưa có sóng",
+    },
+    "sheet_new_sites": {"en": "New sites", "vi": "Trạm đề xuất"},
+    "new_sites_title": {
+        "en": "{province}: proposed new sites, the one that adds the most first",
+        "vi": "{province}: các trạm BTS đề xuất, trạm mang lại nhiều nhất trước",
+    },
+    "plan_sites_layer": {"en": "Proposed sites", "vi": "Trạm đề xuất"},
+    "plan_site": {"en": "Proposed site {rank}", "vi": "Trạm đề xuất số {rank}"},
+    "plan_coverage_layer": {
+        "en": "New coverage of the proposed sites",
+        "vi": "Vùng phủ sóng mới của trạm đề xuất",
+    },
+    "plan_unreachable_layer": {
+        "en": "Dark land no candidate site reaches",
+        "vi": "Vùng lõm sóng không trạm đề xuất nào phủ tới",
+    },
+    "kind_new": {"en": "new mast", "vi": "cột mới"},
+    "kind_shared_mast": {
+        "en": "on another operator's mast",
+        "vi": "dùng chung cột của nhà mạng khác",
+    },
+    "kind_upgrade": {"en": "upgrade of an own mast", "vi": "nâng cấp trạm hiện có"},
+    "plan_plot_x": {"en": "New sites", "vi": "Số trạm mới"},
+    "plan_plot_y": {
+        "en": "Share of the dark demand served",
+        "vi": "Tỷ lệ nhu cầu chưa có sóng được phủ",
+    },
+    "plan_plot_greedy": {"en": "greedy (one site at a time)", "vi": "tham lam (từng trạm một)"},
+    "plan_plot_optimal": {"en": "optimal", "vi": "tối ưu"},
+    "plan_plot_bound": {"en": "proven upper bound", "vi": "cận trên đã chứng minh"},
+    "plan_plot_plan": {"en": "this plan, in rank order", "vi": "phương án này, theo thứ tự"},
     # workbooks, glossary, printed report, KMZ
     "sheet_villages": {"en": "Villages", "vi": "Thôn"},
     "sheet_to_fix": {"en": "To fix", "vi": "Cần xử lý"},

@@ -65,6 +65,7 @@ __all__ = [
     "map_page",
     "operator_colour",
     "png_palette",
+    "render_page",
     "signal_classes",
     "write_area_map",
     "write_map",
@@ -785,8 +786,13 @@ def map_page(
     index: str | None = None,
 ) -> str:
     """The whole page of the map of ``result``, as text (see the module's docstring)."""
+    return render_page(map_data(result, lang=lang, made=made, version=version, index=index))
+
+
+def render_page(data: Mapping[str, Any]) -> str:
+    """The page of a map's data (:func:`map_data`, perhaps with more layers), as text."""
     leaflet = leaflet_asset()
-    data = map_data(result, lang=lang, made=made, version=version, index=index)
+    lang = str(data["lang"])
     parts = {
         "LANG": html.escape(lang),
         "TITLE": html.escape(data["title"]),

@@ -85,6 +85,15 @@ COLUMN_FORMATS: Mapping[str, str] = {
     "range_m": "#,##0",
     "samples": "#,##0",
     "first_created": "yyyy-mm-dd",
+    # coverage-gaps plan
+    "rank": "0",
+    "elevation_m": "#,##0",
+    "demand_covered": "#,##0.00",
+    "people_covered": "#,##0",
+    "land_covered_km2": "#,##0.00",
+    "villages_fixed": "0",
+    "village_ids": "@",
+    "cumulative_share": "0.0%",
 }
 #: Columns a reader's workbook leaves out when they are empty throughout (no population
 #: raster, no propagation model); the CSVs keep them, for scripts.

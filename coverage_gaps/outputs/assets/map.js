@@ -104,6 +104,7 @@
     layers[im.id] = L.imageOverlay(im.png, im.bounds, {pane: "cgRaster", interactive: false});
   });
   layers.sites = L.featureGroup();
+  if (D.plan) layers.plan = L.featureGroup();
   layers.communes = L.layerGroup();
   layers.area = L.rectangle(D.area_bounds, {
     renderer: baseR, interactive: false, fill: false, color: "#555", weight: 1.5,
@@ -112,6 +113,7 @@
   var overlays = [["villages", D.layers.villages, true], ["dead_land", D.layers.dead_land, true]];
   D.images.forEach(function (im) { overlays.push([im.id, im.name, im.visible]); });
   overlays.push(["sites", D.layers.sites, S.lon.length > 0]);
+  if (D.plan) overlays.push(["plan", D.layers.plan, true]);
   overlays.push(["communes", D.layers.communes, true]);
   overlays.push(["area", D.layers.area, true]);
 
@@ -232,6 +234,7 @@
                      ["dead_land", D.layers.dead_land, D.legend.dead_land]];
       D.images.forEach(function (im) { legends.push([im.id, im.name, im.legend]); });
       legends.push(["sites", D.layers.sites, D.legend.sites]);
+      if (D.plan) legends.push(["plan", D.layers.plan, D.legend.plan]);
       legends.push(["communes", null, D.legend.communes]);
       legends.push(["area", null, D.legend.area]);
       legends.forEach(function (lg) {
@@ -391,13 +394,37 @@
       m.setStyle(st);
     });
   }
+
+  // ---- proposed sites (the map of a plan only): numbered in rank order ------------------
+  function planTip(i) {
+    var box = el("div");
+    box.appendChild(el("strong", null, D.plan.title[i]));
+    var table = el("table");
+    D.plan.fields.forEach(function (label, k) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, label));
+      tr.appendChild(el("td", null, D.plan.rows[i][k]));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    return box;
+  }
+  if (D.plan) {
+    D.plan.lon.forEach(function (x, i) {
+      var label = el("div", "cg-plan-site cg-plan-" + D.plan.kind[i], D.plan.rank[i]);
+      var icon = L.divIcon({html: label, className: "cg-plan-icon", iconSize: [22, 22]});
+      var m = L.marker([D.plan.lat[i] * Q, x * Q], {icon: icon, keyboard: false});
+      m.bindTooltip(function () { return planTip(i); }, {direction: "top", className: "cg-tip"});
+      m.addTo(layers.plan);
+    });
+  }
   performance.mark("cg-built");
 
   // ---- onto the map, bottom to top (villages, then sites on their shared canvas) --------
   var startOn = {};
   overlays.forEach(function (o) { startOn[o[0]] = o[2]; });
   ["communes", "area"].concat(D.images.map(function (im) { return im.id; }))
-    .concat(["dead_land", "villages", "sites"])
+    .concat(["dead_land", "villages", "sites", "plan"])
     .forEach(function (id) { if (startOn[id]) layers[id].addTo(map); });
   performance.mark("cg-added");
 

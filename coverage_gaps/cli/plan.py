@@ -1,0 +1,123 @@
+"""``coverage-gaps plan``: where to build new sites, per province, on the run's analysis."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from coverage_gaps.cli import options as o
+from coverage_gaps.cli._common import CliProgress, GroupedCommand, verbosity, verbosity_options
+from coverage_gaps.cli.run import build_config
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """The process's own stdout (file descriptor 1) sent to stderr: HiGHS prints its banner
+    there when the first solver is made, and stdout carries the summary table."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # pragma: no cover - no real stdout (an embedding)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _quiet_banner() -> None:
+    """Make the first HiGHS solver now, its banner going to stderr."""
+    try:
+        import highspy
+    except ImportError:
+        return  # the plan itself says what to install
+    with _stdout_to_stderr():
+        highspy.Highs()
+
+
+@click.command(cls=GroupedCommand, short_help="Where to build new sites.")
+@o.input_options
+@o.village_options
+@o.tower_options
+@o.service_options
+@o.coverage_options
+@o.analysis_options
+@o.plan_options
+@o.output_options()
+@o.memory_budget_option
+@verbosity_options
+@click.pass_context
+def plan(ctx: click.Context, /, **kw: Any) -> None:
+    """Propose new sites for each province: on grid-powered land (a lattice of
+    --candidate-spacing and, with --dem, its high points) and on existing masts, chosen to serve
+    the most dark demand (--sites N) or a share of it with the fewest sites (--target-share).
+
+    Demand is the villages' electrified land that no counted service reaches (after sunsets
+    and field checks), weighted by people with --population; a candidate's coverage comes from
+    the same coverage model as the run.  Writes <province>-new-sites.csv (ranked by what each
+    site adds), <province>-unreachable.csv (villages that need another kind of solution), the
+    curve of coverage against sites, and with the chosen --outputs a workbook, a GeoPackage, a
+    map and a plot (--outputs xlsx, gpkg and html choose the plan's workbook, GeoPackage and
+    map; the CSVs are always written, the plot when matplotlib is installed).  --operator plans
+    that operator's network: other operators' masts become shared-mast candidates.
+
+    \b
+    Examples:
+      coverage-gaps plan --villages communes.gpkg --towers 452.csv.gz \\
+          --grid-lines lines.gpkg --grid-distance 5000 --province "Lào Cai" --sites 20
+      coverage-gaps plan ... --population pop.tif --target-share 0.95 --operator Viettel
+    """
+    from coverage_gaps.planning.runner import plan as plan_run
+
+    options = o.build_plan(kw)
+    config = build_config(kw)
+    quiet = verbosity(ctx) < 0
+    _quiet_banner()
+    summary = plan_run(config, options, progress=CliProgress(quiet=quiet))
+    for note in summary.notes:
+        click.echo(f"Note: {note}", err=True)
+    table = summary.summary.copy()
+    shown = [
+        "province",
+        "status",
+        "gap",
+        "sites",
+        "candidates",
+        "demand_cells",
+        "coverable_share",
+        "covered_share",
+        "people_covered",
+        "area_km2_covered",
+        "villages_fixed",
+        "villages_unreachable",
+    ]
+    table = table[shown]
+    if table["people_covered"].isna().all():
+        table = table.drop(columns=["people_covered"])
+    for col, digits in (
+        ("gap", 4),
+        ("coverable_share", 3),
+        ("covered_share", 3),
+        ("people_covered", 0),
+        ("area_km2_covered", 1),
+    ):
+        if col in table:
+            table[col] = table[col].round(digits)
+    click.echo(table.to_string(index=False))
+    if summary.removed and not quiet:
+        click.echo(
+            f"Removed {len(summary.removed)} files of an earlier plan that this one did not "
+            "write again",
+            err=True,
+        )
+    if not quiet and summary.files:
+        click.echo(f"\nWrote {len(summary.files)} files to {summary.files[0].parent}/", err=True)
