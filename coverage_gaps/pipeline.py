@@ -169,9 +169,11 @@ class AreaResult:
         s = self.spans
         per_village = (s.offsets[dark + 1] - s.offsets[dark]).astype("i8")
         village = np.repeat(np.arange(dark.size), per_village)
-        spans = s.offsets[dark][village] + np.arange(village.size) - (
-            np.cumsum(per_village) - per_village
-        )[village]
+        spans = (
+            s.offsets[dark][village]
+            + np.arange(village.size)
+            - (np.cumsum(per_village) - per_village)[village]
+        )
         lengths = (s.col_stop[spans] - s.col_start[spans]).astype("i8")
         rows = np.repeat(s.row[spans], lengths)
         cols = np.repeat(s.col_start[spans] - (np.cumsum(lengths) - lengths), lengths)

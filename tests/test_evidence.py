@@ -40,7 +40,10 @@ def test_evidence_against_brute_force(model: str, seed: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = cg.analyse_area(
-            "P", villages, sites, emitters,
+            "P",
+            villages,
+            sites,
+            emitters,
             electrification=LineElectrification(lines, 1500.0),
             coverage=coverage,
             analysis=cg.AnalysisOptions(resolution_m=100.0, crs=UTM),
@@ -72,9 +75,14 @@ def test_evidence_against_brute_force(model: str, seed: int) -> None:
                     score = -dmin
                 else:
                     p = budget.radios[RADIOS[int(em.radio[e])]]
-                    loss = base_loss_db(max(dmin, 1.0), p.frequency_mhz, base_height_m=p.antenna_height_m,
-                                        mobile_height_m=p.receiver_height_m, model="hata",
-                                        environment="open")
+                    loss = base_loss_db(
+                        max(dmin, 1.0),
+                        p.frequency_mhz,
+                        base_height_m=p.antenna_height_m,
+                        mobile_height_m=p.receiver_height_m,
+                        model="hata",
+                        environment="open",
+                    )
                     score = p.eirp_dbm - float(loss)
                 if site not in serve or score > serve[site][0]:
                     serve[site] = (score, dmin)
@@ -101,13 +109,16 @@ def test_models_agree_against_hata_itself() -> None:
     model must be what models_agree compared with."""
     villages, cells, lines = random_world(7)
     sites, emitters = cg.collapse_sites(cells)
-    kw = {"electrification": LineElectrification(lines, 1500.0),
-          "analysis": cg.AnalysisOptions(resolution_m=100.0, crs=UTM)}
+    kw = {
+        "electrification": LineElectrification(lines, 1500.0),
+        "analysis": cg.AnalysisOptions(resolution_m=100.0, crs=UTM),
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         disc = cg.analyse_area("P", villages, sites, emitters, **kw)  # type: ignore[arg-type]
-        hata = cg.analyse_area("P", villages, sites, emitters,
-                               coverage=cg.CoverageOptions(model="hata"), **kw)  # type: ignore[arg-type]
+        hata = cg.analyse_area(
+            "P", villages, sites, emitters, coverage=cg.CoverageOptions(model="hata"), **kw
+        )  # type: ignore[arg-type]
     same = disc.villages["status"].to_numpy() == hata.villages["status"].to_numpy()
     # the disc-based Hata and the real Hata differ only in the loss table's cell rounding
     assert (disc.villages["models_agree"].to_numpy() == same).mean() >= 0.95
@@ -116,7 +127,9 @@ def test_models_agree_against_hata_itself() -> None:
 
 def test_confidence_rule_by_hand() -> None:
     got = confidence(
-        status=np.array(["covered", "covered", "dead_zone", "dead_zone", "covered", "not_electrified"]),
+        status=np.array(
+            ["covered", "covered", "dead_zone", "dead_zone", "covered", "not_electrified"]
+        ),
         models_agree=np.array([True, True, True, False, True, True]),
         samples=np.array([120, 10, 0, 0, 200, 0]),
         last_seen=np.array(["2026-06-01", "2026-06-01", "", "", "2019-01-01", ""], dtype=object),

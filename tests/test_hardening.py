@@ -236,3 +236,33 @@ def test_an_all_nodata_raster_is_said_and_the_run_fails(tiny_world: dict, tmp_pa
     result = invoke(*args)
     assert "holds only nodata over this area" in result.output  # type: ignore[attr-defined]
     one_clear_line(result, 2, "no village of any province has electrified land")
+
+
+# -- found by a hostile user (tables without geometry, ...) --------------------------------------
+
+
+def _lonlat_csv(tiny_world: dict, path: Path) -> Path:
+    v = gpd.read_file(tiny_world["villages"])
+    centre = v.geometry.centroid.to_crs(4326)
+    table = pd.DataFrame(v.drop(columns="geometry")).assign(lon=centre.x, lat=centre.y)
+    table.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("role", ["villages", "grid-lines", "province-layer"])
+def test_a_table_without_geometry_is_named_not_an_internal_error(
+    tiny_world: dict, tmp_path: Path, role: str
+) -> None:
+    table = _lonlat_csv(tiny_world, tmp_path / "lonlat.csv")
+    if role == "villages":
+        args = run_args({**tiny_world, "villages": table}, tmp_path / "o")
+    elif role == "grid-lines":
+        args = run_args(tiny_world, tmp_path / "o", electrification=["--grid-lines", str(table)])
+    else:
+        args = [*run_args(tiny_world, tmp_path / "o"), "--province-layer", str(table)]
+    one_clear_line(invoke(*args), 1, "lonlat.csv", f"--{role}", "has no geometry", "X_POSSIBLE")
+
+
+def test_the_geometry_is_not_an_id_column(tiny_world: dict, tmp_path: Path) -> None:
+    args = [*run_args(tiny_world, tmp_path / "o"), "--id-col", "geometry"]
+    one_clear_line(invoke(*args), 1, "--id-col 'geometry' is not a column", "code, name")
