@@ -266,3 +266,19 @@ def test_a_table_without_geometry_is_named_not_an_internal_error(
 def test_the_geometry_is_not_an_id_column(tiny_world: dict, tmp_path: Path) -> None:
     args = [*run_args(tiny_world, tmp_path / "o"), "--id-col", "geometry"]
     one_clear_line(invoke(*args), 1, "--id-col 'geometry' is not a column", "code, name")
+
+
+def test_infinite_population_pixels_are_reported_and_count_as_nobody(
+    tiny_world: dict, tmp_path: Path
+) -> None:
+    pop = np.ones((40, 130), dtype="float32")
+    pop[15:20, 10:15] = np.inf  # under the first village
+    pop[15:17, 50:52] = -np.inf  # under the second
+    path = write_raster(tmp_path / "pop.tif", pop, x0=X0 - 500, y1=Y0 + 3500, res=100.0)
+    result = invoke("-q", *run_args(tiny_world, tmp_path / "o"), "--population", str(path))
+    assert result.exit_code == 0, result.output
+    assert "25 pixels over the area are not finite (inf)" in result.output
+    assert "4 pixels over the area are negative (smallest -inf)" in result.output
+    table = pd.read_csv(tmp_path / "o" / "lao-cai-villages.csv", encoding="utf-8-sig")
+    # The villages' 2 km squares hold 400 pixels of 1 person; the bad ones count as nobody.
+    assert table["population"].tolist() == [400 - 25, 400 - 4, 400]
