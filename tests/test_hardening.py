@@ -282,3 +282,27 @@ def test_infinite_population_pixels_are_reported_and_count_as_nobody(
     table = pd.read_csv(tmp_path / "o" / "lao-cai-villages.csv", encoding="utf-8-sig")
     # The villages' 2 km squares hold 400 pixels of 1 person; the bad ones count as nobody.
     assert table["population"].tolist() == [400 - 25, 400 - 4, 400]
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        ("", 1, "holds no rows (the file is empty)"),
+        (
+            "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,"
+            "averageSignal\n",
+            1,
+            "only a header line",
+        ),
+        ("WIMAX,452,4,1,1,1,105,21,1000,1,1,1600000000,1600000000,0\n", 1, "none of its 1 rows"),
+        ("LTE,452,4,1,1,1,105,21,1000,1,1,1600000000,1600000000,0\n", 2, "--mcc 214 matches"),
+    ],
+)
+def test_a_towers_file_without_a_usable_row_is_an_input_error(
+    tiny_world: dict, tmp_path: Path, content: str, code: int, message: str
+) -> None:
+    """Exit 1 when the file itself holds no usable row; 2 when a filter drops every row."""
+    towers = tmp_path / "t.csv"
+    towers.write_text(content)
+    args = [*run_args(tiny_world, tmp_path / "o", towers=towers), "--mcc", "214"]
+    one_clear_line(invoke(*args), code, "t.csv", message)
