@@ -110,6 +110,25 @@ def _number(
     return v
 
 
+def _metric_crs(cls: str, name: str, value: str) -> None:
+    """Check that ``value`` names a projected CRS in metres (the analysis CRS)."""
+    from pyproj import CRS
+
+    from coverage_gaps.grid import metric_crs_problem
+
+    try:
+        crs = CRS.from_user_input(value)
+    except Exception as exc:  # pyproj raises CRSError, TypeError ... for what it cannot read
+        raise SettingsError(
+            f"{value!r} is not a CRS pyproj knows ({exc}); give a projected CRS in metres "
+            "such as EPSG:32648 (UTM 48N)",
+            fields=(f"{cls}.{name}",),
+        ) from None
+    problem = metric_crs_problem(crs)
+    if problem is not None:
+        raise SettingsError(f"{value!r} {problem}", fields=(f"{cls}.{name}",))
+
+
 def _choice(owner: str, name: str, value: Any, literal: Any) -> None:
     allowed = choices_of(literal)
     if value not in allowed:
@@ -534,6 +553,8 @@ class AnalysisOptions:
         _number("AnalysisOptions", "electrified_threshold", self.electrified_threshold)
         _number("AnalysisOptions", "grid_distance_m", self.grid_distance_m, minimum=0.0)
         _number("AnalysisOptions", "village_radius_m", self.village_radius_m, positive=True)
+        if self.crs is not None:
+            _metric_crs("AnalysisOptions", "crs", self.crs)
 
 
 @dataclass(frozen=True)

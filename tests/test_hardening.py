@@ -174,6 +174,9 @@ def test_duplicate_and_missing_ids_are_made_unique_and_named(tmp_path: Path) -> 
         (["--k-factor", "-1"], "--k-factor", "not a positive number"),
         (["--mcc", "4520"], "--mcc", "not a mobile country code"),
         (["--memory-budget", "0"], "--memory-budget", "not a positive number"),
+        (["--crs", "EPSG:99999"], "--crs", "'EPSG:99999' is not a CRS pyproj knows"),
+        (["--crs", "EPSG:4326"], "--crs", "'EPSG:4326' is not a projected CRS"),
+        (["--crs", "EPSG:2249"], "--crs", "'EPSG:2249' has axis units"),  # US survey feet
     ],
 )
 def test_option_values_are_checked(
