@@ -496,6 +496,14 @@ def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadI
 
     coverage = config.coverage
     dem = None
+    if inputs.dem and not spec.needs_dem:
+        users = ", ".join(name for name, s in MODELS.items() if s.needs_dem)
+        warnings.warn(
+            f"--dem is not used by --model {config.coverage.model} (only {users} use terrain); "
+            "the elevation files were not read",
+            CoverageGapsWarning,
+            stacklevel=2,
+        )
     if spec.needs_dem:
         dem = DemTiles(inputs.dem)
         native = dem.resolution_m()

@@ -309,3 +309,15 @@ def test_a_towers_file_without_a_usable_row_is_an_input_error(
     towers.write_text(content)
     args = [*run_args(tiny_world, tmp_path / "o", towers=towers), "--mcc", "214"]
     one_clear_line(invoke(*args), code, "t.csv", message)
+
+
+def test_a_dem_the_model_does_not_use_is_said(tiny_world: dict, tmp_path: Path) -> None:
+    """--dem with a model that ignores terrain would otherwise be dropped unseen (unread)."""
+    dem = tmp_path / "dem.tif"
+    dem.write_text("not even a raster")
+    result = invoke(
+        "-q", *run_args(tiny_world, tmp_path / "o"), "--model", "hata", "--dem", str(dem)
+    )
+    assert result.exit_code == 0, result.output
+    assert "--dem is not used by --model hata" in result.output
+    assert "terrain" in result.output and "itm" in result.output
