@@ -196,7 +196,7 @@ def trends(table: pd.DataFrame, *, deadline: date | None = None) -> pd.DataFrame
                 "dark_first": int(y[0]),
                 "last_date": part["date"].iloc[-1],
                 "dark_last": int(dark_last),
-                "rate_per_month": round(-slope * DAYS_PER_MONTH, 2),
+                "rate_per_month": round(-slope * DAYS_PER_MONTH, 2) + 0.0,  # never -0.0
                 "projected_done": done,
                 "dark_at_deadline": round(at_deadline, 1),
                 "on_track": on_track,

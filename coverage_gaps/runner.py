@@ -743,7 +743,7 @@ def run(
     """
     progress = progress or Progress()
     inputs = prepare(config, progress=progress)
-    with OutputFolder(config.outputs.out_dir) as out:
+    with OutputFolder(config.outputs.out_dir, inputs=config.inputs.paths) as out:
         outcomes = _run_areas(inputs, out.staging, executor, progress, threads_per_task)
         with progress.step("Writing the run's summary"):
             record, run_files = finish(inputs, outcomes, out.staging)
