@@ -36,6 +36,7 @@ from coverage_gaps.network import RADIOS, parse_radios
 
 __all__ = [
     "DEFAULT_FIXED_RADII_M",
+    "MAX_RESOLUTION_M",
     "AdminLayer",
     "AnalysisOptions",
     "BadRows",
@@ -504,6 +505,11 @@ class StatusThresholds:
             )
 
 
+#: The coarsest analysis grid: a cell must be smaller than a village (a point village is a
+#: disc of 500 m by default) and than the reach of a small cell.
+MAX_RESOLUTION_M = 1_000.0
+
+
 @dataclass(frozen=True)
 class AnalysisOptions:
     """The analysis grid, what counts as electrified, and the status thresholds.
@@ -511,7 +517,7 @@ class AnalysisOptions:
     Attributes
     ----------
     resolution_m
-        Cell size of the analysis grid.
+        Cell size of the analysis grid, at most :data:`MAX_RESOLUTION_M`.
     crs
         Metric CRS of the analysis (default: the UTM zone of each area's centre).
     electrified_threshold
@@ -550,6 +556,13 @@ class AnalysisOptions:
         if self.memory_budget_gb is not None:
             _number("AnalysisOptions", "memory_budget_gb", self.memory_budget_gb, positive=True)
         _number("AnalysisOptions", "resolution_m", self.resolution_m, positive=True)
+        if self.resolution_m > MAX_RESOLUTION_M:
+            raise SettingsError(
+                f"cells of {self.resolution_m:g} m are coarser than {MAX_RESOLUTION_M:g} m: larger "
+                "than the villages and the reach of many sites, so shares and areas would be "
+                f"meaningless; use {MAX_RESOLUTION_M:g} m or less (100 m is the default)",
+                fields=("AnalysisOptions.resolution_m",),
+            )
         _number("AnalysisOptions", "electrified_threshold", self.electrified_threshold)
         _number("AnalysisOptions", "grid_distance_m", self.grid_distance_m, minimum=0.0)
         _number("AnalysisOptions", "village_radius_m", self.village_radius_m, positive=True)

@@ -165,6 +165,9 @@ def test_duplicate_and_missing_ids_are_made_unique_and_named(tmp_path: Path) -> 
     ("extra", "flag", "message"),
     [
         (["--resolution", "inf"], "--resolution", "inf is not a finite number"),
+        # Cells larger than the villages gave nonsense (more uncovered km² than the villages
+        # have, "no site reaches" a village with a site in it).
+        (["--resolution", "3000"], "--resolution", "cells of 3000 m are coarser than 1000 m"),
         (["--max-range", "nan"], "--max-range", "nan is not a finite number"),
         (["--min-range", "5000", "--max-range", "1000"], "--min-range / --max-range", "above"),
         (["--grid-distance", "-5"], "--grid-distance", "below 0"),
