@@ -25,6 +25,7 @@ __all__ = [
     "choose_metric_crs",
     "disc_row_span",
     "disc_rows",
+    "metric_crs_problem",
     "transformer",
     "utm_crs_for",
 ]
@@ -164,15 +165,22 @@ def choose_metric_crs(
     return utm_crs_for(float(lon), float(lat))
 
 
-def check_metric(crs: CRS, *, what: str) -> None:
-    """Raise :class:`CRSError` unless ``crs`` is projected with metre axes."""
+def metric_crs_problem(crs: CRS) -> str | None:
+    """Why ``crs`` cannot be the analysis CRS (not projected, or axes not in metres), or
+    ``None`` when it can."""
     if not crs.is_projected:
-        raise CRSError(
-            None, f"{what} is not a projected CRS; give one in metres such as a UTM zone"
-        )
+        return "is not a projected CRS; give one in metres such as a UTM zone"
     units = {ax.unit_name for ax in crs.axis_info}
     if not units <= {"metre", "meter"}:
-        raise CRSError(None, f"{what} has axis units {sorted(units)}; the analysis needs metres")
+        return f"has axis units {sorted(units)}; the analysis needs metres"
+    return None
+
+
+def check_metric(crs: CRS, *, what: str) -> None:
+    """Raise :class:`CRSError` unless ``crs`` is projected with metre axes."""
+    problem = metric_crs_problem(crs)
+    if problem is not None:
+        raise CRSError(None, f"{what} {problem}")
 
 
 # The cell-centre rule of discs on the grid, shared by coverage discs and point villages.

@@ -143,6 +143,15 @@ def progress_over_time(
     )
 
 
+def _slope(t: np.ndarray, y: np.ndarray) -> float:
+    """Least-squares slope of ``y`` over ``t``, from the centred sums: exactly 0 for a constant
+    ``y`` (``np.polyfit`` on day numbers near 740,000 leaves a rounding slope of ~1e-18)."""
+    if len(t) < 2 or np.ptp(t) == 0:
+        return 0.0
+    dt = t - t.mean()
+    return float(np.dot(dt, y - y.mean()) / np.dot(dt, dt))
+
+
 def trends(table: pd.DataFrame, *, deadline: date | None = None) -> pd.DataFrame:
     """Per province: the straight-line fit (least squares) of its dark villages over the dates.
 
@@ -158,16 +167,17 @@ def trends(table: pd.DataFrame, *, deadline: date | None = None) -> pd.DataFrame
         part = part.sort_values("date")
         t = np.array([date.fromisoformat(d).toordinal() for d in part["date"]], dtype="f8")
         y = part["dark"].to_numpy(dtype="f8")
-        slope = float(np.polyfit(t, y, 1)[0]) if len(t) >= 2 and np.ptp(t) > 0 else 0.0
+        slope = _slope(t, y)
         last_day = date.fromordinal(int(t[-1]))
         dark_last = float(y[-1])
+        days_left = (date.max - last_day).days
         if dark_last <= 0:
             done = "done"
             when: date | None = last_day
-        elif slope < 0:
+        elif slope < 0 and dark_last / -slope <= days_left:
             when = last_day + timedelta(days=float(np.ceil(dark_last / -slope)))
             done = when.isoformat()
-        else:
+        else:  # not decreasing, or too slowly to finish before the calendar ends
             when, done = None, ""
         at_deadline: float = np.nan
         on_track: object = pd.NA
@@ -186,7 +196,7 @@ def trends(table: pd.DataFrame, *, deadline: date | None = None) -> pd.DataFrame
                 "dark_first": int(y[0]),
                 "last_date": part["date"].iloc[-1],
                 "dark_last": int(dark_last),
-                "rate_per_month": round(-slope * DAYS_PER_MONTH, 2),
+                "rate_per_month": round(-slope * DAYS_PER_MONTH, 2) + 0.0,  # never -0.0
                 "projected_done": done,
                 "dark_at_deadline": round(at_deadline, 1),
                 "on_track": on_track,

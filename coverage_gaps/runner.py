@@ -521,6 +521,14 @@ def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadI
 
     coverage = config.coverage
     dem = None
+    if inputs.dem and not spec.needs_dem:
+        users = ", ".join(name for name, s in MODELS.items() if s.needs_dem)
+        warnings.warn(
+            f"--dem is not used by --model {config.coverage.model} (only {users} use terrain); "
+            "the elevation files were not read",
+            CoverageGapsWarning,
+            stacklevel=2,
+        )
     if spec.needs_dem:
         dem = DemTiles(inputs.dem)
         native = dem.resolution_m()
@@ -803,7 +811,7 @@ def run(
     digests = InputDigests(config.inputs.paths)  # hashed while the run goes on
     try:
         inputs = prepare(config, progress=progress)
-        with OutputFolder(config.outputs.out_dir) as out:
+        with OutputFolder(config.outputs.out_dir, inputs=config.inputs.paths) as out:
             outcomes = _run_areas(inputs, out.staging, executor, progress, threads_per_task)
             with progress.step("Writing the run's summary"):
                 record, run_files = finish(inputs, outcomes, out.staging, digests=digests)

@@ -36,6 +36,7 @@ from coverage_gaps.network import RADIOS, parse_radios
 
 __all__ = [
     "DEFAULT_FIXED_RADII_M",
+    "MAX_RESOLUTION_M",
     "AdminLayer",
     "AnalysisOptions",
     "BadRows",
@@ -116,6 +117,25 @@ def _number(
     if maximum is not None and v > maximum:
         raise SettingsError(f"{value!r} is above {maximum:g}", fields=fields)
     return v
+
+
+def _metric_crs(cls: str, name: str, value: str) -> None:
+    """Check that ``value`` names a projected CRS in metres (the analysis CRS)."""
+    from pyproj import CRS
+
+    from coverage_gaps.grid import metric_crs_problem
+
+    try:
+        crs = CRS.from_user_input(value)
+    except Exception as exc:  # pyproj raises CRSError, TypeError ... for what it cannot read
+        raise SettingsError(
+            f"{value!r} is not a CRS pyproj knows ({exc}); give a projected CRS in metres "
+            "such as EPSG:32648 (UTM 48N)",
+            fields=(f"{cls}.{name}",),
+        ) from None
+    problem = metric_crs_problem(crs)
+    if problem is not None:
+        raise SettingsError(f"{value!r} {problem}", fields=(f"{cls}.{name}",))
 
 
 def _choice(owner: str, name: str, value: Any, literal: Any) -> None:
@@ -493,6 +513,11 @@ class StatusThresholds:
             )
 
 
+#: The coarsest analysis grid: a cell must be smaller than a village (a point village is a
+#: disc of 500 m by default) and than the reach of a small cell.
+MAX_RESOLUTION_M = 1_000.0
+
+
 @dataclass(frozen=True)
 class AnalysisOptions:
     """The analysis grid, what counts as electrified, and the status thresholds.
@@ -500,7 +525,7 @@ class AnalysisOptions:
     Attributes
     ----------
     resolution_m
-        Cell size of the analysis grid.
+        Cell size of the analysis grid, at most :data:`MAX_RESOLUTION_M`.
     crs
         Metric CRS of the analysis (default: the UTM zone of each area's centre).
     electrified_threshold
@@ -539,9 +564,18 @@ class AnalysisOptions:
         if self.memory_budget_gb is not None:
             _number("AnalysisOptions", "memory_budget_gb", self.memory_budget_gb, positive=True)
         _number("AnalysisOptions", "resolution_m", self.resolution_m, positive=True)
+        if self.resolution_m > MAX_RESOLUTION_M:
+            raise SettingsError(
+                f"cells of {self.resolution_m:g} m are coarser than {MAX_RESOLUTION_M:g} m: larger "
+                "than the villages and the reach of many sites, so shares and areas would be "
+                f"meaningless; use {MAX_RESOLUTION_M:g} m or less (100 m is the default)",
+                fields=("AnalysisOptions.resolution_m",),
+            )
         _number("AnalysisOptions", "electrified_threshold", self.electrified_threshold)
         _number("AnalysisOptions", "grid_distance_m", self.grid_distance_m, minimum=0.0)
         _number("AnalysisOptions", "village_radius_m", self.village_radius_m, positive=True)
+        if self.crs is not None:
+            _metric_crs("AnalysisOptions", "crs", self.crs)
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,9 @@ def test_duplicate_and_missing_ids_are_made_unique_and_named(tmp_path: Path) -> 
     ("extra", "flag", "message"),
     [
         (["--resolution", "inf"], "--resolution", "inf is not a finite number"),
+        # Cells larger than the villages gave nonsense (more uncovered km² than the villages
+        # have, "no site reaches" a village with a site in it).
+        (["--resolution", "3000"], "--resolution", "cells of 3000 m are coarser than 1000 m"),
         (["--max-range", "nan"], "--max-range", "nan is not a finite number"),
         (["--min-range", "5000", "--max-range", "1000"], "--min-range / --max-range", "above"),
         (["--grid-distance", "-5"], "--grid-distance", "below 0"),
@@ -174,6 +177,9 @@ def test_duplicate_and_missing_ids_are_made_unique_and_named(tmp_path: Path) -> 
         (["--k-factor", "-1"], "--k-factor", "not a positive number"),
         (["--mcc", "4520"], "--mcc", "not a mobile country code"),
         (["--memory-budget", "0"], "--memory-budget", "not a positive number"),
+        (["--crs", "EPSG:99999"], "--crs", "'EPSG:99999' is not a CRS pyproj knows"),
+        (["--crs", "EPSG:4326"], "--crs", "'EPSG:4326' is not a projected CRS"),
+        (["--crs", "EPSG:2249"], "--crs", "'EPSG:2249' has axis units"),  # US survey feet
     ],
 )
 def test_option_values_are_checked(
@@ -236,3 +242,85 @@ def test_an_all_nodata_raster_is_said_and_the_run_fails(tiny_world: dict, tmp_pa
     result = invoke(*args)
     assert "holds only nodata over this area" in result.output  # type: ignore[attr-defined]
     one_clear_line(result, 2, "no village of any province has electrified land")
+
+
+# -- found by a hostile user (tables without geometry, ...) --------------------------------------
+
+
+def _lonlat_csv(tiny_world: dict, path: Path) -> Path:
+    v = gpd.read_file(tiny_world["villages"])
+    centre = v.geometry.centroid.to_crs(4326)
+    table = pd.DataFrame(v.drop(columns="geometry")).assign(lon=centre.x, lat=centre.y)
+    table.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("role", ["villages", "grid-lines", "province-layer"])
+def test_a_table_without_geometry_is_named_not_an_internal_error(
+    tiny_world: dict, tmp_path: Path, role: str
+) -> None:
+    table = _lonlat_csv(tiny_world, tmp_path / "lonlat.csv")
+    if role == "villages":
+        args = run_args({**tiny_world, "villages": table}, tmp_path / "o")
+    elif role == "grid-lines":
+        args = run_args(tiny_world, tmp_path / "o", electrification=["--grid-lines", str(table)])
+    else:
+        args = [*run_args(tiny_world, tmp_path / "o"), "--province-layer", str(table)]
+    one_clear_line(invoke(*args), 1, "lonlat.csv", f"--{role}", "has no geometry", "X_POSSIBLE")
+
+
+def test_the_geometry_is_not_an_id_column(tiny_world: dict, tmp_path: Path) -> None:
+    args = [*run_args(tiny_world, tmp_path / "o"), "--id-col", "geometry"]
+    one_clear_line(invoke(*args), 1, "--id-col 'geometry' is not a column", "code, name")
+
+
+def test_infinite_population_pixels_are_reported_and_count_as_nobody(
+    tiny_world: dict, tmp_path: Path
+) -> None:
+    pop = np.ones((40, 130), dtype="float32")
+    pop[15:20, 10:15] = np.inf  # under the first village
+    pop[15:17, 50:52] = -np.inf  # under the second
+    path = write_raster(tmp_path / "pop.tif", pop, x0=X0 - 500, y1=Y0 + 3500, res=100.0)
+    result = invoke("-q", *run_args(tiny_world, tmp_path / "o"), "--population", str(path))
+    assert result.exit_code == 0, result.output
+    assert "25 pixels over the area are not finite (inf)" in result.output
+    assert "4 pixels over the area are negative (smallest -inf)" in result.output
+    table = pd.read_csv(tmp_path / "o" / "lao-cai-villages.csv", encoding="utf-8-sig")
+    # The villages' 2 km squares hold 400 pixels of 1 person; the bad ones count as nobody.
+    assert table["population"].tolist() == [400 - 25, 400 - 4, 400]
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        ("", 1, "holds no rows (the file is empty)"),
+        (
+            "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,"
+            "averageSignal\n",
+            1,
+            "only a header line",
+        ),
+        ("WIMAX,452,4,1,1,1,105,21,1000,1,1,1600000000,1600000000,0\n", 1, "none of its 1 rows"),
+        ("LTE,452,4,1,1,1,105,21,1000,1,1,1600000000,1600000000,0\n", 2, "--mcc 214 matches"),
+    ],
+)
+def test_a_towers_file_without_a_usable_row_is_an_input_error(
+    tiny_world: dict, tmp_path: Path, content: str, code: int, message: str
+) -> None:
+    """Exit 1 when the file itself holds no usable row; 2 when a filter drops every row."""
+    towers = tmp_path / "t.csv"
+    towers.write_text(content)
+    args = [*run_args(tiny_world, tmp_path / "o", towers=towers), "--mcc", "214"]
+    one_clear_line(invoke(*args), code, "t.csv", message)
+
+
+def test_a_dem_the_model_does_not_use_is_said(tiny_world: dict, tmp_path: Path) -> None:
+    """--dem with a model that ignores terrain would otherwise be dropped unseen (unread)."""
+    dem = tmp_path / "dem.tif"
+    dem.write_text("not even a raster")
+    result = invoke(
+        "-q", *run_args(tiny_world, tmp_path / "o"), "--model", "hata", "--dem", str(dem)
+    )
+    assert result.exit_code == 0, result.output
+    assert "--dem is not used by --model hata" in result.output
+    assert "terrain" in result.output and "itm" in result.output

@@ -46,6 +46,19 @@ def test_trend_by_hand() -> None:
     assert flat["projected_done"] == "" and flat["rate_per_month"] < 0
 
 
+def test_a_steady_count_or_a_glacial_rate_projects_no_date() -> None:
+    """A count that does not change has a slope of exactly 0 (a fit on raw day numbers gave
+    -8e-19 and a projected date past year 9999, an OverflowError); a real rate too slow to
+    finish before 9999 projects no date either."""
+    steady = pd.DataFrame({"date": ["2021-01-01", "2026-01-01"], "province": "P", "dark": 10})
+    got = trends(steady, deadline=date(2025, 6, 30)).iloc[0]
+    assert str(got["rate_per_month"]) == "0.0" and got["projected_done"] == ""  # not "-0.0"
+    assert got["dark_at_deadline"] == 10 and not got["on_track"]
+    glacial = steady.assign(dark=[100_000, 99_999])  # one village lit in five years
+    got = trends(glacial).iloc[0]
+    assert got["projected_done"] == "" and got["rate_per_month"] > 0
+
+
 def test_progress_follows_the_towers_created_by_each_date(tiny_world: dict, tmp_path: Path) -> None:
     """Village 001 gets a site in 2020, village 002 in 2023: dark villages 2 in 2019, 1 in
     2021, 0 in 2024 (village 003 has no power)."""
@@ -105,6 +118,26 @@ def test_cli_writes_the_table_the_trends_and_the_plot(tiny_world: dict, tmp_path
         "progress.png",
     ]
     assert (out / "progress.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Into a run's folder: the run's outputs stay (progress writes no run record).
+    run = CliRunner().invoke(cli, ["-q", *run_args(tiny_world, tmp_path / "r"), "--outputs", "csv"])
+    assert run.exit_code == 0, run.output
+    before = sorted(p.name for p in (tmp_path / "r").iterdir())
+    again = CliRunner().invoke(
+        cli,
+        [
+            "-q",
+            "progress",
+            *args[:-1],
+            str(tmp_path / "r"),
+            "--as-of",
+            "2019-01-01",
+            "--as-of",
+            "2021-01-01",
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    after = sorted(p.name for p in (tmp_path / "r").iterdir())
+    assert after == sorted([*before, "progress-trends.csv", "progress.csv", "progress.png"])
     bad = CliRunner().invoke(
         cli, ["progress", *args, "--as-of", "2019-13-01", "--as-of", "2020-01-01"]
     )

@@ -253,6 +253,50 @@ def test_outputs_an_earlier_run_wrote_and_this_one_did_not_are_removed(
     ]
 
 
+def test_an_input_in_the_output_folder_is_never_replaced(
+    three_provinces: dict, tmp_path: Path
+) -> None:
+    """Inputs kept in --out under the names of outputs (a towers file called summary.csv, a
+    filled-in workbook passed back) are refused, not overwritten, and the folder is left as
+    it was."""
+    out = tmp_path / "out"
+    out.mkdir()
+    towers = out / "summary.csv"
+    towers.write_bytes(three_provinces["towers"].read_bytes())
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    world = {**three_provinces, "towers": towers}
+    with pytest.raises(cg.OutputError, match=r"summary.csv is the --towers input; .*another --out"):
+        cg.run(config(world, out, kinds=("csv",)))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # An earlier output the user now passes back as an input is not removed by a run that
+    # does not write it again.
+    cg.run(config(three_provinces, out / "o", kinds=("csv", "gpkg")))
+    kept = out / "o" / "lao-cai.gpkg"
+    world = {**three_provinces, "villages": kept}
+    cfg = config(world, out / "o", kinds=("csv",))
+    summary = cg.run(
+        cg.RunConfig(
+            inputs=cfg.inputs,
+            villages=cg.VillageOptions(layer="villages"),
+            provinces=("Lào Cai",),
+            outputs=cfg.outputs,
+        )
+    )
+    assert kept.exists() and kept not in summary.removed
+    removed = {p.name for p in summary.removed}
+    assert {"dien-bien.gpkg", "lai-chau.gpkg"} <= removed and "lao-cai.gpkg" not in removed
+
+
+def test_a_record_naming_paths_removes_nothing_outside_the_folder(tmp_path: Path) -> None:
+    from coverage_gaps.outputs.folder import OutputFolder
+
+    out = tmp_path / "out"
+    out.mkdir()
+    names = ["../victim.txt", "..\\victim.txt", "C:victim.txt", "..", "/etc/passwd", "ok.csv"]
+    (out / "run.json").write_text(json.dumps({"files": [{"name": n} for n in names]}))
+    assert OutputFolder(out).previous_files() == [out / "ok.csv"]
+
+
 def test_out_under_a_file_is_one_clear_error(three_provinces: dict, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -476,24 +476,25 @@ def test_runs_that_find_nothing_fail_and_say_why(tmp_path: Path) -> None:
         read(path, as_of="2020-01-01")
     with pytest.raises(SelectionError, match=r"--max-age 1y drops .*2023-11-14.*March 2024"):
         read(path, as_of="2025-06-01", max_age_days=365.25)
+    # A file with no usable row is a fault of the input (exit 1), not of a selection.
     write(path, HEADER)
-    with pytest.raises(SelectionError, match=r"holds no rows \(only a header line"):
+    with pytest.raises(InputError, match=r"holds no rows \(only a header line"):
         read(path)
     path.write_bytes(b"")
-    with pytest.raises(SelectionError, match="the file is empty"):
+    with pytest.raises(InputError, match="the file is empty"):
         read(path)
     path.write_bytes(b"\n\r\n")
-    with pytest.raises(SelectionError, match="only blank lines"):
+    with pytest.raises(InputError, match="only blank lines"):
         read(path)
     write(path, HEADER.replace(",", ";"), *[ROW.format(i).replace(",", ";") for i in range(3)])
-    with pytest.raises(SelectionError, match=r"none of its 4 rows .* separated by semicolons"):
+    with pytest.raises(InputError, match=r"none of its 4 rows .* separated by semicolons"):
         read(path)
     swapped = [ROW.format(i).replace("105.1,21.5", "21.5,105.1") for i in range(3)]
     write(path, HEADER, *swapped)
-    with pytest.raises(SelectionError, match="lon and lat columns swapped"), quiet():
+    with pytest.raises(InputError, match="lon and lat columns swapped"), quiet():
         read(path)
     write(path, HEADER, *[ROW.format(i).replace("LTE", "WIMAX") for i in range(3)])
-    with pytest.raises(SelectionError, match=r"most often \(3 rows\) an unknown radio"), quiet():
+    with pytest.raises(InputError, match=r"most often \(3 rows\) an unknown radio"), quiet():
         read(path)
 
 

@@ -78,7 +78,7 @@ def progress(ctx: click.Context, /, **kw: Any) -> None:
     config: RunConfig = build_config({**kw, "as_of": None})
     quiet = verbosity(ctx) < 0
     result = progress_over_time(config, dates, deadline=deadline, progress=CliProgress(quiet=quiet))
-    with OutputFolder(config.outputs.out_dir) as out:
+    with OutputFolder(config.outputs.out_dir, inputs=config.inputs.paths) as out:
         files = write_progress(result, out.staging, lang=config.outputs.lang)
         written, _ = out.commit(files)
     for note in result.notes:

@@ -33,7 +33,7 @@ def pick_column(
     """
     lower = {c.lower(): c for c in columns if c != "geometry"}
     if wanted is not None:
-        if wanted in columns:
+        if wanted in columns and wanted != "geometry":
             return wanted
         if wanted.lower() in lower:
             return lower[wanted.lower()]
@@ -81,7 +81,7 @@ def read_frame(
             raise InputError(
                 path, f"{layer_option} {layer!r} is not a layer; the layers are {names}"
             )
-        return gpd.read_file(path, layer=layer)
+        frame = gpd.read_file(path, layer=layer)
     except InputError:
         raise
     except Exception as exc:  # pyogrio/pyarrow raise many types for unreadable files
@@ -90,6 +90,16 @@ def read_frame(
             f"cannot be read as a vector layer ({type(exc).__name__}: {exc}); expected "
             "GeoPackage, GeoJSON, Shapefile or GeoParquet",
         ) from None
+    if not isinstance(frame, gpd.GeoDataFrame):
+        # GDAL reads a CSV without a WKT column (or a table of a GeoPackage) as plain rows.
+        cols = ", ".join(map(str, frame.columns[:10]))
+        raise InputError(
+            path,
+            f"{option}: has no geometry (its columns are {cols}); give a layer with points or "
+            "polygons, e.g. a CSV with a WKT column, or convert a lon/lat table with ogr2ogr "
+            "-oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat -a_srs EPSG:4326 out.gpkg in.csv",
+        )
+    return frame
 
 
 def as_text(values: pd.Series) -> pd.Series:

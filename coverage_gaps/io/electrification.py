@@ -16,6 +16,7 @@ from rasterio.features import rasterize
 
 from coverage_gaps.errors import CoverageGapsWarning, CRSError, InputError, NoOverlapError
 from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.io._vector import check_lonlat, nonfinite_coordinates, read_frame
 from coverage_gaps.io.raster import warp_to_grid
 
 
@@ -53,23 +54,12 @@ def electrified_from_raster(
 def read_grid_lines(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a vector layer of grid lines or electrified polygons (any CRS)."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "no such file; check the --grid-lines path")
-    try:
-        frame = (
-            gpd.read_parquet(path)
-            if path.suffix.lower() == ".parquet"
-            else gpd.read_file(path, layer=layer)
-        )
-    except Exception as exc:
-        raise InputError(path, f"cannot be read as a vector layer ({exc})") from None
+    frame = read_frame(path, layer, option="--grid-lines", layer_option="--grid-lines-layer")
     if frame.crs is None:
         raise CRSError(path, "has no coordinate reference system; set one before using it")
     frame = frame.loc[~(frame.geometry.is_empty | frame.geometry.isna())]
     if len(frame) == 0:
         raise InputError(path, "has no features with a geometry")
-    from coverage_gaps.io._vector import check_lonlat, nonfinite_coordinates
-
     frame = frame.loc[~nonfinite_coordinates(np.asarray(frame.geometry.values))]
     check_lonlat(np.asarray(frame.geometry.values), frame.crs, path, what="--grid-lines")
     frame.attrs["path"] = str(path)

@@ -60,6 +60,18 @@ def population_on_grid(path: str | Path, grid: AnalysisGrid) -> np.ndarray:
                 CoverageGapsWarning,
                 stacklevel=2,
             )
+        infinite = np.isposinf(people)
+        if infinite.any():
+            warnings.warn(
+                f"{path}: {int(infinite.sum()):,} pixels over the area are not finite (inf), "
+                "which no count of people can be: the raster may be damaged or its nodata "
+                "value missing; they are counted as no people",
+                CoverageGapsWarning,
+                stacklevel=2,
+            )
+        if negative.any() or infinite.any():
+            # Zeroed before resampling, so that a bad pixel does not swallow its neighbours.
+            people = np.where(negative | infinite, 0, people)
         density = people / pixel_areas_m2(src, transform, people.shape[0])
         dest = array_to_grid(
             density,

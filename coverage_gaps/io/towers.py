@@ -987,9 +987,10 @@ def read_towers(
     BadRowsError
         ``bad_rows="fail"`` and a row is bad: at the first bad row, naming its line, column and
         value.
+        The file holds no rows or none of its rows is valid (the message says why).
     SelectionError
-        No cell is left: the file holds no rows, all its rows are bad, or a filter dropped every
-        valid row (the message names the filter and what the file holds).
+        A filter dropped every valid row (the message names the filter and what the file
+        holds).
 
     Warns
     -----
@@ -1291,7 +1292,12 @@ class _Reader:
         report.kept = len(cells)
         report.millisecond_rows = self.ms_rows
         if report.kept == 0:
-            raise SelectionError(self._nothing_left())
+            valid = report.rows - report.bad_rows
+            # No usable row in the file is a fault of the input; a filter that drops every
+            # valid row is a selection that matched nothing.
+            if valid == 0:
+                raise InputError(self.path, self._nothing_left())
+            raise SelectionError(f"{self.path}: {self._nothing_left()}")
         self._warn()
         log.info("%s", "; ".join(report.summary_lines()))
         return cells, report
@@ -1383,9 +1389,8 @@ class _Reader:
             )
 
     def _nothing_left(self) -> str:
-        """Why no cell is left, and what the file holds."""
+        """Why no cell is left, and what the file holds (without the file's name)."""
         r = self.report
-        name = self.path
         if r.rows == 0:
             if self.header_seen:
                 what = "only a header line"
@@ -1393,11 +1398,11 @@ class _Reader:
                 what = "only blank lines"
             else:
                 what = "the file is empty"
-            return f"{name}: holds no rows ({what}), so there is no cell to analyse"
+            return f"holds no rows ({what}), so there is no cell to analyse"
         valid = r.rows - r.bad_rows
         if valid == 0:
             return (
-                f"{name}: none of its {r.rows:,} rows is a valid OpenCelliD row: "
+                f"none of its {r.rows:,} rows is a valid OpenCelliD row: "
                 f"{self._diagnosis()}; the first: line {r.bad_examples[0][0]:,}: "
                 f"{r.bad_examples[0][1]}"
             )
@@ -1406,8 +1411,8 @@ class _Reader:
             if left - dropped > 0:
                 left -= dropped
                 continue
-            return f"{name}: {flag} " + self._why_dropped(flag, left)
-        return f"{name}: no cell left"  # not reached: duplicates never drop every row
+            return f"{flag} " + self._why_dropped(flag, left)
+        return "no cell left"  # not reached: duplicates never drop every row
 
     def _why_dropped(self, flag: str, left: int) -> str:
         r = self.report

@@ -19,7 +19,7 @@ import shutil
 import socket
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +79,17 @@ class OutputFolder:
     of that name that this run did not write again are removed (another kind's files stay).
     """
 
-    def __init__(self, path: str | Path, *, record: str = RECORD_NAME) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        record: str = RECORD_NAME,
+        inputs: Mapping[str, Path] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.record = record
+        #: The run's input files by the option that gives them: never replaced or removed.
+        self.inputs = dict(inputs or {})
         self.staging = self.path / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._lock = self.path / LOCK_NAME
         self._locked = False
@@ -187,7 +195,23 @@ class OutputFolder:
             names = [f["name"] if isinstance(f, dict) else f for f in record.get("files", [])]
         except (OSError, ValueError, AttributeError, KeyError, TypeError):
             return []
-        return [self.path / str(n) for n in names if "/" not in str(n) and str(n) != self.record]
+        return [self.path / str(n) for n in names if _plain_name(str(n)) and str(n) != self.record]
+
+    def input_at(self, path: Path) -> str | None:
+        """The option whose input file ``path`` is (the same file, through any link), or
+        ``None``."""
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        for key, given in self.inputs.items():
+            try:
+                same = os.path.samestat(st, Path(given).stat())
+            except OSError:
+                continue
+            if same:
+                return "--" + key.split("[")[0].replace("_", "-")
+        return None
 
     def commit(self, staged: Iterable[Path]) -> tuple[list[Path], list[Path]]:
         """Move the ``staged`` files into the output folder (the run record last), and remove
@@ -202,8 +226,18 @@ class OutputFolder:
         for f in staged:
             if f.parent != self.staging:
                 raise ValueError(f"{f} is not in the staging folder {self.staging}")
-        previous = self.previous_files()
         record = [f for f in staged if f.name == self.record]
+        # Only a run that writes a record replaces the files of the record before it (the
+        # progress files written beside a run leave the run's files alone).
+        previous = self.previous_files() if record else []
+        for f in staged:
+            option = self.input_at(self.path / f.name)
+            if option is not None:
+                raise OutputError(
+                    f"{self.path / f.name} is the {option} input; this run would replace it "
+                    "with an output of the same name: move the input out of the folder or "
+                    "choose another --out (nothing was written)"
+                )
         ordered = [f for f in staged if f.name != self.record] + record
         written: list[Path] = []
         for f in ordered:
@@ -216,8 +250,16 @@ class OutputFolder:
         names = {f.name for f in written}
         removed = []
         for old in previous:
-            if old.name not in names and old.is_file():
+            if old.name not in names and old.is_file() and self.input_at(old) is None:
                 with contextlib.suppress(OSError):
                     old.unlink()
                     removed.append(old)
         return written, removed
+
+
+def _plain_name(name: str) -> bool:
+    """Whether ``name`` is a plain file name inside the folder on any system (no separator of
+    POSIX or Windows, no drive, not ``.``/``..``, not the run record)."""
+    return (
+        bool(name) and not any(c in name for c in "/\\:") and name not in (".", "..", RECORD_NAME)
+    )

@@ -136,7 +136,9 @@ def plan(
     budget = memory_budget_bytes(config.analysis.memory_budget_gb)
     kinds = plan_kinds(config.outputs.kinds)
     rows: list[dict[str, Any]] = []
-    with OutputFolder(config.outputs.out_dir, record=PLAN_RECORD) as out:
+    with OutputFolder(
+        config.outputs.out_dir, record=PLAN_RECORD, inputs=config.inputs.paths
+    ) as out:
         staged: list[Path] = []
         total = len(inputs.areas)
         for area in inputs.areas:
