@@ -78,6 +78,9 @@ _MODE_VIEWSHED_GDAL36 = 2
 #: the outputs when the copies take at most this many extra bytes; otherwise one shared copy,
 #: scheduled by tile colour (faster when there are enough tiles: fewer bytes to touch).
 PRIVATE_COPY_BYTES = 64 * 2**20
+#: Counters of the last :func:`signal_grids` call (for the benchmarks): ray samples, cells
+#: where free space alone could matter, ITM evaluations, spare.
+LAST_COUNTS = np.zeros(4, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,62 +355,64 @@ def _chain_loss(
     return _itm_attenuation(dist, hg0, hg1, he0, he1, the0, the1, dl0, dl1, dh, wn, gme, zre, zim)
 
 
-@njit(cache=True)
-def _chain_push(st: np.ndarray, i: int, n: int, dist: float, h: float) -> None:
-    """Add this cell (distance ``dist``, height ``h`` over the eye, sums already updated) as an
-    obstacle of the cells behind it."""
-    if h > st[i, _T_SLOPE] * dist:
-        st[i, _T_SLOPE] = h / dist
-        st[i, _T_S] = dist
-        st[i, _T_H] = h
-        st[i, _T_S0] = st[i, _S0]
-        st[i, _T_S1] = st[i, _S1]
-        st[i, _T_I] = n
-        st[i, _NV] = 0.0
-        return
-    nv = int(st[i, _NV])
-    # upper hull: drop the last vertex while it lies on or under the segment from the one
-    # before it (or the transmitter's horizon) to the new point
-    while nv > 0:
-        b = _V + _VW * (nv - 1)
-        if nv >= 2:
-            a = b - _VW
-            sa, ha = st[i, a], st[i, a + 1]
-        else:
-            sa, ha = st[i, _T_S], st[i, _T_H]
-        if (h - ha) * (st[i, b] - sa) >= (st[i, b + 1] - ha) * (dist - sa):
-            nv -= 1
-        else:
-            break
-    if nv == HULL_VERTICES:
-        for k in range(_V, _V + _VW * (HULL_VERTICES - 1)):
-            st[i, k] = st[i, k + _VW]
-        nv -= 1
-    b = _V + _VW * nv
-    st[i, b] = dist
-    st[i, b + 1] = h
-    st[i, b + 2] = st[i, _S0]
-    st[i, b + 3] = st[i, _S1]
-    st[i, b + 4] = n
-    st[i, _NV] = nv + 1
+# --------------------------------------------------------------------------------------------
+# the ray sweep: one profile walked per ray, its state in registers
+# --------------------------------------------------------------------------------------------
+
+#: The rays of the innermost level reach this many cells (Chebyshev); each level out doubles it.
+RAY_LEVEL0_CELLS = 8
 
 
 @njit(cache=True)
-def _signal_row(
+def _ray_tree(rci: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fan of rays of one octant out to Chebyshev radius ``rci``, as a tree.
+
+    Level ``l`` covers the columns ``radii[l-1] + 1 .. radii[l]`` (``radii[-1] = rci``, each
+    level about twice the one inside it), with the rays to ``(radii[l], b)``, ``b = 0 ..
+    radii[l]``: at every column of the level the rays are at most a cell apart, so every cell
+    is on one.  A ray of level ``l + 1`` continues the ray of level ``l`` nearest to it in
+    slope.  Returns ``radii``, ``anc[l, b]`` (the ray of level ``l`` that the outermost ray
+    ``b`` continues) and ``first[b]`` (the first level where ray ``b``'s chain differs from ray
+    ``b - 1``'s).
+    """
+    n_levels = 1
+    r = rci
+    while r > RAY_LEVEL0_CELLS:
+        r = (r + 1) // 2
+        n_levels += 1
+    radii = np.empty(n_levels, dtype=np.int64)
+    r = rci
+    for lev in range(n_levels - 1, -1, -1):
+        radii[lev] = r
+        r = (r + 1) // 2
+    anc = np.empty((n_levels, rci + 1), dtype=np.int64)
+    for b in range(rci + 1):
+        anc[n_levels - 1, b] = b
+        for lev in range(n_levels - 2, -1, -1):
+            anc[lev, b] = math.floor(anc[lev + 1, b] * radii[lev] / radii[lev + 1] + 0.5)
+    first = np.zeros(rci + 1, dtype=np.int64)
+    for b in range(1, rci + 1):
+        lev = 0
+        while lev < n_levels and anc[lev, b] == anc[lev, b - 1]:
+            lev += 1
+        first[b] = lev
+    return radii, anc, first
+
+
+@njit(cache=True)
+def _signal_site_rays(
     dem: np.ndarray,
     cx: int,
     cy: int,
-    dy: int,
-    hw: np.ndarray,
-    rci: int,
+    radii: np.ndarray,
+    anc: np.ndarray,
+    first: np.ndarray,
+    rc2: float,
     zobs: float,
     adj_res2: float,
     res: float,
-    prev: np.ndarray,
-    cur: np.ndarray,
     hg0: float,
     hg1: float,
-    xl0: float,
     wn: float,
     zre: float,
     zim: float,
@@ -424,174 +429,235 @@ def _signal_row(
     broadband: np.ndarray,
     reach: np.ndarray,
     skip_margin: float,
+    counts: np.ndarray,
 ) -> None:
-    """Signal: the row at offset ``dy`` (``prev``: the state of the row before it)."""
-    width = dem.shape[1]
-    y = cy + dy
-    ady = abs(dy)
-    half = hw[ady]
+    """One emitter: the site's cell, then the eight octants' fans of rays."""
+    height, width = dem.shape
+    n_levels = radii.shape[0]
+    rci = radii[n_levels - 1]
+    demf = dem.reshape(-1)
+    sigf = signal[slot, layer].reshape(-1)
+    servf = serving[slot].reshape(-1)
+    bbf = broadband[slot].reshape(-1)
+    reachf = reach[slot].reshape(-1)
     qc = adj_res2 / (res * res)
     z_site = dem[cy, cx]
-    for side in range(3):
-        if side == 0:
-            s = 0
-            n_side = 1
-        else:
-            s = -1 if side == 1 else 1
-            n_side = half + 1
-        start = 0 if side == 0 else 1
-        for adx in range(start, n_side):
-            x = cx + s * adx
-            if x < 0 or x >= width:
-                break
-            i = rci + s * adx
-            ip = i - s
-            d2 = adx * adx + ady * ady
-            base = table[d2]
-            if d2 <= reach_r2:
-                reach[slot, y, x] |= bit
-            if d2 == 0:
-                sig = eirp - base
-                if sig > signal[slot, layer, y, x]:
-                    signal[slot, layer, y, x] = sig
-                if sig >= thr:
-                    serving[slot, y, x] |= bit
-                    if is_bb:
-                        broadband[slot, y, x] |= bit
-                for k in range(N_STATE):
-                    cur[i, k] = 0.0
-                cur[i, _T_SLOPE] = -1e30
-                cur[i, _A0] = -1.0
-                cur[i, _N_EST] = -1.0
-                continue
-            # the parent: the neighbour on the site's side nearest to the ray
-            if adx <= 1 and ady <= 1:
-                from_prev, pi = ady != 0, rci
-            elif ady == 0:
-                from_prev, pi = False, ip
-            elif adx == 0:
-                from_prev, pi = True, i
-            elif adx == ady:
-                from_prev, pi = True, ip
-            elif adx > ady:
-                from_prev, pi = (True, ip) if 2 * ady > adx else (False, ip)
-            else:
-                from_prev, pi = True, (ip if 2 * adx > ady else i)
-            # explicit loops and 2-D indexing: numba's row views and slice assignment cost more
-            if from_prev:
-                for k in range(N_STATE):
-                    cur[i, k] = prev[pi, k]
-            else:
-                for k in range(N_STATE):
-                    cur[i, k] = cur[pi, k]
-            n = adx if adx > ady else ady
-            dist = math.sqrt(d2) * res
-            zg = dem[y, x] - z_site
-            h = dem[y, x] - zobs - adj_res2 * d2
-            if dist >= xl0:
-                if cur[i, _A0] < 0.0:
-                    cur[i, _A0] = n
-                cur[i, _S0] += zg
-                cur[i, _S1] += n * zg
-                cur[i, _S2] += zg * zg
-            ub = eirp - base  # free space: ITM never predicts less loss
-            hrx = h + hg1
-            in_sight = cur[i, _T_SLOPE] * dist <= hrx
-            phi = -1.0 if in_sight else cur[i, _T_SLOPE] - hrx / dist
-            best = signal[slot, layer, y, x]
-            usable = (
-                skip_margin >= 0.0
-                and cur[i, _N_EST] >= 0.0
-                and ((cur[i, _PHI_EST] < 0.0) == in_sight)
-                and (in_sight or phi >= SKIP_ANGLE_RATIO * cur[i, _PHI_EST])
-            )
-            age = n - cur[i, _N_EST]
-            if (
-                usable
-                and age < REUSE_CELLS
-                and (in_sight or phi <= REUSE_ANGLE_RATIO * cur[i, _PHI_EST])
-            ):
-                sig = ub - cur[i, _A_EST]
-                if sig > best:
-                    signal[slot, layer, y, x] = sig
-                if sig >= thr:
-                    serving[slot, y, x] |= bit
-                    if is_bb:
-                        broadband[slot, y, x] |= bit
-                _chain_push(cur, i, n, dist, h)
-                continue
-            need = True
-            if usable and age < SKIP_REFRESH_CELLS:
-                guess = ub - max(cur[i, _A_EST] - skip_margin, 0.0)
-                need = guess > best or (guess >= thr and (serving[slot, y, x] & bit) == 0)
-            if need and (ub > best or (ub >= thr and (serving[slot, y, x] & bit) == 0)):
-                att = _chain_loss(cur, i, n, dist, h, zg, hg0, hg1, qc, wn, zre, zim)
-                cur[i, _A_EST] = att
-                cur[i, _N_EST] = n
-                cur[i, _PHI_EST] = phi
-                sig = ub - att
-                if sig > best:
-                    signal[slot, layer, y, x] = sig
-                if sig >= thr:
-                    serving[slot, y, x] |= bit
-                    if is_bb:
-                        broadband[slot, y, x] |= bit
-            _chain_push(cur, i, n, dist, h)
-
-
-@njit(cache=True)
-def _signal_site(
-    dem: np.ndarray,
-    cx: int,
-    cy: int,
-    hw: np.ndarray,
-    zobs: float,
-    adj_res2: float,
-    res: float,
-    hg0: float,
-    hg1: float,
-    wn: float,
-    zre: float,
-    zim: float,
-    eirp: float,
-    thr: float,
-    reach_r2: float,
-    table: np.ndarray,
-    bit: np.uint32,
-    is_bb: bool,
-    layer: int,
-    slot: int | np.int64,
-    signal: np.ndarray,
-    serving: np.ndarray,
-    broadband: np.ndarray,
-    reach: np.ndarray,
-    skip_margin: float,
-) -> None:
-    """One emitter: the site's row, then the rows above, then the rows below."""
-    height = dem.shape[0]
-    rci = hw.shape[0] - 1
-    n = 2 * rci + 1
-    s0 = np.empty((n, N_STATE), dtype=STATE_DTYPE)
-    sa = np.empty((n, N_STATE), dtype=STATE_DTYPE)
-    sb = np.empty((n, N_STATE), dtype=STATE_DTYPE)
     xl0 = 15.0 * hg0  # ITM leaves the first min(15 hg, dl / 10) out of the terrain fits
-    _signal_row(dem, cx, cy, 0, hw, rci, zobs, adj_res2, res, s0, s0, hg0, hg1, xl0, wn,
-                zre, zim, eirp, thr, reach_r2, table, bit, is_bb, layer, slot, signal, serving,
-                broadband, reach, skip_margin)  # fmt: skip
-    for direction in (-1, 1):
-        last, this = s0, sa
-        for ady in range(1, rci + 1):
-            y = cy + direction * ady
-            if y < 0 or y >= height:
-                break
-            _signal_row(dem, cx, cy, direction * ady, hw, rci, zobs, adj_res2, res, last,
-                        this, hg0, hg1, xl0, wn, zre, zim, eirp, thr, reach_r2, table, bit,
-                        is_bb, layer, slot, signal, serving, broadband, reach,
-                        skip_margin)  # fmt: skip
-            if ady == 1:
-                last, this = sa, sb
+    reuse = skip_margin >= 0.0
+    # the site's own cell
+    k = cy * width + cx
+    sig = eirp - table[0]
+    if sig > sigf[k]:
+        sigf[k] = sig
+    if sig >= thr:
+        servf[k] |= bit
+        if is_bb:
+            bbf[k] |= bit
+    if reach_r2 >= 0.0:
+        reachf[k] |= bit
+    # the state at the end of each level of the current ray's chain
+    stk = np.empty((n_levels, N_STATE), dtype=np.float64)
+    scratch = np.empty((1, N_STATE), dtype=np.float64)
+    for octant in range(8):
+        swap = octant >= 4
+        sx = 1 if (octant & 1) == 0 else -1
+        sy = 1 if (octant & 2) == 0 else -1
+        if not swap:
+            amax = width - 1 - cx if sx > 0 else cx
+            bmax = height - 1 - cy if sy > 0 else cy
+            dmaj = sx
+            dmin = sy * width
+        else:
+            amax = height - 1 - cy if sy > 0 else cy
+            bmax = width - 1 - cx if sx > 0 else cx
+            dmaj = sy * width
+            dmin = sx
+        kc = cy * width + cx
+        done = -1  # levels of the previous ray whose end state is in stk
+        for bl in range(rci + 1):
+            l0 = first[bl] if bl > 0 else 0
+            if l0 > done + 1:
+                continue  # the chain it shares with the previous ray left the disc
+            if l0 == 0:
+                t_sl = -1e30
+                t_s = 0.0
+                t_h = 0.0
+                t_s0 = 0.0
+                t_s1 = 0.0
+                t_i = 0.0
+                s0 = 0.0
+                s1 = 0.0
+                s2 = 0.0
+                a0 = -1.0
+                nv = 0
+                v0s = v0h = v0s0 = v0s1 = v0i = 0.0
+                v1s = v1h = v1s0 = v1s1 = v1i = 0.0
+                v2s = v2h = v2s0 = v2s1 = v2i = 0.0
+                a_est = 0.0
+                n_est = -1.0
+                p_est = -1.0
             else:
-                last, this = this, last
+                st = stk[l0 - 1]
+                t_sl, t_s, t_h, t_s0, t_s1, t_i = st[0], st[1], st[2], st[3], st[4], st[5]
+                s0, s1, s2, a0 = st[6], st[7], st[8], st[9]
+                nv = int(st[10])
+                a_est, n_est, p_est = st[11], st[12], st[13]
+                v0s, v0h, v0s0, v0s1, v0i = st[14], st[15], st[16], st[17], st[18]
+                v1s, v1h, v1s0, v1s1, v1i = st[19], st[20], st[21], st[22], st[23]
+                v2s, v2h, v2s0, v2s1, v2i = st[24], st[25], st[26], st[27], st[28]
+            alive = True
+            lev = l0
+            while lev < n_levels:
+                b_ray = anc[lev, bl]
+                tt = b_ray / radii[lev]
+                a_from = radii[lev - 1] + 1 if lev > 0 else 1
+                a_to = radii[lev]
+                step = res * math.sqrt(1.0 + tt * tt)
+                adj_t = adj_res2 * (1.0 + tt * tt)
+                for a in range(a_from, a_to + 1):
+                    pos = a * tt
+                    b0 = int(pos)
+                    f = pos - b0
+                    bn = b0 + 1 if f > 0.5 else b0
+                    d2 = a * a + bn * bn
+                    if a > amax or bn > bmax or d2 > rc2:
+                        alive = False
+                        break
+                    k0 = kc + a * dmaj + b0 * dmin
+                    z0 = demf[k0]
+                    z1 = demf[k0 + dmin] if f > 0.0 and b0 < bmax else z0
+                    if bn > b0:
+                        k = k0 + dmin
+                        zr = z1
+                    else:
+                        k = k0
+                        zr = z0
+                    # the cell (a, bn): the receiver
+                    counts[0] += 1
+                    if d2 <= reach_r2:
+                        reachf[k] |= bit
+                    ub = eirp - table[d2]  # free space: ITM never predicts less loss
+                    best = sigf[k]
+                    srv = servf[k] & bit
+                    if ub > best or (ub >= thr and srv == 0):
+                        counts[1] += 1
+                        dist = math.sqrt(d2) * res
+                        h_r = zr - zobs - adj_res2 * d2
+                        hrx = h_r + hg1
+                        in_sight = t_sl * dist <= hrx
+                        phi = -1.0 if in_sight else t_sl - hrx / dist
+                        usable = (
+                            reuse
+                            and n_est >= 0.0
+                            and ((p_est < 0.0) == in_sight)
+                            and (in_sight or phi >= SKIP_ANGLE_RATIO * p_est)
+                        )
+                        age = a - n_est
+                        if (
+                            usable
+                            and age < REUSE_CELLS
+                            and (in_sight or phi <= REUSE_ANGLE_RATIO * p_est)
+                        ):
+                            att = a_est
+                        else:
+                            need = True
+                            if usable and age < SKIP_REFRESH_CELLS:
+                                guess = ub - max(a_est - skip_margin, 0.0)
+                                need = guess > best or (guess >= thr and srv == 0)
+                            if need:
+                                zg_r = zr - z_site
+                                sc = scratch[0]
+                                sc[0] = t_sl
+                                sc[1] = t_s
+                                sc[2] = t_h
+                                sc[3] = t_s0
+                                sc[4] = t_s1
+                                sc[5] = t_i
+                                if dist >= xl0:
+                                    sc[6] = s0 + zg_r
+                                    sc[7] = s1 + a * zg_r
+                                    sc[8] = s2 + zg_r * zg_r
+                                    sc[9] = a0 if a0 >= 0.0 else a
+                                else:
+                                    sc[6] = s0
+                                    sc[7] = s1
+                                    sc[8] = s2
+                                    sc[9] = a0
+                                sc[10] = nv
+                                sc[14], sc[15], sc[16], sc[17], sc[18] = v0s, v0h, v0s0, v0s1, v0i
+                                sc[19], sc[20], sc[21], sc[22], sc[23] = v1s, v1h, v1s0, v1s1, v1i
+                                sc[24], sc[25], sc[26], sc[27], sc[28] = v2s, v2h, v2s0, v2s1, v2i
+                                counts[2] += 1
+                                att = _chain_loss(scratch, 0, a, dist, h_r, zg_r, hg0, hg1, qc,
+                                                  wn, zre, zim)  # fmt: skip
+                                a_est = att
+                                n_est = a
+                                p_est = phi
+                            else:
+                                att = 1e30
+                        sig = ub - att
+                        if sig > best:
+                            sigf[k] = sig
+                        if sig >= thr:
+                            servf[k] |= bit
+                            if is_bb:
+                                bbf[k] |= bit
+                    # the ray's point at column a: on to the cells behind it
+                    z = z0 + f * (z1 - z0)
+                    ds = a * step
+                    h = z - zobs - adj_t * a * a
+                    if ds >= xl0:
+                        zg = z - z_site
+                        if a0 < 0.0:
+                            a0 = a
+                        s0 += zg
+                        s1 += a * zg
+                        s2 += zg * zg
+                    if h > t_sl * ds:
+                        t_sl = h / ds
+                        t_s = ds
+                        t_h = h
+                        t_s0 = s0
+                        t_s1 = s1
+                        t_i = a
+                        nv = 0
+                    else:
+                        # upper hull: drop the last vertex while it lies on or under the
+                        # segment from the one before it (or the horizon) to the new point
+                        while nv > 0:
+                            if nv == 3:
+                                bs, bh, as_, ah = v2s, v2h, v1s, v1h
+                            elif nv == 2:
+                                bs, bh, as_, ah = v1s, v1h, v0s, v0h
+                            else:
+                                bs, bh, as_, ah = v0s, v0h, t_s, t_h
+                            if (h - ah) * (bs - as_) >= (bh - ah) * (ds - as_):
+                                nv -= 1
+                            else:
+                                break
+                        if nv == 3:
+                            v0s, v0h, v0s0, v0s1, v0i = v1s, v1h, v1s0, v1s1, v1i
+                            v1s, v1h, v1s0, v1s1, v1i = v2s, v2h, v2s0, v2s1, v2i
+                            nv = 2
+                        if nv == 0:
+                            v0s, v0h, v0s0, v0s1, v0i = ds, h, s0, s1, a
+                        elif nv == 1:
+                            v1s, v1h, v1s0, v1s1, v1i = ds, h, s0, s1, a
+                        else:
+                            v2s, v2h, v2s0, v2s1, v2i = ds, h, s0, s1, a
+                        nv += 1
+                if not alive:
+                    break
+                st = stk[lev]
+                st[0], st[1], st[2], st[3], st[4], st[5] = t_sl, t_s, t_h, t_s0, t_s1, t_i
+                st[6], st[7], st[8], st[9] = s0, s1, s2, a0
+                st[10] = nv
+                st[11], st[12], st[13] = a_est, n_est, p_est
+                st[14], st[15], st[16], st[17], st[18] = v0s, v0h, v0s0, v0s1, v0i
+                st[19], st[20], st[21], st[22], st[23] = v1s, v1h, v1s0, v1s1, v1i
+                st[24], st[25], st[26], st[27], st[28] = v2s, v2h, v2s0, v2s1, v2i
+                lev += 1
+            done = lev - 1
 
 
 @njit(cache=True)
@@ -674,11 +740,13 @@ def _signal_kernel(
     broadband: np.ndarray,
     reach: np.ndarray,
     skip_margin: float,
+    counts: np.ndarray,
 ) -> None:
     """All emitters; ``order[offsets[c, t]:offsets[c, t + 1]]`` are the emitters of colour ``c``
     run by worker ``t``.  Emitters of one colour lie in tiles at least a disc diameter apart, so
     their discs never overlap and the workers write to disjoint cells."""
     hw = _half_widths(rc2)
+    radii, anc, first = _ray_tree(hw.shape[0] - 1)
     n_workers = offsets.shape[1] - 1
     for c in range(offsets.shape[0]):
         for t in prange(n_workers):
@@ -690,10 +758,11 @@ def _signal_kernel(
                 tab = tables[table_idx[e]]
                 if terrain:
                     zobs = dem[cy, cx] + antenna_h[e]
-                    _signal_site(dem, cx, cy, hw, zobs, adj_res2, res, antenna_h[e], rx_h[e],
+                    _signal_site_rays(dem, cx, cy, radii, anc, first, rc2, zobs, adj_res2,
+                                 res, antenna_h[e], rx_h[e],
                                  wn[e], zre[e], zim[e], eirp[e], thr[e], reach_r2[e], tab,
                                  bits[e], is_bb[e], layer[e], slot, signal, serving, broadband,
-                                 reach, skip_margin)  # fmt: skip
+                                 reach, skip_margin, counts[t])  # fmt: skip
                 else:
                     _disc_site(cx, cy, hw, eirp[e], thr[e], tab, bits[e], is_bb[e], layer[e],
                                slot, signal, serving, broadband)  # fmt: skip
@@ -1007,6 +1076,7 @@ def signal_grids(
         else:
             order, offsets = _schedule(cols, rows, rci + 1, n_workers)
         adj = curvature_factor(k_factor) * resolution * resolution
+        stats = np.zeros((n_workers, 4), dtype=np.int64)
         lam = np.asarray(sites.wavelength_m, dtype=np.float64)
         surface = [itm_surface(SPEED_OF_LIGHT / lam_e / 1e6) for lam_e in lam.tolist()]
         wn = 2.0 * np.pi / lam
@@ -1024,7 +1094,9 @@ def signal_grids(
             np.asarray(sites.broadband, dtype=np.bool_),
             layer, order, offsets, private, signal, serving, broadband, reach,
             -1.0 if exact else SKIP_MARGIN_DB,
+            stats,
         )  # fmt: skip
+        LAST_COUNTS[:] = stats.sum(axis=0)
     if n_slots > 1:
         out_signal = np.max(signal, axis=0)
         out_serving = np.bitwise_or.reduce(serving, axis=0)
