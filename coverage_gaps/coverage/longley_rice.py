@@ -55,14 +55,14 @@ def _gme(ens0: float = 301.0) -> float:
 GME_301 = _gme(301.0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cbrt(x: float) -> float:
     """Cube root of x > 0: exp(log(x) / 3), refined by one Newton step (pow is slower)."""
     y = math.exp(math.log(x) * _THIRD)
     return y - (y - x / (y * y)) * _THIRD
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _aknfe(v2: float) -> float:
     if v2 < 5.76:
         if v2 <= 0.0:
@@ -71,7 +71,7 @@ def _aknfe(v2: float) -> float:
     return 12.953 + 4.343 * math.log(v2)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _fht(x: float, pk: float) -> float:
     if x < 200.0:
         w = -math.log(pk)
@@ -88,7 +88,7 @@ def _fht(x: float, pk: float) -> float:
     return f
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _adiff(
     d: float,
     tha: float,
@@ -119,7 +119,7 @@ def _adiff(
     return ar * wd + (1.0 - wd) * ake + afo
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _alos(
     d: float,
     he0: float,
@@ -159,7 +159,7 @@ def _alos(
     return (-4.343 * math.log(cr * cr + ci * ci) - line) * wis + line
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _itm_attenuation(
     d: float,
     hg0: float,
@@ -252,7 +252,7 @@ def _itm_attenuation(
     return max(ael + ak1 * d + ak2 * math.log(d), 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _itm_los_geometry(
     d: float, he0: float, he1: float, dh: float, gme: float
 ) -> tuple[float, float, float, float, float, float]:

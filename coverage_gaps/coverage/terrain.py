@@ -17,12 +17,16 @@ GDAL's ``alg/viewshed.cpp``, "edge" cell mode, the default):
 The sweep does O(1) work per cell and keeps only two rows of state, so a site costs a fixed
 amount per cell of its disc and needs no per-site raster.
 
-Terrain loss (the coverage kernel): Longley-Rice along each cell's chain of parents
--------------------------------------------------------------------------------------
-The signal sweep visits the cells in the same order, but each cell takes its state from one
-parent, the already-processed neighbour on the site's side nearest to its ray (as in Franklin
-and Ray's XDraw / R2 sweeps), so the chain of parents from the site to a cell is a digital line
-within about half a cell of the ray.  Along it the state carries, in O(1) per cell:
+Terrain loss (the coverage kernel): Longley-Rice along true rays
+-----------------------------------------------------------------
+The signal sweep walks rays from the site: per octant a fan of rays of slopes ``b / n``, the
+fan doubling outwards (level ``l`` of a fan has about twice the rays of level ``l - 1``, and
+each ray continues the inner ray nearest to it in slope, so the state at the end of an inner
+segment is shared by the rays that continue it).  At every column neighbouring rays are at most
+one step apart, so every cell lies on a ray; the ground at a ray's point is interpolated
+between the two lattice points that straddle it (the ray stays on the true bearing, where a
+chain of nearest neighbours drifts off it at shallow angles).  Along each ray the state carries,
+in registers and O(1) per step:
 
 * the transmitter's horizon (largest elevation angle over the curvature-lowered ground, its
   distance and the profile sums up to it);
@@ -47,7 +51,12 @@ it is skipped where even the last value computed on the chain less :data:`SKIP_M
 neither beat the cell's best signal nor set a missing serving bit (free space alone is the exact
 bound: ITM never predicts less than free space), and (2) a value serves the next
 :data:`REUSE_CELLS` - 1 cells of its chain while they stay in (or out of) sight at about the same
-depth under the horizon.  ``signal_grids(..., exact=True)`` turns both off.
+depth under the horizon.  (3) ITM's path parameters are integrals along the profile and its
+attenuation changes slowly far from the site, so the sweep runs in levels
+(:data:`SWEEP_LEVELS`): every cell within 2 km; beyond, rays stepping 90 m on a lattice of the
+DEM taken every 90 m, writing one value per block of 90 m x 90 m to 10 km and 270 m x 270 m
+beyond (each block's value is the ITM loss at its centre, on the centre's ground).
+``signal_grids(..., exact=True)`` turns all three off.
 """
 
 from __future__ import annotations
@@ -61,6 +70,7 @@ from affine import Affine
 from numba import njit, prange
 
 from coverage_gaps.coverage.longley_rice import (
+    _aknfe,
     _itm_attenuation,
     _itm_los_geometry,
     itm_surface,
@@ -78,6 +88,9 @@ _MODE_VIEWSHED_GDAL36 = 2
 #: the outputs when the copies take at most this many extra bytes; otherwise one shared copy,
 #: scheduled by tile colour (faster when there are enough tiles: fewer bytes to touch).
 PRIVATE_COPY_BYTES = 64 * 2**20
+#: Counters of the last :func:`signal_grids` call (for the benchmarks): ray samples, cells
+#: where free space alone could matter, ITM evaluations, spare.
+LAST_COUNTS = np.zeros(4, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,17 +251,30 @@ SKIP_MARGIN_DB = 12.0
 #: as it is (unless they come into or out of sight, or get markedly less deep under the
 #: horizon): the attenuation changes little over 90 m of a ray and costs ~1.5 us to compute.
 REUSE_CELLS = 4
+#: ... and over ``REUSE_LOS_CELLS`` cells in line of sight (where ITM's attenuation over rough
+#: ground is mostly nil and changes slowly).
+REUSE_LOS_CELLS = 16
 #: ... and only while the angle under the horizon stays within [SKIP_ANGLE_RATIO,
 #: REUSE_ANGLE_RATIO] times the one where it was computed (deeper cells lose more).
 REUSE_ANGLE_RATIO = 1.15
 SKIP_ANGLE_RATIO = 0.7
 SKIP_REFRESH_CELLS = 64
+#: The levels of the terrain sweep: (outer radius, step along the rays, block), in metres.  ITM's
+#: path parameters are integrals along the profile, and its attenuation changes slowly with the
+#: receiver's position far from the site: every cell within 2 km; beyond, rays stepping 90 m,
+#: and one value per block of 90 m x 90 m to 10 km, of 270 m x 270 m beyond (on a 30 m grid; a
+#: length under the grid's resolution is one cell).
+SWEEP_LEVELS: tuple[tuple[float, float, float], ...] = (
+    (2_000.0, 0.0, 0.0),
+    (10_000.0, 90.0, 90.0),
+    (math.inf, 90.0, 270.0),
+)
 #: Normal interdecile range in standard deviations (2 x 1.2816): ITM's terrain irregularity
 #: ``dh`` is the interdecile range of the detrended profile; the sweep has its variance.
 _INTERDECILE_SIGMAS = 2.5631
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _lsq_ends(
     s0: float, s1: float, a: int, b: int, at0: int, at1: int
 ) -> tuple[float, float, bool]:
@@ -265,7 +291,7 @@ def _lsq_ends(
     return alpha + beta * at0, alpha + beta * at1, True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _chain_loss(
     st: np.ndarray,
     i: int,
@@ -352,68 +378,77 @@ def _chain_loss(
     return _itm_attenuation(dist, hg0, hg1, he0, he1, the0, the1, dl0, dl1, dh, wn, gme, zre, zim)
 
 
-@njit(cache=True)
-def _chain_push(st: np.ndarray, i: int, n: int, dist: float, h: float) -> None:
-    """Add this cell (distance ``dist``, height ``h`` over the eye, sums already updated) as an
-    obstacle of the cells behind it."""
-    if h > st[i, _T_SLOPE] * dist:
-        st[i, _T_SLOPE] = h / dist
-        st[i, _T_S] = dist
-        st[i, _T_H] = h
-        st[i, _T_S0] = st[i, _S0]
-        st[i, _T_S1] = st[i, _S1]
-        st[i, _T_I] = n
-        st[i, _NV] = 0.0
-        return
-    nv = int(st[i, _NV])
-    # upper hull: drop the last vertex while it lies on or under the segment from the one
-    # before it (or the transmitter's horizon) to the new point
-    while nv > 0:
-        b = _V + _VW * (nv - 1)
-        if nv >= 2:
-            a = b - _VW
-            sa, ha = st[i, a], st[i, a + 1]
-        else:
-            sa, ha = st[i, _T_S], st[i, _T_H]
-        if (h - ha) * (st[i, b] - sa) >= (st[i, b + 1] - ha) * (dist - sa):
-            nv -= 1
-        else:
-            break
-    if nv == HULL_VERTICES:
-        for k in range(_V, _V + _VW * (HULL_VERTICES - 1)):
-            st[i, k] = st[i, k + _VW]
-        nv -= 1
-    b = _V + _VW * nv
-    st[i, b] = dist
-    st[i, b + 1] = h
-    st[i, b + 2] = st[i, _S0]
-    st[i, b + 3] = st[i, _S1]
-    st[i, b + 4] = n
-    st[i, _NV] = nv + 1
+# --------------------------------------------------------------------------------------------
+# the ray sweep: one profile walked per ray, its state in registers
+# --------------------------------------------------------------------------------------------
+
+#: The rays of the innermost level reach this many cells (Chebyshev); each level out doubles it.
+RAY_LEVEL0_CELLS = 8
 
 
 @njit(cache=True)
-def _signal_row(
-    dem: np.ndarray,
+def _ray_tree(rci: int, spacing: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fan of rays of one octant out to Chebyshev radius ``rci`` (in steps), as a tree.
+
+    Level ``l`` covers the columns ``radii[0, l-1] + 1 .. radii[0, l]`` (``radii[0, -1] =
+    rci``, each level about twice the one inside it), with the rays of slopes ``b / n``, ``b =
+    0 .. n``, ``n = radii[1, l] = ceil(radii[0, l] / spacing)``: at every column of the level
+    neighbouring rays are at most ``spacing`` steps apart.  A ray of level ``l + 1`` continues
+    the ray of level ``l`` nearest to it in slope.  Returns ``radii``, ``anc[l, b]`` (the ray of
+    level ``l`` that the outermost ray ``b`` continues) and ``first[b]`` (the first level where
+    ray ``b``'s chain differs from ray ``b - 1``'s).
+    """
+    n_levels = 1
+    r = rci
+    while r > RAY_LEVEL0_CELLS * spacing:
+        r = (r + 1) // 2
+        n_levels += 1
+    radii = np.empty((2, n_levels), dtype=np.int64)
+    r = rci
+    for lev in range(n_levels - 1, -1, -1):
+        radii[0, lev] = r
+        radii[1, lev] = max(-(-r // spacing), 1)
+        r = (r + 1) // 2
+    n_rays = radii[1, n_levels - 1]
+    anc = np.empty((n_levels, n_rays + 1), dtype=np.int64)
+    for b in range(n_rays + 1):
+        anc[n_levels - 1, b] = b
+        for lev in range(n_levels - 2, -1, -1):
+            anc[lev, b] = math.floor(anc[lev + 1, b] * radii[1, lev] / radii[1, lev + 1] + 0.5)
+    first = np.zeros(n_rays + 1, dtype=np.int64)
+    for b in range(1, n_rays + 1):
+        lev = 0
+        while lev < n_levels and anc[lev, b] == anc[lev, b - 1]:
+            lev += 1
+        first[b] = lev
+    return radii, anc, first
+
+
+@njit(cache=True, error_model="numpy")
+def _signal_site_level(
+    prof: np.ndarray,
+    centre: np.ndarray,
+    width: int,
+    height: int,
     cx: int,
     cy: int,
-    dy: int,
-    hw: np.ndarray,
-    rci: int,
+    ms: int,
+    mb: int,
+    radii: np.ndarray,
+    anc: np.ndarray,
+    first: np.ndarray,
+    rin2: float,
+    rout2: float,
     zobs: float,
     adj_res2: float,
     res: float,
-    prev: np.ndarray,
-    cur: np.ndarray,
     hg0: float,
     hg1: float,
-    xl0: float,
     wn: float,
     zre: float,
     zim: float,
     eirp: float,
     thr: float,
-    reach_r2: float,
     table: np.ndarray,
     bit: np.uint32,
     is_bb: bool,
@@ -422,176 +457,361 @@ def _signal_row(
     signal: np.ndarray,
     serving: np.ndarray,
     broadband: np.ndarray,
-    reach: np.ndarray,
-    skip_margin: float,
+    knobs: np.ndarray,
+    counts: np.ndarray,
 ) -> None:
-    """Signal: the row at offset ``dy`` (``prev``: the state of the row before it)."""
-    width = dem.shape[1]
-    y = cy + dy
-    ady = abs(dy)
-    half = hw[ady]
+    """One emitter, one level of the sweep: the eight octants' fans of rays in steps of ``ms``
+    cells, writing the blocks of ``mb x mb`` cells (``signal``, ``serving``, ``broadband`` on
+    the grid of blocks) whose centres lie between ``sqrt(rin2)`` and ``sqrt(rout2)`` cells.
+
+    ``prof`` is the DEM taken every ``ms`` cells on the lattice through the site (``prof[j, i] =
+    dem[j * ms + cy % ms, i * ms + cx % ms]``), ``centre`` the ground at the blocks' centres
+    (both the DEM itself when ``ms = mb = 1``); ``width`` and ``height`` are the DEM's."""
+    hc, wc = serving.shape[1], serving.shape[2]
+    hp, wp = prof.shape
+    pcx, pcy = cx // ms, cy // ms  # the site on the profile lattice
+    n_levels = radii.shape[1]
+    n_rays = radii[1, n_levels - 1]
+    sig2 = signal[slot, layer]
+    srv2 = serving[slot]
+    bb2 = broadband[slot]
     qc = adj_res2 / (res * res)
-    z_site = dem[cy, cx]
-    for side in range(3):
-        if side == 0:
-            s = 0
-            n_side = 1
-        else:
-            s = -1 if side == 1 else 1
-            n_side = half + 1
-        start = 0 if side == 0 else 1
-        for adx in range(start, n_side):
-            x = cx + s * adx
-            if x < 0 or x >= width:
-                break
-            i = rci + s * adx
-            ip = i - s
-            d2 = adx * adx + ady * ady
-            base = table[d2]
-            if d2 <= reach_r2:
-                reach[slot, y, x] |= bit
-            if d2 == 0:
-                sig = eirp - base
-                if sig > signal[slot, layer, y, x]:
-                    signal[slot, layer, y, x] = sig
-                if sig >= thr:
-                    serving[slot, y, x] |= bit
-                    if is_bb:
-                        broadband[slot, y, x] |= bit
-                for k in range(N_STATE):
-                    cur[i, k] = 0.0
-                cur[i, _T_SLOPE] = -1e30
-                cur[i, _A0] = -1.0
-                cur[i, _N_EST] = -1.0
-                continue
-            # the parent: the neighbour on the site's side nearest to the ray
-            if adx <= 1 and ady <= 1:
-                from_prev, pi = ady != 0, rci
-            elif ady == 0:
-                from_prev, pi = False, ip
-            elif adx == 0:
-                from_prev, pi = True, i
-            elif adx == ady:
-                from_prev, pi = True, ip
-            elif adx > ady:
-                from_prev, pi = (True, ip) if 2 * ady > adx else (False, ip)
+    z_site = prof[pcy, pcx]
+    xl0 = 15.0 * hg0  # ITM leaves the first min(15 hg, dl / 10) out of the terrain fits
+    skip_margin = knobs[0]  # see _knobs
+    reuse = skip_margin >= 0.0
+    reuse_steps = math.ceil(knobs[1] / ms)
+    reuse_los_steps = math.ceil(knobs[2] / ms)
+    reuse_ratio = knobs[3]
+    skip_ratio = knobs[4]
+    refresh_steps = max(knobs[5] // ms, 1.0)
+    n_table = table.shape[0]
+    half = mb // 2
+    # ray points beyond this (in steps^2) cannot fall into a block to write
+    rlim = (math.sqrt(rout2) + mb) / ms
+    rlim2 = rlim * rlim
+    if rin2 < 0.0:
+        # the site's own cell
+        sig = eirp - table[0]
+        if sig > sig2[cy, cx]:
+            sig2[cy, cx] = sig
+        if sig >= thr:
+            srv2[cy, cx] |= bit
+            if is_bb:
+                bb2[cy, cx] |= bit
+    n_points = n_considered = n_itm = n_itm_los = 0
+    inv_mb = 1.0 / mb
+    # the state at the end of each level of the current ray's chain
+    stk = np.empty((n_levels, N_STATE), dtype=np.float64)
+    scratch = np.empty((1, N_STATE), dtype=np.float64)
+    for octant in range(8):
+        swap = octant >= 4
+        sx = 1 if (octant & 1) == 0 else -1
+        sy = 1 if (octant & 2) == 0 else -1
+        done = -1  # levels of the previous ray whose end state is in stk
+        for bl in range(n_rays + 1):
+            l0 = first[bl] if bl > 0 else 0
+            if l0 > done + 1:
+                continue  # the chain it shares with the previous ray left the disc
+            if l0 == 0:
+                t_sl = -1e30
+                t_s = 0.0
+                t_h = 0.0
+                t_s0 = 0.0
+                t_s1 = 0.0
+                t_i = 0.0
+                s0 = 0.0
+                s1 = 0.0
+                s2 = 0.0
+                a0 = -1.0
+                nv = 0
+                v0s = v0h = v0s0 = v0s1 = v0i = 0.0
+                v1s = v1h = v1s0 = v1s1 = v1i = 0.0
+                v2s = v2h = v2s0 = v2s1 = v2i = 0.0
+                a_est = 0.0
+                n_est = -1.0
+                p_est = -1.0
             else:
-                from_prev, pi = True, (ip if 2 * adx > ady else i)
-            # explicit loops and 2-D indexing: numba's row views and slice assignment cost more
-            if from_prev:
-                for k in range(N_STATE):
-                    cur[i, k] = prev[pi, k]
-            else:
-                for k in range(N_STATE):
-                    cur[i, k] = cur[pi, k]
-            n = adx if adx > ady else ady
-            dist = math.sqrt(d2) * res
-            zg = dem[y, x] - z_site
-            h = dem[y, x] - zobs - adj_res2 * d2
-            if dist >= xl0:
-                if cur[i, _A0] < 0.0:
-                    cur[i, _A0] = n
-                cur[i, _S0] += zg
-                cur[i, _S1] += n * zg
-                cur[i, _S2] += zg * zg
-            ub = eirp - base  # free space: ITM never predicts less loss
-            hrx = h + hg1
-            in_sight = cur[i, _T_SLOPE] * dist <= hrx
-            phi = -1.0 if in_sight else cur[i, _T_SLOPE] - hrx / dist
-            best = signal[slot, layer, y, x]
-            usable = (
-                skip_margin >= 0.0
-                and cur[i, _N_EST] >= 0.0
-                and ((cur[i, _PHI_EST] < 0.0) == in_sight)
-                and (in_sight or phi >= SKIP_ANGLE_RATIO * cur[i, _PHI_EST])
-            )
-            age = n - cur[i, _N_EST]
-            if (
-                usable
-                and age < REUSE_CELLS
-                and (in_sight or phi <= REUSE_ANGLE_RATIO * cur[i, _PHI_EST])
-            ):
-                sig = ub - cur[i, _A_EST]
-                if sig > best:
-                    signal[slot, layer, y, x] = sig
-                if sig >= thr:
-                    serving[slot, y, x] |= bit
-                    if is_bb:
-                        broadband[slot, y, x] |= bit
-                _chain_push(cur, i, n, dist, h)
-                continue
-            need = True
-            if usable and age < SKIP_REFRESH_CELLS:
-                guess = ub - max(cur[i, _A_EST] - skip_margin, 0.0)
-                need = guess > best or (guess >= thr and (serving[slot, y, x] & bit) == 0)
-            if need and (ub > best or (ub >= thr and (serving[slot, y, x] & bit) == 0)):
-                att = _chain_loss(cur, i, n, dist, h, zg, hg0, hg1, qc, wn, zre, zim)
-                cur[i, _A_EST] = att
-                cur[i, _N_EST] = n
-                cur[i, _PHI_EST] = phi
-                sig = ub - att
-                if sig > best:
-                    signal[slot, layer, y, x] = sig
-                if sig >= thr:
-                    serving[slot, y, x] |= bit
-                    if is_bb:
-                        broadband[slot, y, x] |= bit
-            _chain_push(cur, i, n, dist, h)
+                st = stk[l0 - 1]
+                t_sl, t_s, t_h, t_s0, t_s1, t_i = st[0], st[1], st[2], st[3], st[4], st[5]
+                s0, s1, s2, a0 = st[6], st[7], st[8], st[9]
+                nv = int(st[10])
+                a_est, n_est, p_est = st[11], st[12], st[13]
+                v0s, v0h, v0s0, v0s1, v0i = st[14], st[15], st[16], st[17], st[18]
+                v1s, v1h, v1s0, v1s1, v1i = st[19], st[20], st[21], st[22], st[23]
+                v2s, v2h, v2s0, v2s1, v2i = st[24], st[25], st[26], st[27], st[28]
+            alive = True
+            lev = l0
+            while lev < n_levels:
+                tt = anc[lev, bl] / radii[1, lev]
+                a_from = radii[0, lev - 1] + 1 if lev > 0 else 1
+                a_to = radii[0, lev]
+                step = ms * res * math.sqrt(1.0 + tt * tt)
+                adj_t = adj_res2 * ms * ms * (1.0 + tt * tt)
+                for a in range(a_from, a_to + 1):
+                    pos = a * tt  # along the minor axis, steps
+                    if a * a + pos * pos > rlim2:
+                        alive = False
+                        break
+                    b0 = int(pos)
+                    f = pos - b0
+                    # the ray's point: between the lattice points b0 and b0 + 1 of the minor axis
+                    if swap:
+                        qx, qy = pcx + sx * b0, pcy + sy * a
+                    else:
+                        qx, qy = pcx + sx * a, pcy + sy * b0
+                    if qx < 0 or qy < 0 or qx >= wp or qy >= hp:
+                        alive = False
+                        break
+                    z = prof[qy, qx]
+                    if f > 0.0:
+                        if swap:
+                            qx = min(max(qx + sx, 0), wp - 1)
+                        else:
+                            qy = min(max(qy + sy, 0), hp - 1)
+                        z += f * (prof[qy, qx] - z)
+                    n_points += 1
+                    # the cell nearest to the point, its block and the block's centre
+                    am = ms * a
+                    bn = int(ms * pos + 0.5)
+                    if swap:
+                        px, py = cx + sx * bn, cy + sy * am
+                    else:
+                        px, py = cx + sx * am, cy + sy * bn
+                    if px < 0 or py < 0:
+                        alive = False
+                        break
+                    if mb == 1:
+                        jx, jy = px, py
+                        rx, ry = px, py
+                    else:  # px // mb without an integer division
+                        jx, jy = int((px + 0.5) * inv_mb), int((py + 0.5) * inv_mb)
+                        rx = min(jx * mb + half, width - 1)
+                        ry = min(jy * mb + half, height - 1)
+                    if jx >= wc or jy >= hc:
+                        alive = False
+                        break
+                    d2 = (rx - cx) * (rx - cx) + (ry - cy) * (ry - cy)
+                    # a block longer than the step is written by the point nearest its centre
+                    writer = mb == ms or 2 * abs(py - ry if swap else px - rx) <= ms
+                    if writer and rin2 < d2 <= rout2:
+                        ub = eirp - table[min(d2, n_table - 1)]  # free space: ITM never less
+                        best = sig2[jy, jx]
+                        srv = srv2[jy, jx] & bit
+                        if ub > best or (ub >= thr and srv == 0):
+                            n_considered += 1
+                            dist = math.sqrt(d2) * res
+                            zr = centre[jy, jx]
+                            h_r = zr - zobs - adj_res2 * d2
+                            hrx = h_r + hg1
+                            in_sight = t_sl * dist <= hrx
+                            phi = -1.0 if in_sight else t_sl - hrx / dist
+                            usable = (
+                                reuse
+                                and n_est >= 0.0
+                                and ((p_est < 0.0) == in_sight)
+                                and (in_sight or phi >= skip_ratio * p_est)
+                            )
+                            age = a - n_est
+                            if usable and (
+                                (in_sight and age < reuse_los_steps)
+                                or (age < reuse_steps and phi <= reuse_ratio * p_est)
+                            ):
+                                att = a_est
+                            else:
+                                need = True
+                                if reuse:
+                                    # a guess of the attenuation, less the margin: the last
+                                    # value of the ray, or one knife edge on its horizon
+                                    if usable and age < refresh_steps:
+                                        lo = a_est - skip_margin
+                                    elif not in_sight and dist > t_s:
+                                        v2 = phi * phi * t_s * dist * wn / (math.pi * (dist - t_s))
+                                        lo = _aknfe(v2) - skip_margin
+                                    else:
+                                        lo = 0.0
+                                    guess = ub - max(lo, 0.0)
+                                    need = guess > best or (guess >= thr and srv == 0)
+                                if need:
+                                    n_itm += 1
+                                    if in_sight:
+                                        n_itm_los += 1
+                                    zg_r = zr - z_site
+                                    sc = scratch[0]
+                                    sc[0] = t_sl
+                                    sc[1] = t_s
+                                    sc[2] = t_h
+                                    sc[3] = t_s0
+                                    sc[4] = t_s1
+                                    sc[5] = t_i
+                                    if dist >= xl0:
+                                        sc[6] = s0 + zg_r
+                                        sc[7] = s1 + a * zg_r
+                                        sc[8] = s2 + zg_r * zg_r
+                                        sc[9] = a0 if a0 >= 0.0 else a
+                                    else:
+                                        sc[6] = s0
+                                        sc[7] = s1
+                                        sc[8] = s2
+                                        sc[9] = a0
+                                    sc[10] = nv
+                                    sc[14], sc[15], sc[16], sc[17] = v0s, v0h, v0s0, v0s1
+                                    sc[18], sc[19], sc[20], sc[21] = v0i, v1s, v1h, v1s0
+                                    sc[22], sc[23], sc[24], sc[25] = v1s1, v1i, v2s, v2h
+                                    sc[26], sc[27], sc[28] = v2s0, v2s1, v2i
+                                    att = _chain_loss(scratch, 0, a, dist, h_r, zg_r, hg0, hg1,
+                                                      qc, wn, zre, zim)  # fmt: skip
+                                    a_est = att
+                                    n_est = a
+                                    p_est = phi
+                                else:
+                                    att = math.inf
+                            sig = ub - att
+                            if sig > best:
+                                sig2[jy, jx] = sig
+                            if sig >= thr:
+                                srv2[jy, jx] |= bit
+                                if is_bb:
+                                    bb2[jy, jx] |= bit
+                    # the ray's point: an obstacle of the cells behind it
+                    ds = a * step
+                    h = z - zobs - adj_t * a * a
+                    if ds >= xl0:
+                        zg = z - z_site
+                        if a0 < 0.0:
+                            a0 = a
+                        s0 += zg
+                        s1 += a * zg
+                        s2 += zg * zg
+                    if h > t_sl * ds:
+                        t_sl = h / ds
+                        t_s = ds
+                        t_h = h
+                        t_s0 = s0
+                        t_s1 = s1
+                        t_i = a
+                        nv = 0
+                    else:
+                        # upper hull: drop the last vertex while it lies on or under the
+                        # segment from the one before it (or the horizon) to the new point
+                        while nv > 0:
+                            if nv == 3:
+                                bs, bh, as_, ah = v2s, v2h, v1s, v1h
+                            elif nv == 2:
+                                bs, bh, as_, ah = v1s, v1h, v0s, v0h
+                            else:
+                                bs, bh, as_, ah = v0s, v0h, t_s, t_h
+                            if (h - ah) * (bs - as_) >= (bh - ah) * (ds - as_):
+                                nv -= 1
+                            else:
+                                break
+                        if nv == 3:
+                            v0s, v0h, v0s0, v0s1, v0i = v1s, v1h, v1s0, v1s1, v1i
+                            v1s, v1h, v1s0, v1s1, v1i = v2s, v2h, v2s0, v2s1, v2i
+                            nv = 2
+                        if nv == 0:
+                            v0s, v0h, v0s0, v0s1, v0i = ds, h, s0, s1, a
+                        elif nv == 1:
+                            v1s, v1h, v1s0, v1s1, v1i = ds, h, s0, s1, a
+                        else:
+                            v2s, v2h, v2s0, v2s1, v2i = ds, h, s0, s1, a
+                        nv += 1
+                if not alive:
+                    break
+                st = stk[lev]
+                st[0], st[1], st[2], st[3], st[4], st[5] = t_sl, t_s, t_h, t_s0, t_s1, t_i
+                st[6], st[7], st[8], st[9] = s0, s1, s2, a0
+                st[10] = nv
+                st[11], st[12], st[13] = a_est, n_est, p_est
+                st[14], st[15], st[16], st[17], st[18] = v0s, v0h, v0s0, v0s1, v0i
+                st[19], st[20], st[21], st[22], st[23] = v1s, v1h, v1s0, v1s1, v1i
+                st[24], st[25], st[26], st[27], st[28] = v2s, v2h, v2s0, v2s1, v2i
+                lev += 1
+            done = lev - 1
+    counts[0] += n_points
+    counts[1] += n_considered
+    counts[2] += n_itm
+    counts[3] += n_itm_los
 
 
-@njit(cache=True)
-def _signal_site(
-    dem: np.ndarray,
-    cx: int,
-    cy: int,
-    hw: np.ndarray,
-    zobs: float,
-    adj_res2: float,
-    res: float,
-    hg0: float,
-    hg1: float,
-    wn: float,
-    zre: float,
-    zim: float,
-    eirp: float,
-    thr: float,
-    reach_r2: float,
-    table: np.ndarray,
-    bit: np.uint32,
-    is_bb: bool,
-    layer: int,
-    slot: int | np.int64,
+@njit(cache=True, parallel=True)
+def _reach_kernel(
+    cols: np.ndarray, rows: np.ndarray, reach_r2: np.ndarray, bits: np.ndarray, reach: np.ndarray
+) -> None:
+    """``reach |= bit`` over each emitter's disc of ``reach_r2`` (cells^2), row by row (each
+    row written by one worker)."""
+    height, width = reach.shape
+    for y in prange(height):
+        for e in range(cols.shape[0]):
+            dy = y - rows[e]
+            r2 = reach_r2[e]
+            if dy * dy > r2:
+                continue
+            w = math.floor(math.sqrt(max(r2 - dy * dy, 0.0)))
+            while (w + 1) * (w + 1) + dy * dy <= r2:
+                w += 1
+            while w > 0 and w * w + dy * dy > r2:
+                w -= 1
+            bit = bits[e]
+            for x in range(max(cols[e] - w, 0), min(cols[e] + w + 1, width)):
+                reach[y, x] |= bit
+
+
+@njit(cache=True, parallel=True)
+def _block_floor(
     signal: np.ndarray,
     serving: np.ndarray,
     broadband: np.ndarray,
-    reach: np.ndarray,
-    skip_margin: float,
+    m: int,
+    sig_b: np.ndarray,
+    srv_b: np.ndarray,
+    bb_b: np.ndarray,
 ) -> None:
-    """One emitter: the site's row, then the rows above, then the rows below."""
-    height = dem.shape[0]
-    rci = hw.shape[0] - 1
-    n = 2 * rci + 1
-    s0 = np.empty((n, N_STATE), dtype=STATE_DTYPE)
-    sa = np.empty((n, N_STATE), dtype=STATE_DTYPE)
-    sb = np.empty((n, N_STATE), dtype=STATE_DTYPE)
-    xl0 = 15.0 * hg0  # ITM leaves the first min(15 hg, dl / 10) out of the terrain fits
-    _signal_row(dem, cx, cy, 0, hw, rci, zobs, adj_res2, res, s0, s0, hg0, hg1, xl0, wn,
-                zre, zim, eirp, thr, reach_r2, table, bit, is_bb, layer, slot, signal, serving,
-                broadband, reach, skip_margin)  # fmt: skip
-    for direction in (-1, 1):
-        last, this = s0, sa
-        for ady in range(1, rci + 1):
-            y = cy + direction * ady
-            if y < 0 or y >= height:
-                break
-            _signal_row(dem, cx, cy, direction * ady, hw, rci, zobs, adj_res2, res, last,
-                        this, hg0, hg1, xl0, wn, zre, zim, eirp, thr, reach_r2, table, bit,
-                        is_bb, layer, slot, signal, serving, broadband, reach,
-                        skip_margin)  # fmt: skip
-            if ady == 1:
-                last, this = sa, sb
-            else:
-                last, this = this, last
+    """Blocks of ``m x m`` cells: the least signal of each layer and the bits every cell has.
+    A coarser level starts from these, so that its early-out sees what the finer levels found
+    (and merging it back can change nothing that they set)."""
+    n_layers, height, width = signal.shape
+    wc = srv_b.shape[1]
+    for jy in prange(srv_b.shape[0]):
+        for jx in range(wc):
+            s_and = np.uint32(0xFFFFFFFF)
+            b_and = np.uint32(0xFFFFFFFF)
+            for y in range(jy * m, min(jy * m + m, height)):
+                for x in range(jx * m, min(jx * m + m, width)):
+                    s_and &= serving[y, x]
+                    b_and &= broadband[y, x]
+            srv_b[jy, jx] = s_and
+            bb_b[jy, jx] = b_and
+            for lay in range(n_layers):
+                lo = np.float32(np.inf)
+                for y in range(jy * m, min(jy * m + m, height)):
+                    for x in range(jx * m, min(jx * m + m, width)):
+                        lo = min(lo, signal[lay, y, x])
+                sig_b[lay, jy, jx] = lo
+
+
+@njit(cache=True, parallel=True)
+def _block_merge(
+    sig_b: np.ndarray,
+    srv_b: np.ndarray,
+    bb_b: np.ndarray,
+    m: int,
+    signal: np.ndarray,
+    serving: np.ndarray,
+    broadband: np.ndarray,
+) -> None:
+    """Every cell takes the best of its value and its block's, and the block's bits."""
+    n_layers, height, width = signal.shape
+    for y in prange(height):
+        jy = y // m
+        for x in range(width):
+            jx = x // m
+            serving[y, x] |= srv_b[jy, jx]
+            broadband[y, x] |= bb_b[jy, jx]
+            for lay in range(n_layers):
+                v = sig_b[lay, jy, jx]
+                if v > signal[lay, y, x]:
+                    signal[lay, y, x] = v
 
 
 @njit(cache=True)
@@ -645,19 +865,57 @@ def _disc_site(
 
 
 @njit(cache=True, parallel=True)
-def _signal_kernel(
+def _disc_kernel(
+    rc2: float,
+    cols: np.ndarray,
+    rows: np.ndarray,
+    eirp: np.ndarray,
+    thr: np.ndarray,
+    table_idx: np.ndarray,
+    tables: np.ndarray,
+    bits: np.ndarray,
+    is_bb: np.ndarray,
+    layer: np.ndarray,
+    order: np.ndarray,
+    offsets: np.ndarray,
+    private: bool,
+    signal: np.ndarray,
+    serving: np.ndarray,
+    broadband: np.ndarray,
+) -> None:
+    """Distance only, all emitters; ``order[offsets[c, t]:offsets[c, t + 1]]`` are the emitters
+    of colour ``c`` run by worker ``t`` (see :func:`_schedule`)."""
+    hw = _half_widths(rc2)
+    n_workers = offsets.shape[1] - 1
+    for c in range(offsets.shape[0]):
+        for t in prange(n_workers):
+            for k in range(offsets[c, t], offsets[c, t + 1]):
+                e = order[k]
+                slot = np.int64(t) if private else np.int64(0)
+                _disc_site(cols[e], rows[e], hw, eirp[e], thr[e], tables[table_idx[e]], bits[e],
+                           is_bb[e], layer[e], slot, signal, serving, broadband)  # fmt: skip
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _terrain_kernel(
     dem: np.ndarray,
+    profiles: np.ndarray,
+    centre: np.ndarray,
     res: float,
     adj_res2: float,
-    rc2: float,
-    terrain: bool,
+    ms: int,
+    mb: int,
+    radii: np.ndarray,
+    anc: np.ndarray,
+    first: np.ndarray,
+    rin2: float,
+    rout2: float,
     cols: np.ndarray,
     rows: np.ndarray,
     antenna_h: np.ndarray,
     rx_h: np.ndarray,
     eirp: np.ndarray,
     thr: np.ndarray,
-    reach_r2: np.ndarray,
     table_idx: np.ndarray,
     tables: np.ndarray,
     wn: np.ndarray,
@@ -672,13 +930,12 @@ def _signal_kernel(
     signal: np.ndarray,
     serving: np.ndarray,
     broadband: np.ndarray,
-    reach: np.ndarray,
-    skip_margin: float,
+    knobs: np.ndarray,
+    counts: np.ndarray,
 ) -> None:
-    """All emitters; ``order[offsets[c, t]:offsets[c, t + 1]]`` are the emitters of colour ``c``
-    run by worker ``t``.  Emitters of one colour lie in tiles at least a disc diameter apart, so
-    their discs never overlap and the workers write to disjoint cells."""
-    hw = _half_widths(rc2)
+    """One level of the terrain sweep, all emitters, scheduled as :func:`_disc_kernel`.  Emitters
+    of one colour lie in tiles at least a disc diameter apart, so their discs never overlap and
+    the workers write to disjoint blocks."""
     n_workers = offsets.shape[1] - 1
     for c in range(offsets.shape[0]):
         for t in prange(n_workers):
@@ -687,16 +944,13 @@ def _signal_kernel(
                 slot = np.int64(t) if private else np.int64(0)
                 cx = cols[e]
                 cy = rows[e]
-                tab = tables[table_idx[e]]
-                if terrain:
-                    zobs = dem[cy, cx] + antenna_h[e]
-                    _signal_site(dem, cx, cy, hw, zobs, adj_res2, res, antenna_h[e], rx_h[e],
-                                 wn[e], zre[e], zim[e], eirp[e], thr[e], reach_r2[e], tab,
-                                 bits[e], is_bb[e], layer[e], slot, signal, serving, broadband,
-                                 reach, skip_margin)  # fmt: skip
-                else:
-                    _disc_site(cx, cy, hw, eirp[e], thr[e], tab, bits[e], is_bb[e], layer[e],
-                               slot, signal, serving, broadband)  # fmt: skip
+                prof = profiles[(cy % ms) * ms + cx % ms]
+                _signal_site_level(prof, centre, dem.shape[1], dem.shape[0], cx, cy, ms, mb,
+                                   radii, anc, first, rin2, rout2, dem[cy, cx] + antenna_h[e],
+                                   adj_res2, res, antenna_h[e], rx_h[e], wn[e], zre[e],
+                                   zim[e], eirp[e], thr[e], tables[table_idx[e]], bits[e],
+                                   is_bb[e], layer[e], slot, signal, serving, broadband, knobs,
+                                   counts[t])  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -908,6 +1162,107 @@ def _schedule(
     return np.asarray(order, dtype=np.int64), offsets
 
 
+def _knobs(exact: bool) -> np.ndarray:
+    """The early-out and reuse settings, as the kernels take them (read at each call, so that
+    tests and benchmarks can change them)."""
+    return np.array(
+        [
+            -1.0 if exact else SKIP_MARGIN_DB,
+            REUSE_CELLS,
+            REUSE_LOS_CELLS,
+            REUSE_ANGLE_RATIO,
+            SKIP_ANGLE_RATIO,
+            SKIP_REFRESH_CELLS,
+        ],
+        dtype=np.float64,
+    )
+
+
+def _level_grids(
+    dem: np.ndarray, ms: int, mb: int, cols: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A level's compact copies of the DEM: every ``ms``-th cell on the lattices through the
+    sites (``ms x ms`` offsets, only those of some site), and the ground at the centres of the
+    ``mb x mb`` blocks (edge blocks: the centre clamped to the grid).  Small arrays keep the
+    coarse levels' walks in cache."""
+    if ms == 1 and mb == 1:
+        return dem[None], dem
+    height, width = dem.shape
+    hp, wp = -(-height // ms), -(-width // ms)
+    profiles = np.empty((ms * ms, hp, wp), dtype=dem.dtype)
+    used = np.zeros(ms * ms, dtype=bool)
+    used[(rows % ms) * ms + cols % ms] = True
+    for k in np.flatnonzero(used).tolist():
+        oy, ox = divmod(k, ms)
+        part = dem[oy::ms, ox::ms]
+        profiles[k, : part.shape[0], : part.shape[1]] = part
+        profiles[k, part.shape[0] :, : part.shape[1]] = part[-1:]
+        profiles[k, :, part.shape[1] :] = profiles[k, :, part.shape[1] - 1 : part.shape[1]]
+    ys = np.minimum(np.arange(-(-height // mb)) * mb + mb // 2, height - 1)
+    xs = np.minimum(np.arange(-(-width // mb)) * mb + mb // 2, width - 1)
+    return profiles, np.ascontiguousarray(dem[np.ix_(ys, xs)])
+
+
+def _reduce_slots(signal: np.ndarray, serving: np.ndarray, broadband: np.ndarray) -> None:
+    """Fold the workers' copies of the outputs into the first (max of the signal, or of bits)."""
+    for w in range(1, signal.shape[0]):
+        np.maximum(signal[0], signal[w], out=signal[0])
+        np.bitwise_or(serving[0], serving[w], out=serving[0])
+        np.bitwise_or(broadband[0], broadband[w], out=broadband[0])
+
+
+@dataclass(frozen=True)
+class SweepLevel:
+    """One level of the terrain sweep (see :data:`SWEEP_LEVELS`).
+
+    Attributes
+    ----------
+    step_cells
+        Its rays step ``step_cells`` cells at a time (1: every cell).
+    block_cells
+        It writes one value per block of ``block_cells`` squared cells (a multiple of the step).
+    rin2, rout2
+        It writes the blocks whose centres lie in ``(sqrt(rin2), sqrt(rout2)]`` cells of the
+        site (``rin2 < 0``: from the site's own cell).
+    """
+
+    step_cells: int
+    block_cells: int
+    rin2: float
+    rout2: float
+
+
+def sweep_levels(
+    resolution: float, max_range_m: float, *, full_resolution: bool = False
+) -> list[SweepLevel]:
+    """The levels of the terrain sweep on a grid of ``resolution`` metres out to
+    ``max_range_m`` (:data:`SWEEP_LEVELS`; consecutive levels of the same step and block in
+    cells are merged).  ``full_resolution``: one level, every cell, to the disc's edge."""
+    rc = max_range_m / resolution
+    if full_resolution:
+        return [SweepLevel(1, 1, -1.0, rc * rc)]
+    steps: list[tuple[float, int, int]] = []  # (outer radius, step, block), in cells
+    for outer_m, step_m, block_m in SWEEP_LEVELS:
+        ms = max(1, round(step_m / resolution))
+        mb = max(1, round(block_m / resolution) // ms) * ms
+        if steps and (ms, mb) == steps[-1][1:]:
+            steps[-1] = (outer_m / resolution, ms, mb)
+        else:
+            steps.append((outer_m / resolution, ms, mb))
+    levels: list[SweepLevel] = []
+    inner, prev_slack = 0.0, 0.0
+    for outer, ms, mb in steps:
+        slack = (mb - 1) / math.sqrt(2.0)  # the furthest a cell is from its block's centre
+        last = outer >= rc
+        rout = rc + slack if last else outer
+        rin = inner - prev_slack - slack - 1e-6
+        levels.append(SweepLevel(ms, mb, -1.0 if not levels else rin * rin, rout * rout))
+        if last:
+            break
+        inner, prev_slack = outer, slack
+    return levels
+
+
 def signal_grids(
     dem: np.ndarray | None,
     shape: tuple[int, int],
@@ -946,8 +1301,9 @@ def signal_grids(
         Sweep the DEM and add ITM's terrain attenuation (see the module's notes); otherwise
         distance only.
     exact
-        Compute ITM's attenuation wherever free space alone could matter, without the
-        early-out guess (:data:`SKIP_MARGIN_DB`): slower, for checking the early-out.
+        Compute ITM's attenuation at every cell where free space alone could matter, without
+        the early-out guess (:data:`SKIP_MARGIN_DB`), the reuse along a ray or the coarser
+        levels far out (:data:`SWEEP_LEVELS`): slower, for checking those shortcuts.
 
     Notes
     -----
@@ -998,49 +1354,80 @@ def signal_grids(
     signal = np.full((n_slots, n_layers, height, width), -np.inf, dtype=np.float32)
     serving = np.zeros((n_slots, height, width), dtype=np.uint32)
     broadband = np.zeros((n_slots, height, width), dtype=np.uint32)
-    reach = np.zeros((n_slots, height, width) if terrain else (1, 1, 1), dtype=np.uint32)
+    reach = np.zeros((height, width), dtype=np.uint32)
+    LAST_COUNTS[:] = 0
     if n:
         if private:
             order = np.argsort(np.arange(n) % n_workers, kind="stable").astype(np.int64)
-            counts = [(n + n_workers - 1 - w) // n_workers for w in range(n_workers)]
-            offsets = np.concatenate([[0], np.cumsum(counts)])[None, :].astype(np.int64)
+            per_worker = [(n + n_workers - 1 - w) // n_workers for w in range(n_workers)]
+            offsets = np.concatenate([[0], np.cumsum(per_worker)])[None, :].astype(np.int64)
         else:
             order, offsets = _schedule(cols, rows, rci + 1, n_workers)
-        adj = curvature_factor(k_factor) * resolution * resolution
-        lam = np.asarray(sites.wavelength_m, dtype=np.float64)
-        surface = [itm_surface(SPEED_OF_LIGHT / lam_e / 1e6) for lam_e in lam.tolist()]
-        wn = 2.0 * np.pi / lam
-        zre = np.array([z[1] for z in surface], dtype=np.float64)
-        zim = np.array([z[2] for z in surface], dtype=np.float64)
-        _signal_kernel(
-            dem_arr, float(resolution), adj, rc2, bool(terrain), cols, rows,
-            np.asarray(sites.antenna_height_m, dtype=np.float64),
-            np.asarray(sites.receiver_height_m, dtype=np.float64),
-            np.asarray(sites.eirp_dbm, dtype=np.float64),
-            np.asarray(sites.threshold_dbm, dtype=np.float64),
-            (np.asarray(sites.reach_radius_m, dtype=np.float64) / resolution) ** 2,
-            table_idx, tables, wn, zre, zim,
-            np.asarray(sites.bit, dtype=np.uint32),
-            np.asarray(sites.broadband, dtype=np.bool_),
-            layer, order, offsets, private, signal, serving, broadband, reach,
-            -1.0 if exact else SKIP_MARGIN_DB,
-        )  # fmt: skip
-    if n_slots > 1:
-        out_signal = np.max(signal, axis=0)
-        out_serving = np.bitwise_or.reduce(serving, axis=0)
-        out_broadband = np.bitwise_or.reduce(broadband, axis=0)
-        out_reach = np.bitwise_or.reduce(reach, axis=0)
-    else:
-        out_signal, out_serving, out_broadband, out_reach = (
-            signal[0],
-            serving[0],
-            broadband[0],
-            reach[0],
-        )
-    del signal, serving, broadband, reach
+        bits = np.asarray(sites.bit, dtype=np.uint32)
+        is_bb = np.asarray(sites.broadband, dtype=np.bool_)
+        eirp = np.asarray(sites.eirp_dbm, dtype=np.float64)
+        thr = np.asarray(sites.threshold_dbm, dtype=np.float64)
+        if not terrain:
+            _disc_kernel(rc2, cols, rows, eirp, thr, table_idx, tables, bits, is_bb, layer,
+                         order, offsets, private, signal, serving, broadband)  # fmt: skip
+        else:
+            reach_r2 = np.minimum(
+                (np.asarray(sites.reach_radius_m, dtype=np.float64) / resolution) ** 2, rc2
+            )
+            _reach_kernel(cols, rows, reach_r2, bits, reach)
+            stats = np.zeros((n_workers, 4), dtype=np.int64)
+            lam = np.asarray(sites.wavelength_m, dtype=np.float64)
+            surface = [itm_surface(SPEED_OF_LIGHT / lam_e / 1e6) for lam_e in lam.tolist()]
+            per_emitter = (
+                np.asarray(sites.antenna_height_m, dtype=np.float64),
+                np.asarray(sites.receiver_height_m, dtype=np.float64),
+                eirp,
+                thr,
+                table_idx,
+                tables,
+                2.0 * np.pi / lam,
+                np.array([z[1] for z in surface], dtype=np.float64),
+                np.array([z[2] for z in surface], dtype=np.float64),
+                bits,
+                is_bb,
+                layer,
+            )
+            adj = curvature_factor(k_factor) * resolution * resolution
+            knobs = _knobs(exact)
+            for lev in sweep_levels(resolution, max_range_m, full_resolution=exact):
+                ms, m = lev.step_cells, lev.block_cells
+                radii, anc, first = _ray_tree(
+                    math.ceil((math.sqrt(lev.rout2) + m) / ms) + 1, m // ms
+                )
+                if m == 1:
+                    out = (signal, serving, broadband)
+                else:
+                    _reduce_slots(signal, serving, broadband)
+                    hc, wc = -(-height // m), -(-width // m)
+                    out = (
+                        np.empty((n_slots, n_layers, hc, wc), dtype=np.float32),
+                        np.empty((n_slots, hc, wc), dtype=np.uint32),
+                        np.empty((n_slots, hc, wc), dtype=np.uint32),
+                    )
+                    _block_floor(signal[0], serving[0], broadband[0], m, out[0][0], out[1][0],
+                                 out[2][0])  # fmt: skip
+                    for arr in out:
+                        arr[1:] = arr[0]
+                profiles, centre = _level_grids(dem_arr, ms, m, cols, rows)
+                _terrain_kernel(dem_arr, profiles, centre, float(resolution), adj, ms, m, radii,
+                                anc, first, lev.rin2, lev.rout2, cols, rows, *per_emitter,
+                                order, offsets, private, *out, knobs, stats)  # fmt: skip
+                if m > 1:
+                    _reduce_slots(*out)
+                    _block_merge(out[0][0], out[1][0], out[2][0], m, signal[0], serving[0],
+                                 broadband[0])  # fmt: skip
+                    del out
+            LAST_COUNTS[:] = stats.sum(axis=0)
+    _reduce_slots(signal, serving, broadband)
+    out_signal, out_serving, out_broadband = signal[0], serving[0], broadband[0]
+    del signal, serving, broadband
     out_signal[np.isneginf(out_signal)] = np.nan
-    if not terrain:
-        out_reach = np.zeros((height, width), dtype=np.uint32)
+    out_reach = reach
     return SignalGrids(
         signal=out_signal, serving=out_serving, broadband=out_broadband, reach=out_reach
     )
