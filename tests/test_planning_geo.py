@@ -233,8 +233,11 @@ def test_candidates_sit_on_powered_land_or_existing_masts(world: AreaResult) -> 
 
 @pytest.mark.parametrize("model_name", ["disc", "hata", "terrain"])
 def test_windowed_batches_equal_each_candidate_on_the_whole_grid(model_name: str) -> None:
-    """32 candidates a call on windows give exactly each candidate's own coverage on the whole
-    grid (the model run once per candidate)."""
+    """32 candidates a call on windows give each candidate's own coverage on the whole grid
+    (the model run once per candidate): exactly for the distance models; for the terrain model
+    beyond 2 km the sweep writes one value per block of cells aligned with its grid's origin
+    (terrain.SWEEP_LEVELS), so a window's blocks may be cut differently from the whole grid's:
+    at most 0.1 % of the entries differ."""
 
     class Dem:
         def on_grid(self, g: AnalysisGrid) -> np.ndarray:
@@ -265,6 +268,7 @@ def test_windowed_batches_equal_each_candidate_on_the_whole_grid(model_name: str
     )  # fmt: skip
     assert cm.batches >= 2
     A = cm.matrix.toarray()
+    differ = 0
     for j in range(n):
         alone = coverage_on_grid(
             model,
@@ -273,7 +277,12 @@ def test_windowed_batches_equal_each_candidate_on_the_whole_grid(model_name: str
             dem=Dem(),
             terrain_resolution_m=50,
         )
-        np.testing.assert_array_equal(A[j], (alone.serving[m] & 1).astype(bool))
+        want = (alone.serving[m] & 1).astype(bool)
+        if model_name == "terrain":
+            differ += int((A[j] != want).sum())
+        else:
+            np.testing.assert_array_equal(A[j], want)
+    assert differ <= 0.001 * A.size
     assert A.any()
 
 

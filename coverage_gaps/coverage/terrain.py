@@ -54,8 +54,9 @@ bound: ITM never predicts less than free space), and (2) a value serves the next
 depth under the horizon.  (3) ITM's path parameters are integrals along the profile and its
 attenuation changes slowly far from the site, so the sweep runs in levels
 (:data:`SWEEP_LEVELS`): every cell within 2 km; beyond, rays stepping 90 m on a lattice of the
-DEM taken every 90 m, writing one value per block of 90 m x 90 m to 10 km and 270 m x 270 m
-beyond (each block's value is the ITM loss at its centre, on the centre's ground).
+DEM box-averaged over 90 m and taken every 90 m, writing one value per block of 90 m x 90 m to
+10 km and 270 m x 270 m beyond (each block's value is the ITM loss at its centre, on the
+centre's ground).
 ``signal_grids(..., exact=True)`` turns all three off.
 """
 
@@ -253,7 +254,7 @@ SKIP_MARGIN_DB = 12.0
 REUSE_CELLS = 4
 #: ... and over ``REUSE_LOS_CELLS`` cells in line of sight (where ITM's attenuation over rough
 #: ground is mostly nil and changes slowly).
-REUSE_LOS_CELLS = 16
+REUSE_LOS_CELLS = 4
 #: ... and only while the angle under the horizon stays within [SKIP_ANGLE_RATIO,
 #: REUSE_ANGLE_RATIO] times the one where it was computed (deeper cells lose more).
 REUSE_ANGLE_RATIO = 1.15
@@ -1184,20 +1185,28 @@ def _level_grids(
     """A level's compact copies of the DEM: every ``ms``-th cell on the lattices through the
     sites (``ms x ms`` offsets, only those of some site), and the ground at the centres of the
     ``mb x mb`` blocks (edge blocks: the centre clamped to the grid).  Small arrays keep the
-    coarse levels' walks in cache."""
+    coarse levels' walks in cache.
+
+    A lattice point holds the mean of the ``ms x ms`` cells around it (a box filter before the
+    sub-sample: a plain sub-sample misses ridges narrower than the step), except at the sites'
+    own cells, which keep their ground (the antenna's height over it)."""
     if ms == 1 and mb == 1:
         return dem[None], dem
+    from scipy.ndimage import uniform_filter
+
     height, width = dem.shape
+    smooth = uniform_filter(dem.astype(np.float64), size=ms, mode="nearest").astype(dem.dtype)
     hp, wp = -(-height // ms), -(-width // ms)
     profiles = np.empty((ms * ms, hp, wp), dtype=dem.dtype)
     used = np.zeros(ms * ms, dtype=bool)
     used[(rows % ms) * ms + cols % ms] = True
     for k in np.flatnonzero(used).tolist():
         oy, ox = divmod(k, ms)
-        part = dem[oy::ms, ox::ms]
+        part = smooth[oy::ms, ox::ms]
         profiles[k, : part.shape[0], : part.shape[1]] = part
         profiles[k, part.shape[0] :, : part.shape[1]] = part[-1:]
         profiles[k, :, part.shape[1] :] = profiles[k, :, part.shape[1] - 1 : part.shape[1]]
+    profiles[(rows % ms) * ms + cols % ms, rows // ms, cols // ms] = dem[rows, cols]
     ys = np.minimum(np.arange(-(-height // mb)) * mb + mb // 2, height - 1)
     xs = np.minimum(np.arange(-(-width // mb)) * mb + mb // 2, width - 1)
     return profiles, np.ascontiguousarray(dem[np.ix_(ys, xs)])
