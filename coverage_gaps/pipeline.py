@@ -37,11 +37,16 @@ import shapely
 from coverage_gaps.budget import area_budget, check_bytes, memory_budget_bytes
 from coverage_gaps.coverage.base import CoverageResult
 from coverage_gaps.coverage.linkbudget import LinkBudget
-from coverage_gaps.coverage.models import CoverageModel, coverage_on_grid, make_coverage_model
+from coverage_gaps.coverage.models import (
+    CoverageModel,
+    coverage_on_grid,
+    make_coverage_model,
+    terrain_grid,
+)
 from coverage_gaps.errors import CoverageGapsWarning, SelectionError
 from coverage_gaps.gaps import village_table
 from coverage_gaps.grid import WGS84, AnalysisGrid, choose_metric_crs
-from coverage_gaps.io.sources import GridSource
+from coverage_gaps.io.sources import CachedGrid, GridSource
 from coverage_gaps.settings import AnalysisOptions, CoverageOptions, StatusThresholds
 from coverage_gaps.sites import AreaSites, nearest_site_m, site_points, sites_in_reach
 from coverage_gaps.zonal import (
@@ -348,6 +353,16 @@ def _analyse(
 
     with _timed(timings, "sites"):
         near = sites_in_reach(sites, emitters, grid, reach_m=model.reach_m, ranges=coverage)
+        if model.needs_dem and dem is not None and retired is not None:
+            # one read of the DEM for the current and the retired networks' terrain grids
+            old = sites_in_reach(*retired, grid, reach_m=model.reach_m, ranges=coverage).emitters
+            extent = terrain_grid(
+                grid,
+                np.concatenate([near.emitters.x, old.x]),
+                np.concatenate([near.emitters.y, old.y]),
+                terrain_resolution_m=coverage.terrain_resolution_m,
+            )
+            dem = CachedGrid(dem, extent)
 
     with _timed(timings, "electrification"):
         electrified = electrification.on_grid(grid)

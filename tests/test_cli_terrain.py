@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from coverage_gaps.cli.main import cli
@@ -109,3 +110,34 @@ def test_hata_model_runs_without_a_dem(tiny_world: dict, tmp_path: Path) -> None
     assert table.loc["001", "status"] == "covered"
     tifs = sorted(p.name for p in (tmp_path / "h").glob("*.tif"))
     assert tifs == ["lao-cai-signal-lte-viettel.tif", "lao-cai-signal-lte.tif"]
+
+
+def test_the_dem_is_read_once_for_the_current_and_the_retired_networks(
+    tiny_world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After Vietnam's 2G switch-off a GSM site is a retired network: the terrain model runs
+    # for it too (to tell "2g_sunset" from a gap nobody ever served), on a terrain grid that
+    # holds its site as well.  The DEM is read once, over both networks' sites.
+    from coverage_gaps.io.sources import DemTiles
+
+    towers, dem = ridge_world(tiny_world)
+    rows = pd.read_csv(towers).to_dict("records")
+    rows.append(cell_row("GSM", 4, 77, X0 + 11_000, Y0 + 1000, rng=10_000))
+    towers = write_cells(rows, tmp_path / "with-gsm.csv")
+    reads: list[tuple[int, int]] = []
+    on_grid = DemTiles.on_grid
+
+    def counted(self: DemTiles, grid):  # type: ignore[no-untyped-def]
+        reads.append(grid.shape)
+        return on_grid(self, grid)
+
+    monkeypatch.setattr(DemTiles, "on_grid", counted)
+    args = ["--model", "terrain", "--dem", str(dem), "--outputs", "csv"]
+    table = run(tiny_world, towers, tmp_path / "out", *args, "--as-of", "2026-12-01")
+    assert len(reads) == 1, reads
+    assert "2g_sunset" in ";".join(table["reason"].fillna("").astype(str))
+    # before the switch-off the GSM site counts, and there is no retired network to read for
+    reads.clear()
+    before = run(tiny_world, towers, tmp_path / "before", *args, "--as-of", "2026-01-01")
+    assert len(reads) == 1
+    assert "2g_sunset" not in ";".join(before["reason"].fillna("").astype(str))

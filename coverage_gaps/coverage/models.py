@@ -34,6 +34,7 @@ __all__ = [
     "coverage_on_grid",
     "make_coverage_model",
     "sample_to_grid",
+    "terrain_grid",
 ]
 
 
@@ -219,20 +220,7 @@ def coverage_on_grid(
         from coverage_gaps.errors import SettingsError
 
         raise SettingsError(f"--model {model.name} needs an elevation model: give --dem F")
-    bounds = grid.bounds
-    if len(emitters):
-        bounds = (
-            min(bounds[0], float(emitters.x.min())),
-            min(bounds[1], float(emitters.y.min())),
-            max(bounds[2], float(emitters.x.max())),
-            max(bounds[3], float(emitters.y.max())),
-        )
-    fine = AnalysisGrid.covering(
-        bounds,
-        resolution=min(terrain_resolution_m, grid.resolution),
-        crs=grid.crs,
-        margin=grid.resolution,
-    )
+    fine = terrain_grid(grid, emitters.x, emitters.y, terrain_resolution_m=terrain_resolution_m)
     check_bytes(
         f"{area}: the terrain grid of {fine.width:,} x {fine.height:,} cells of "
         f"{fine.resolution:g} m (the villages and every site in reach)",
@@ -247,6 +235,29 @@ def coverage_on_grid(
         rows, cols = _fine_index(fine, grid)
         fine_where[np.ix_(rows, cols)] |= where
     return sample_to_grid(model(emitters, fine, elevation, where=fine_where), fine, grid)
+
+
+def terrain_grid(
+    grid: AnalysisGrid, x: np.ndarray, y: np.ndarray, *, terrain_resolution_m: float
+) -> AnalysisGrid:
+    """The grid a terrain model runs on for ``grid`` and emitters at ``(x, y)`` (``grid``'s
+    CRS): cells of ``terrain_resolution_m`` (or ``grid``'s, when coarser), aligned to multiples
+    of it, covering ``grid`` and every emitter (a path's profile needs the ground all the way
+    from the site)."""
+    bounds = grid.bounds
+    if len(x):
+        bounds = (
+            min(bounds[0], float(np.min(x))),
+            min(bounds[1], float(np.min(y))),
+            max(bounds[2], float(np.max(x))),
+            max(bounds[3], float(np.max(y))),
+        )
+    return AnalysisGrid.covering(
+        bounds,
+        resolution=min(terrain_resolution_m, grid.resolution),
+        crs=grid.crs,
+        margin=grid.resolution,
+    )
 
 
 def _fine_index(fine: AnalysisGrid, grid: AnalysisGrid) -> tuple[np.ndarray, np.ndarray]:

@@ -17,6 +17,7 @@ import numpy as np
 from coverage_gaps.grid import AnalysisGrid
 
 __all__ = [
+    "CachedGrid",
     "DemTiles",
     "GridSource",
     "LineElectrification",
@@ -31,6 +32,44 @@ class GridSource(Protocol):
     def on_grid(self, grid: AnalysisGrid) -> np.ndarray:
         """The source's values on ``grid`` (an array of ``grid.shape``)."""
         ...
+
+
+class CachedGrid:
+    """A :class:`GridSource` read once over ``extent`` and answered by slicing it for every
+    grid inside it (same CRS and resolution, aligned to it), such as the terrain grids of one
+    area's current and retired networks.  A grid outside ``extent`` is read from ``source``
+    as asked."""
+
+    def __init__(self, source: GridSource, extent: AnalysisGrid) -> None:
+        self.source = source
+        self.extent = extent
+        self._values: np.ndarray | None = None
+        #: How many times ``source`` was read (for the tests).
+        self.reads = 0
+
+    def _window(self, grid: AnalysisGrid) -> tuple[int, int] | None:
+        e = self.extent
+        if grid.crs != e.crs or grid.resolution != e.resolution:
+            return None
+        c0 = (grid.transform.c - e.transform.c) / e.resolution
+        r0 = (e.transform.f - grid.transform.f) / e.resolution
+        c, r = round(c0), round(r0)
+        if abs(c - c0) > 1e-6 or abs(r - r0) > 1e-6:
+            return None
+        if c < 0 or r < 0 or c + grid.width > e.width or r + grid.height > e.height:
+            return None
+        return r, c
+
+    def on_grid(self, grid: AnalysisGrid) -> np.ndarray:
+        window = self._window(grid)
+        if window is None:
+            self.reads += 1
+            return self.source.on_grid(grid)
+        if self._values is None:
+            self.reads += 1
+            self._values = self.source.on_grid(self.extent)
+        r, c = window
+        return self._values[r : r + grid.height, c : c + grid.width]
 
 
 @dataclass(frozen=True)
