@@ -47,10 +47,10 @@ free space + that attenuation + the environment's clutter correction
 (:func:`~coverage_gaps.coverage.propagation.clutter_correction_db`, 0 in ``open``).
 
 Computing ITM's attenuation costs about 1.5 us, tens of times the rest of a cell's work, so (1)
-it is skipped where even the last value computed on the chain less :data:`SKIP_MARGIN_DB` could
+it is skipped where even the last value computed on the ray less :data:`SKIP_MARGIN_DB` could
 neither beat the cell's best signal nor set a missing serving bit (free space alone is the exact
 bound: ITM never predicts less than free space), and (2) a value serves the next
-:data:`REUSE_CELLS` - 1 cells of its chain while they stay in (or out of) sight at about the same
+:data:`REUSE_CELLS` - 1 cells of its ray while they stay in (or out of) sight at about the same
 depth under the horizon.  (3) ITM's path parameters are integrals along the profile and its
 attenuation changes slowly far from the site, so the sweep runs in levels
 (:data:`SWEEP_LEVELS`): every cell within 2 km; beyond, rays stepping 90 m on a lattice of the
@@ -214,12 +214,13 @@ def _viewshed_site(
 
 
 # --------------------------------------------------------------------------------------------
-# the signal sweep: ITM's path parameters carried along each cell's chain of parents
+# the signal sweep: ITM's path parameters carried along each ray
 # --------------------------------------------------------------------------------------------
 
 #: Hull vertices kept behind the transmitter's horizon (the candidates of the receiver's horizon).
 HULL_VERTICES = 3
-# state of one cell (float64), as left by the chain of cells from the site to it
+# state of a ray's point (float64), as left by the ray's walk from the site to it (kept in
+# registers along a ray; stored in this layout at the ends of a fan's levels and for ITM)
 _T_SLOPE = 0  # transmitter horizon: largest h/s so far (h: height over the eye, curvature-lowered)
 _T_S = 1  # its distance
 _T_H = 2  # its h
@@ -237,16 +238,13 @@ _PHI_EST = 13  # that cell's angle under the transmitter's horizon (-1: it was i
 _V = 14  # vertices: (s, h, S0, S1, index) each
 _VW = 5
 N_STATE = _V + _VW * HULL_VERTICES
-#: The state is copied from parent to cell at every cell of every site: float32 halves the bytes
-#: (heights are relative to the site's ground, so the sums keep 6-7 significant digits).
-STATE_DTYPE = np.float32
 #: Early-out of the signal sweep.  ITM's attenuation is computed (about 1.5 us) only where it can
 #: matter: where the signal, taking the attenuation as the last value computed on the cell's
-#: chain of parents less ``SKIP_MARGIN_DB``, could still beat the cell's best or set a missing
+#: ray less ``SKIP_MARGIN_DB``, could still beat the cell's best or set a missing
 #: serving bit.  It is computed regardless when the cell comes into or out of sight, when it is
 #: markedly less deep under the transmitter's horizon than where the value was computed (the
 #: angle under the horizon below ``SKIP_ANGLE_RATIO`` of it), and every ``SKIP_REFRESH_CELLS``
-#: cells along the chain.
+#: cells along the ray.
 SKIP_MARGIN_DB = 12.0
 #: ITM's attenuation computed at a cell serves the next ``REUSE_CELLS - 1`` cells of its chain
 #: as it is (unless they come into or out of sight, or get markedly less deep under the
