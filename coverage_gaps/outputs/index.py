@@ -165,11 +165,19 @@ def area_outline(
         pieces.append(shapely.buffer(grown, -half, quad_segs=2))
     if (~polygon).any():
         points = shapely.point_on_surface(geoms[~polygon])
-        discs = shapely.union_all(shapely.buffer(points, point_radius_m, quad_segs=4))
+        hull = None
         if len(points) >= 3:
-            hull = shapely.concave_hull(shapely.multipoints(points), ratio=0.3)
-            discs = shapely.union(discs, shapely.buffer(hull, half, quad_segs=2))
-        pieces.append(discs)
+            hull = shapely.buffer(
+                shapely.concave_hull(shapely.multipoints(points), ratio=0.3), half, quad_segs=2
+            )
+            # a disc around a point deeper than its radius inside the hull adds nothing to the
+            # union: leave those out (the same outline, far fewer discs to merge; 1.1 radii
+            # covers the chords of the inner buffer's arcs, at most 8 % inside them)
+            inner = shapely.buffer(hull, -1.1 * point_radius_m, quad_segs=2)
+            shapely.prepare(inner)
+            points = points[~shapely.contains(inner, points)]
+        discs = shapely.union_all(shapely.buffer(points, point_radius_m, quad_segs=4))
+        pieces.append(discs if hull is None else shapely.union(discs, hull))
     outline = shapely.union_all(pieces)
     outline = _drop_islets(outline, MIN_PART_KM2 * 1e6)
     outline = shapely.make_valid(shapely.simplify(outline, tolerance_m))
