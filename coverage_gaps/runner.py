@@ -671,6 +671,7 @@ def run_area(area: Area, inputs: RunInputs, folder: Path, *, shared_by: int = 1)
             options=inputs.config.outputs,
             stamp=RunStamp.at(inputs.started),
             index=INDEX_FILE,
+            field_check_validity_days=inputs.config.analysis.field_check_validity_days,
         )
         files: list[Path] = []
         for kind, writer in AREA_WRITERS.items():

@@ -197,3 +197,19 @@ def test_the_form_in_english(tmp_path: Path) -> None:
     assert all(c.data_type == "s" for c in book.worksheets[0]["I"][1 : len(names) + 1])
     steps = [r[0] for r in book.worksheets[1].iter_rows(values_only=True) if r and r[0]]
     assert any(str(s).startswith("2. On its row, choose in 'observed'") for s in steps)
+
+
+def test_the_form_says_the_runs_own_validity(first: Path, tmp_path: Path) -> None:
+    # The how-to sheet tells the official how long a check counts: the run's
+    # --field-check-validity, not the setting's default.
+    def how_to(out: Path) -> str:
+        book = load_workbook(out / FORM)
+        rows = book.worksheets[1].iter_rows(values_only=True)
+        return "\n".join(str(v) for r in rows for v in r if v)
+
+    default = how_to(first)
+    assert "365" in default
+    out = tmp_path / "short"
+    _run(out, "--field-check-validity", "90")
+    short = how_to(out)
+    assert "90" in short and "365" not in short

@@ -79,6 +79,9 @@ class AreaTarget:
     index
         The run's front page (a file name in ``folder``) that the maps link back to, or
         ``None`` when the area is written outside a run.
+    field_check_validity_days
+        How long an official's check counts in the run that writes the field-check form
+        (``--field-check-validity``; ``None``: the setting's default).
     """
 
     folder: Path
@@ -86,6 +89,7 @@ class AreaTarget:
     options: OutputOptions
     stamp: RunStamp | None = None
     index: str | None = None
+    field_check_validity_days: float | None = None
 
     def path(self, suffix: str) -> Path:
         """``folder / (slug + suffix)``, e.g. ``path("-villages.csv")``."""

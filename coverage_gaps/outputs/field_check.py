@@ -368,7 +368,9 @@ def write_area_field_check(result: AreaResult, target: AreaTarget) -> list[Path]
     named = sorted(set(OPERATORS.values()))
     in_reach = sorted({str(o) for o in result.operators})
     operators = list(dict.fromkeys([*in_reach, *(o for o in named if o not in in_reach)]))
-    days = _validity_days()
+    days = target.field_check_validity_days
+    if days is None:
+        days = _default_validity_days()
     return [
         write_field_check(
             target.path("-field-check.xlsx"),
@@ -382,8 +384,8 @@ def write_area_field_check(result: AreaResult, target: AreaTarget) -> list[Path]
     ]
 
 
-def _validity_days() -> float:
-    """How long a check counts by default (the run's own value is not an output option)."""
+def _default_validity_days() -> float:
+    """How long a check counts when the target does not say (the setting's default)."""
     from coverage_gaps.settings import AnalysisOptions, default_of
 
     value = default_of(AnalysisOptions, "field_check_validity_days")
