@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 
 from coverage_gaps.budget import area_budget, check_bytes, memory_budget_bytes
-from coverage_gaps.coverage.base import CoverageResult
+from coverage_gaps.coverage.base import CoverageResult, Emitters
 from coverage_gaps.coverage.linkbudget import LinkBudget
 from coverage_gaps.coverage.models import (
     CoverageModel,
@@ -353,9 +353,11 @@ def _analyse(
 
     with _timed(timings, "sites"):
         near = sites_in_reach(sites, emitters, grid, reach_m=model.reach_m, ranges=coverage)
-        if model.needs_dem and dem is not None and retired is not None:
-            # one read of the DEM for the current and the retired networks' terrain grids
+        old = None  # the retired networks' emitters in reach
+        if retired is not None:
             old = sites_in_reach(*retired, grid, reach_m=model.reach_m, ranges=coverage).emitters
+        if model.needs_dem and dem is not None and old is not None:
+            # one read of the DEM for the current and the retired networks' terrain grids
             extent = terrain_grid(
                 grid,
                 np.concatenate([near.emitters.x, old.x]),
@@ -374,6 +376,7 @@ def _analyse(
     with _timed(timings, "zonal"):
         spans = geometry.spans(grid)
 
+    where = electrified & mark_spans(spans, grid.shape)  # the cells that matter
     with _timed(timings, "coverage"):
         result = coverage_on_grid(
             model,
@@ -383,20 +386,20 @@ def _analyse(
             terrain_resolution_m=coverage.terrain_resolution_m,
             budget_bytes=budget,
             area=name,
-            where=electrified & mark_spans(spans, grid.shape),
+            where=where,
         )
     retired_layer = None
-    if retired is not None:
+    if old is not None:
         with _timed(timings, "retired"):
             retired_layer = retired_service(
                 model,
-                retired,
+                old,
                 grid,
                 dem=dem,
-                coverage=coverage,
+                terrain_resolution_m=coverage.terrain_resolution_m,
                 budget=budget,
                 area=name,
-                where=electrified & mark_spans(spans, grid.shape),
+                where=where,
             )
     if len(near.emitters) == 0 or not result.serving.any():
         warnings.warn(
@@ -578,33 +581,33 @@ def evidence_columns(
 
 def retired_service(
     model: CoverageModel,
-    retired: tuple[pd.DataFrame, pd.DataFrame],
+    emitters: Emitters,
     grid: AnalysisGrid,
     *,
     dem: GridSource | None,
-    coverage: CoverageOptions,
+    terrain_resolution_m: float,
     budget: int,
     area: str,
     where: np.ndarray | None = None,
 ) -> np.ndarray:
     """The generations past their sunset that would serve each cell of ``grid`` (bits of
-    :data:`~coverage_gaps.gaps.GENERATION_BITS`), by the same model as the counted service."""
+    :data:`~coverage_gaps.gaps.GENERATION_BITS`), by the same model as the counted service;
+    ``emitters`` are the retired networks' emitters in reach of ``grid``
+    (:func:`~coverage_gaps.sites.sites_in_reach`)."""
     from coverage_gaps.gaps import GENERATION_BITS
     from coverage_gaps.network import GENERATIONS, RADIOS
 
-    sites, emitters = retired
     layer = np.zeros(grid.shape, dtype=np.uint8)
-    near = sites_in_reach(sites, emitters, grid, reach_m=model.reach_m, ranges=coverage)
-    if not len(near.emitters):
+    if not len(emitters):
         return layer
-    gens = np.array([GENERATIONS[RADIOS[int(r)]] for r in near.emitters.radio])
+    gens = np.array([GENERATIONS[RADIOS[int(r)]] for r in emitters.radio])
     for gen in sorted(set(gens.tolist())):
         part = coverage_on_grid(
             model,
-            near.emitters.subset(gens == gen),
+            emitters.subset(gens == gen),
             grid,
             dem=dem,
-            terrain_resolution_m=coverage.terrain_resolution_m,
+            terrain_resolution_m=terrain_resolution_m,
             budget_bytes=budget,
             area=area,
             where=where,
