@@ -317,7 +317,7 @@ def write_field_check(
     province: str,
     lang: str = "vi",
     operators: Sequence[str] = (),
-    validity_days: float = 365.0,
+    validity_days: float | None = None,
     stamp: RunStamp | None = None,
 ) -> Path:
     """Write the field-check form of ``villages`` (a village table with statuses), atomically.
@@ -336,7 +336,8 @@ def write_field_check(
     operators
         The operators offered in the ``operator`` column.
     validity_days
-        How long a check counts (``--field-check-validity``), for the instructions.
+        How long a check counts (``--field-check-validity``), for the instructions; ``None``:
+        the setting's default.
     stamp
         Date and version to stamp (default: now).
     """
@@ -355,6 +356,10 @@ def write_field_check(
         operators=operators,
         author=author,
     )
+    if validity_days is None:
+        from coverage_gaps.settings import AnalysisOptions, default_of
+
+        validity_days = float(default_of(AnalysisOptions, "field_check_validity_days"))
     _how_to_sheet(workbook, title=title, lang=lang, stamp=stamp, validity_days=validity_days)
     with atomic_path(path) as tmp:
         workbook.save(tmp)
@@ -368,9 +373,6 @@ def write_area_field_check(result: AreaResult, target: AreaTarget) -> list[Path]
     named = sorted(set(OPERATORS.values()))
     in_reach = sorted({str(o) for o in result.operators})
     operators = list(dict.fromkeys([*in_reach, *(o for o in named if o not in in_reach)]))
-    days = target.field_check_validity_days
-    if days is None:
-        days = _default_validity_days()
     return [
         write_field_check(
             target.path("-field-check.xlsx"),
@@ -378,15 +380,7 @@ def write_area_field_check(result: AreaResult, target: AreaTarget) -> list[Path]
             province=result.name,
             lang=target.options.lang,
             operators=operators,
-            validity_days=days,
+            validity_days=target.field_check_validity_days,
             stamp=target.run_stamp(),
         )
     ]
-
-
-def _default_validity_days() -> float:
-    """How long a check counts when the target does not say (the setting's default)."""
-    from coverage_gaps.settings import AnalysisOptions, default_of
-
-    value = default_of(AnalysisOptions, "field_check_validity_days")
-    return float(value) if value is not None else 365.0
