@@ -52,9 +52,15 @@ from numba import njit
 
 from coverage_gaps.coverage.base import Emitters
 from coverage_gaps.coverage.discs import disc_radii
-from coverage_gaps.coverage.models import CoverageModel, coverage_on_grid, make_coverage_model
+from coverage_gaps.coverage.models import (
+    CoverageModel,
+    coverage_on_grid,
+    make_coverage_model,
+    terrain_grid,
+)
 from coverage_gaps.errors import SettingsError
 from coverage_gaps.grid import WGS84, AnalysisGrid, transformer
+from coverage_gaps.io.sources import CachedGrid
 from coverage_gaps.network import RADIOS
 from coverage_gaps.planning.core import PlanResult, Villages, max_covering, set_cover
 from coverage_gaps.settings import CoverageOptions, PlanObjective, PlanOptions
@@ -523,33 +529,6 @@ class CoverageMatrix:
     seconds: float
 
 
-class _CutSource:
-    """A grid source read once on a large grid and cut for every grid inside it that shares its
-    cells (the terrain grids of the candidates' windows); read afresh for any other grid."""
-
-    def __init__(self, grid: AnalysisGrid, values: np.ndarray, source: GridSource) -> None:
-        self.grid = grid
-        self.values = values
-        self.source = source
-
-    def on_grid(self, grid: AnalysisGrid) -> np.ndarray:
-        big = self.grid
-        if grid.resolution == big.resolution and grid.crs == big.crs:
-            dc = (grid.transform.c - big.transform.c) / big.resolution
-            dr = (big.transform.f - grid.transform.f) / big.resolution
-            c0, r0 = round(dc), round(dr)
-            aligned = abs(dc - c0) < 1e-6 and abs(dr - r0) < 1e-6
-            if (
-                aligned
-                and c0 >= 0
-                and r0 >= 0
-                and c0 + grid.width <= big.width
-                and r0 + grid.height <= big.height
-            ):
-                return self.values[r0 : r0 + grid.height, c0 : c0 + grid.width].copy()
-        return self.source.on_grid(grid)
-
-
 def _cached_dem(
     dem: GridSource,
     grid: AnalysisGrid,
@@ -565,16 +544,7 @@ def _cached_dem(
     windows' terrain grids are cut from it instead of read again."""
     from coverage_gaps.budget import check_bytes
 
-    x0, y0, x1, y1 = grid.bounds
-    if x.size:
-        x0, y0 = min(x0, float(x.min())), min(y0, float(y.min()))
-        x1, y1 = max(x1, float(x.max())), max(y1, float(y.max()))
-    fine = AnalysisGrid.covering(
-        (x0, y0, x1, y1),
-        resolution=min(terrain_resolution_m, grid.resolution),
-        crs=grid.crs,
-        margin=grid.resolution,
-    )
+    fine = terrain_grid(grid, x, y, terrain_resolution_m=terrain_resolution_m)
     check_bytes(
         f"{area}: the terrain grid of the candidates, {fine.width:,} x {fine.height:,} cells of "
         f"{fine.resolution:g} m",
@@ -582,7 +552,7 @@ def _cached_dem(
         budget,
         fix="use a coarser --terrain-resolution or a larger --candidate-spacing",
     )
-    return _CutSource(fine, dem.on_grid(fine), dem)
+    return CachedGrid(dem, fine)
 
 
 def _batches(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
@@ -693,7 +663,7 @@ def coverage_matrix(
     x = np.asarray(x, dtype="f8")
     y = np.asarray(y, dtype="f8")
     n_demand = int(demand_index.max(initial=-1)) + 1
-    if model.needs_dem and dem is not None and x.size and not isinstance(dem, _CutSource):
+    if model.needs_dem and dem is not None and x.size and not isinstance(dem, CachedGrid):
         dem = _cached_dem(
             dem, grid, x, y, terrain_resolution_m=terrain_resolution_m, budget=budget, area=area
         )
