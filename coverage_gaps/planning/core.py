@@ -2292,6 +2292,8 @@ def set_cover(
     s.timings["reduce"] = red.seconds
     base = s.coverable_demand if share_of == "coverable" else s.total_demand
     required = target_share * base - _REL_TOL * base
+    t = time.perf_counter()
+    k = _Kernel.of(red)
 
     def done(
         status: PlanStatus,
@@ -2300,8 +2302,7 @@ def set_cover(
         msg: str,
         greedy: GreedyPlan,
     ) -> PlanResult:
-        k_ = _Kernel.of(red)
-        order = red.candidates[_rank_demand(k_, red, chosen)]
+        order = red.candidates[_rank_demand(k, red, chosen)]
         return _result(
             s,
             problem="set_cover",
@@ -2327,8 +2328,6 @@ def set_cover(
             "kind of solution",
             empty,
         )
-    t = time.perf_counter()
-    k = _Kernel.of(red)
     picks, _ = k.demand(stop_at=max(required, 0.0))
     greedy = _greedy_plan(s, red.candidates[picks], float(picks.size))
     s.timings["greedy"] = time.perf_counter() - t
