@@ -278,9 +278,9 @@ def files_to_open(summary: RunSummary, *, every: bool = True) -> list[tuple[str,
     if not every or not len(summary.summary):
         return out
     worst = summary.summary.sort_values("dead_zone", ascending=False, kind="mergesort").iloc[0]
-    slug = _slug_of(summary, str(worst["province"]))
-    if slug is None:
-        return out
+    from coverage_gaps.names import slugify
+
+    slug = slugify(str(worst["province"]))
     for label, suffixes in (
         (f"The map of {worst['province']}:", (".html",)),
         ("Its villages to fix first:", ("-to-fix.xlsx", "-to-fix.csv")),
@@ -290,14 +290,3 @@ def files_to_open(summary: RunSummary, *, every: bool = True) -> list[tuple[str,
         if found is not None:
             out.append((label, found))
     return out
-
-
-def _slug_of(summary: RunSummary, province: str) -> str | None:
-    """The file-name stem of a province of the run (from ``run.json``'s record of files)."""
-    from coverage_gaps.names import slugify
-
-    slug = slugify(province)
-    names = {p.name for p in summary.files}
-    if any(n.startswith(slug) for n in names):
-        return slug
-    return None
