@@ -231,7 +231,6 @@ class AreaOutcome:
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
     electrified_villages: int = 0
-    served_cells: int = 0
     outline: bytes | None = None
 
 
@@ -690,7 +689,6 @@ def run_area(area: Area, inputs: RunInputs, folder: Path, *, shared_by: int = 1)
         timings=result.timings,
         warnings=messages,
         electrified_villages=int((result.villages["status"] != "not_electrified").sum()),
-        served_cells=int(np.count_nonzero(result.coverage.serving)),
         outline=None if inputs.province_outlines is not None else _outline(result),
     )
 

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from coverage_gaps.errors import BadRowsError, ColumnError, CoverageGapsWarning, InputError
+from coverage_gaps.names import listing
 
 __all__ = [
     "FIELD_CHECK_COLUMNS",
@@ -75,11 +76,9 @@ class FieldCheckReport:
             + (f"; {self.unfilled:,} villages of the form not filled in" if self.unfilled else "")
         ]
         if self.disagreements:
-            shown = ", ".join(repr(v) for v in self.disagreements[:10])
-            more = " ..." if len(self.disagreements) > 10 else ""
             out.append(
                 f"{self.path.name}: checks of {len(self.disagreements):,} villages disagree "
-                f"({shown}{more}); the latest check of each counts"
+                f"({listing(self.disagreements)}); the latest check of each counts"
             )
         return out
 
