@@ -53,6 +53,7 @@ from coverage_gaps.zonal import (
     VillageSpans,
     VillageTotals,
     mark_spans,
+    village_distance_to,
     village_geometry,
     village_totals,
 )
@@ -153,12 +154,8 @@ class AreaResult:
         without power.  Land beyond the area's grid is not seen, so a distance near the grid's
         margin is a lower bound.
 
-        Exact on the grid, and cheap: the nearest electrified cell to any cell outside the
-        electrified land is on its edge, so only the edge cells go into a KD-tree.
+        Exact on the grid (:func:`~coverage_gaps.zonal.village_distance_to`).
         """
-        from scipy.ndimage import binary_erosion
-        from scipy.spatial import cKDTree
-
         n = len(self.villages)
         out = np.zeros(n)
         dark = np.flatnonzero(self.villages["electrified_km2"].to_numpy(dtype="f8") <= 0)
@@ -167,28 +164,8 @@ class AreaResult:
         if not self.electrified.any():
             out[dark] = np.nan
             return out
-        edge = self.electrified & ~binary_erosion(self.electrified)
-        tree = cKDTree(np.argwhere(edge).astype("f8"))
-        # Every cell of every dark village in one query: the villages' spans, then the
-        # spans' cells, in order, so each village's cells are one run of the query.
-        s = self.spans
-        per_village = (s.offsets[dark + 1] - s.offsets[dark]).astype("i8")
-        village = np.repeat(np.arange(dark.size), per_village)
-        spans = (
-            s.offsets[dark][village]
-            + np.arange(village.size)
-            - (np.cumsum(per_village) - per_village)[village]
-        )
-        lengths = (s.col_stop[spans] - s.col_start[spans]).astype("i8")
-        rows = np.repeat(s.row[spans], lengths)
-        cols = np.repeat(s.col_start[spans] - (np.cumsum(lengths) - lengths), lengths)
-        cols = cols + np.arange(lengths.sum())
-        cells = np.bincount(village, weights=lengths, minlength=dark.size).astype("i8")
-        out[dark] = np.nan
-        if rows.size:
-            d, _ = tree.query(np.column_stack([rows, cols]).astype("f8"))
-            starts = (np.cumsum(cells) - cells)[cells > 0]
-            out[dark[cells > 0]] = np.round(np.minimum.reduceat(d, starts) * self.grid.resolution)
+        cells = village_distance_to(self.spans, self.electrified, dark)
+        out[dark] = np.round(cells * self.grid.resolution)
         return out
 
     @functools.cached_property

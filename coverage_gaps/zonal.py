@@ -26,6 +26,7 @@ __all__ = [
     "VillageSpans",
     "VillageTotals",
     "mark_spans",
+    "village_distance_to",
     "village_geometry",
     "village_minimum",
     "village_spans",
@@ -547,4 +548,128 @@ def _minimum(
                     best = x
         if best < np.inf:
             out[v] = best
+    return out
+
+
+def village_distance_to(
+    spans: VillageSpans,
+    mask: np.ndarray,
+    villages: np.ndarray,
+    *,
+    max_ring: int = 256,
+) -> np.ndarray:
+    """Distance, in cells, from each of ``villages`` (indices into ``spans``) to the nearest
+    true cell of ``mask``: the smallest distance between a centre of the village's cells and a
+    centre of a true cell.  NaN for a village with no cell or when ``mask`` has no true cell.
+
+    Exact, and its cost follows the distances, not the grid: each village searches rings of
+    cells around its bounding box, outwards, until the ring is farther than the nearest true
+    cell found (a cell ``k`` rings out is at least ``k`` cells from every cell of the village).
+    Villages with nothing within ``max_ring`` rings are measured instead with a KD-tree of the
+    edge cells of ``mask`` (the nearest true cell to a cell outside ``mask`` is on its edge).
+    """
+    mask = np.ascontiguousarray(mask, dtype=np.bool_)
+    villages = np.asarray(villages, dtype=np.int64)
+    out = _ring_distance(
+        spans.row, spans.col_start, spans.col_stop, spans.offsets, mask, villages, max_ring
+    )
+    far = np.flatnonzero(out == -1.0)
+    if far.size:
+        out[far] = _tree_distance(spans, mask, villages[far])
+    return out
+
+
+def _tree_distance(spans: VillageSpans, mask: np.ndarray, villages: np.ndarray) -> np.ndarray:
+    """:func:`village_distance_to` by a KD-tree of the edge cells of ``mask``, for villages far
+    from it."""
+    from scipy.spatial import cKDTree
+
+    out = np.full(villages.size, np.nan)
+    inner = mask.copy()  # true cells whose four neighbours are true (beyond the grid counts)
+    inner[1:, :] &= mask[:-1, :]
+    inner[:-1, :] &= mask[1:, :]
+    inner[:, 1:] &= mask[:, :-1]
+    inner[:, :-1] &= mask[:, 1:]
+    edge = np.argwhere(mask & ~inner)
+    if not edge.size:
+        return out
+    tree = cKDTree(edge.astype("f8"))
+    # Every cell of these villages in one query: the villages' spans, then the spans' cells,
+    # in order, so each village's cells are one run of the query.
+    per_village = (spans.offsets[villages + 1] - spans.offsets[villages]).astype(np.int64)
+    village = np.repeat(np.arange(villages.size), per_village)
+    which = (
+        spans.offsets[villages][village]
+        + np.arange(village.size)
+        - (np.cumsum(per_village) - per_village)[village]
+    )
+    lengths = (spans.col_stop[which] - spans.col_start[which]).astype(np.int64)
+    rows = np.repeat(spans.row[which], lengths)
+    cols = np.repeat(spans.col_start[which] - (np.cumsum(lengths) - lengths), lengths)
+    cols = cols + np.arange(lengths.sum())
+    cells = np.bincount(village, weights=lengths, minlength=villages.size).astype(np.int64)
+    if rows.size:
+        d, _ = tree.query(np.column_stack([rows, cols]).astype("f8"))
+        starts = (np.cumsum(cells) - cells)[cells > 0]
+        out[cells > 0] = np.minimum.reduceat(d, starts)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _ring_distance(
+    row: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    offsets: np.ndarray,
+    mask: np.ndarray,
+    villages: np.ndarray,
+    max_ring: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`village_distance_to` by rings around each village's bounding box; -1 for the
+    villages whose nearest true cell is not settled within ``max_ring`` rings."""
+    height, width = mask.shape
+    out = np.full(villages.shape[0], np.nan)
+    for i in prange(villages.shape[0]):
+        v = villages[i]
+        n = 0
+        for s in range(offsets[v], offsets[v + 1]):
+            n += c1[s] - c0[s]
+        if n == 0:
+            continue
+        vr = np.empty(n, dtype=np.int64)
+        vc = np.empty(n, dtype=np.int64)
+        k = 0
+        for s in range(offsets[v], offsets[v + 1]):
+            for c in range(c0[s], c1[s]):
+                vr[k] = row[s]
+                vc[k] = c
+                k += 1
+        r_lo, r_hi = vr.min(), vr.max()
+        col_lo, col_hi = vc.min(), vc.max()
+        best = np.inf  # squared distance in cells
+        settled = False
+        for ring in range(max_ring + 1):
+            if ring * ring >= best:
+                settled = True
+                break
+            a, b = r_lo - ring, r_hi + ring
+            left, right = col_lo - ring, col_hi + ring
+            if a < 0 and b >= height and left < 0 and right >= width and ring > 0:
+                settled = True  # the ring is beyond the grid on every side
+                break
+            for r in range(max(a, 0), min(b, height - 1) + 1):
+                # the ring's top and bottom rows whole, its middle rows at both ends
+                step = 1 if ring == 0 or (r - a) * (r - b) == 0 else right - left
+                cc = left
+                while cc <= right:
+                    if 0 <= cc < width and mask[r, cc]:
+                        for j in range(n):
+                            d = (vr[j] - r) ** 2 + (vc[j] - cc) ** 2
+                            if d < best:
+                                best = d
+                    cc += step
+        if not settled:
+            out[i] = -1.0
+        elif best < np.inf:
+            out[i] = np.sqrt(best)
     return out

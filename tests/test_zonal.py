@@ -7,7 +7,7 @@ import shapely
 from pyproj import CRS
 
 from coverage_gaps.grid import AnalysisGrid
-from coverage_gaps.zonal import mark_spans, village_spans, village_totals
+from coverage_gaps.zonal import mark_spans, village_distance_to, village_spans, village_totals
 
 GRID = AnalysisGrid.covering((0, 0, 5000, 4000), resolution=100, crs=CRS.from_epsg(32648))
 
@@ -124,3 +124,31 @@ def test_totals_against_numpy() -> None:
         assert t.operators[v] == (np.bitwise_or.reduce(serving[m]) if m.any() else 0)
         if m.any():
             assert t.best_signal[v] == sig[m].max()
+
+
+def test_distance_to_the_mask_against_every_pair_of_cells() -> None:
+    """The ring search, and its KD-tree fallback (``max_ring`` of 2 sends the far villages
+    there), against the smallest distance over every (village cell, true cell) pair."""
+    geoms = shapes()
+    spans = village_spans(geoms, GRID)
+    rng = np.random.default_rng(3)
+    for density in (0.002, 0.02, 0.3):
+        mask = rng.random(GRID.shape) < density
+        mask[20:25, 10:40] = density > 0.01  # a block of land, or none
+        everyone = np.arange(len(geoms))
+        true_r, true_c = np.nonzero(mask)
+        brute = np.full(len(geoms), np.nan)
+        for v in everyone:
+            cells = np.zeros(GRID.shape, dtype=bool)
+            for s in range(spans.offsets[v], spans.offsets[v + 1]):
+                cells[spans.row[s], spans.col_start[s] : spans.col_stop[s]] = True
+            vr, vc = np.nonzero(cells)
+            if vr.size:
+                d2 = (vr[:, None] - true_r[None, :]) ** 2 + (vc[:, None] - true_c[None, :]) ** 2
+                brute[v] = np.sqrt(d2.min())
+        assert np.isnan(brute).sum() == 1  # the tiny box has no cell centre
+        for max_ring in (256, 2):
+            got = village_distance_to(spans, mask, everyone, max_ring=max_ring)
+            np.testing.assert_allclose(got, brute, err_msg=f"{density=} {max_ring=}")
+    empty = village_distance_to(spans, np.zeros(GRID.shape, dtype=bool), everyone)
+    assert np.isnan(empty).all()
