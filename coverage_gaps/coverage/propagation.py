@@ -38,7 +38,7 @@ import math
 from typing import Literal
 
 import numpy as np
-from numba import njit, vectorize
+from numba import njit
 
 from coverage_gaps.settings import Environment, choices_of
 
@@ -219,26 +219,45 @@ def _fresnel_v(h: float, d1: float, d2: float, wavelength: float) -> float:
     return h * math.sqrt(2.0 * (d1 + d2) / (wavelength * d1 * d2))
 
 
-@vectorize(["float64(float64, float64)"], cache=True)  # type: ignore[untyped-decorator,no-untyped-call,unused-ignore]
-def _free_space_vec(distance_m: float, frequency_mhz: float) -> float:
-    return _free_space(distance_m, frequency_mhz)
+# Elementwise loops over flat arrays (numba's ``@vectorize`` would build its ufuncs when this
+# module is imported, ~0.4 s on every command; ``@njit(cache=True)`` loads on first use).
 
 
-@vectorize(["float64(float64, float64, float64, float64, int64)"], cache=True)  # type: ignore[untyped-decorator,no-untyped-call,unused-ignore]
-def _hata_vec(d: float, f: float, hb: float, hm: float, env: int) -> float:
-    return _hata(d, f, hb, hm, env)
+@njit(cache=True)
+def _free_space_each(d: np.ndarray, f: np.ndarray, out: np.ndarray) -> None:
+    for i in range(d.shape[0]):
+        out[i] = _free_space(d[i], f[i])
 
 
-@vectorize(["float64(float64, float64, float64, float64, int64, boolean, boolean)"], cache=True)  # type: ignore[untyped-decorator,no-untyped-call,unused-ignore]
-def _base_loss_vec(
-    d: float, f: float, hb: float, hm: float, env: int, fs: bool, los: bool
-) -> float:
-    return _base_loss(d, f, hb, hm, env, fs, los)
+@njit(cache=True)
+def _hata_each(d: np.ndarray, f: float, hb: float, hm: float, env: int, out: np.ndarray) -> None:
+    for i in range(d.shape[0]):
+        out[i] = _hata(d[i], f, hb, hm, env)
 
 
-@vectorize(["float64(float64)"], cache=True)  # type: ignore[untyped-decorator,no-untyped-call,unused-ignore]
-def _knife_edge_vec(v: float) -> float:
-    return _knife_edge(v)
+@njit(cache=True)
+def _base_loss_each(
+    d: np.ndarray,
+    f: float,
+    hb: float,
+    hm: float,
+    env: int,
+    fs: bool,
+    los: bool,
+    out: np.ndarray,
+) -> None:
+    for i in range(d.shape[0]):
+        out[i] = _base_loss(d[i], f, hb, hm, env, fs, los)
+
+
+@njit(cache=True)
+def _knife_edge_each(v: np.ndarray, out: np.ndarray) -> None:
+    for i in range(v.shape[0]):
+        out[i] = _knife_edge(v[i])
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float64).reshape(-1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,7 +306,10 @@ def free_space_loss_db(
     f = np.asarray(frequency_mhz, dtype="f8")
     _check_positive("distance_m", d)
     _check_positive("frequency_mhz", f)
-    return np.asarray(_free_space_vec(d, f))
+    d, f = np.broadcast_arrays(d, f)
+    out = np.empty(d.shape)
+    _free_space_each(_flat(d), _flat(f), out.reshape(-1))
+    return out
 
 
 def hata_loss_db(
@@ -333,15 +355,16 @@ def hata_loss_db(
     _check_positive("distance_m", d)
     if not (base_height_m > 0 and mobile_height_m > 0):
         raise ValueError("antenna heights must be positive")
-    return np.asarray(
-        _hata_vec(
-            d,
-            float(frequency_mhz),
-            float(base_height_m),
-            float(mobile_height_m),
-            _env_code(environment),
-        )
+    out = np.empty(d.shape)
+    _hata_each(
+        _flat(d),
+        float(frequency_mhz),
+        float(base_height_m),
+        float(mobile_height_m),
+        _env_code(environment),
+        out.reshape(-1),
     )
+    return out
 
 
 def tr38901_loss_db(
@@ -402,17 +425,18 @@ def base_loss_db(
         raise ValueError(f"frequency_mhz must be positive, got {frequency_mhz!r}")
     if model == "hata" and frequency_mhz < HATA_MIN_MHZ:
         raise ValueError(f"Hata is defined from {HATA_MIN_MHZ:g} MHz; got {frequency_mhz!r}")
-    return np.asarray(
-        _base_loss_vec(
-            d,
-            float(frequency_mhz),
-            float(base_height_m),
-            float(mobile_height_m),
-            _env_code(environment),
-            model == "free-space",
-            bool(line_of_sight),
-        )
+    out = np.empty(d.shape)
+    _base_loss_each(
+        _flat(d),
+        float(frequency_mhz),
+        float(base_height_m),
+        float(mobile_height_m),
+        _env_code(environment),
+        model == "free-space",
+        bool(line_of_sight),
+        out.reshape(-1),
     )
+    return out
 
 
 def clutter_correction_db(frequency_mhz: float, environment: Environment) -> float:
@@ -473,7 +497,10 @@ def knife_edge_loss_db(v: float | np.ndarray) -> np.ndarray:
 
     ``J(v) = 6.9 + 20 log10(sqrt((v - 0.1)^2 + 1) + v - 0.1)`` for ``v > -0.78``, else 0.
     """
-    return np.asarray(_knife_edge_vec(np.asarray(v, dtype="f8")))
+    v = np.asarray(v, dtype="f8")
+    out = np.empty(v.shape)
+    _knife_edge_each(_flat(v), out.reshape(-1))
+    return out
 
 
 def fresnel_v(
