@@ -699,7 +699,11 @@ def _outline(result: AreaResult) -> bytes | None:
     from coverage_gaps.outputs.index import area_outline
 
     try:
-        return area_outline(result.villages, result.grid.crs)
+        return area_outline(
+            result.villages,
+            result.grid.crs,
+            cells=(result.in_villages, result.grid.transform),
+        )
     except Exception as exc:  # shapely's GEOS errors: an odd geometry must not stop the run
         log.warning("%s: no outline for the national map (%s)", result.name, exc)
         return None

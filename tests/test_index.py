@@ -237,6 +237,40 @@ def test_outline_of_communes_covers_them() -> None:
     assert abs(outline.area - 6080.0**2) < 4 * 6080 * 200
 
 
+def test_outline_of_communes_from_their_cells_matches_their_vertices() -> None:
+    """The analysis's cells of nine 2 km squares with 40 m cracks (at 100 m, a crack can catch
+    a row of cell centres): the closed, polygonised cells give one polygon without holes,
+    within a cell of the outline their vertices give."""
+    from coverage_gaps.grid import AnalysisGrid
+    from coverage_gaps.zonal import mark_spans, village_spans
+
+    x0, y0 = X0 + 30, Y0 + 30  # the first cracks (x, y from 2,030 to 2,070 m) hold centres
+    squares = [
+        shapely.box(x0 + i * 2040, y0 + j * 2040, x0 + i * 2040 + 2000, y0 + j * 2040 + 2000)
+        for i in range(3)
+        for j in range(3)
+    ]
+    grid = AnalysisGrid.covering(
+        (x0, y0, x0 + 6080, y0 + 6080), resolution=100, crs=UTM, margin=100
+    )
+    spans = village_spans(np.asarray(squares), grid)
+    mask = mark_spans(spans, grid.shape)
+    col, row = grid.to_colrow(np.array([X0 + 2050.0]), np.array([Y0 + 1000.0]))
+    assert not mask[int(row[0]), int(col[0])]  # a crack left a column of gap cells
+    assert mask[int(row[0]), int(col[0]) + 1] and mask[int(row[0]), int(col[0]) - 1]
+    villages = gpd.GeoSeries(squares, crs=UTM).to_crs(4326)
+    by_cells = area_outline(villages, UTM, cells=(mask, grid.transform), tolerance_m=200.0)
+    by_vertices = area_outline(villages, UTM, tolerance_m=200.0)
+    assert by_cells is not None and by_vertices is not None
+    a, b = (
+        gpd.GeoSeries([shapely.from_wkb(w)], crs=4326).to_crs(UTM).iloc[0]
+        for w in (by_cells, by_vertices)
+    )
+    assert a.geom_type == "Polygon" and not list(a.interiors)
+    assert shapely.hausdorff_distance(a, b) <= 100 * 2**0.5 + 1
+    assert abs(a.area - b.area) < 4 * 6080 * 100
+
+
 def test_outline_of_points_holds_every_point() -> None:
     rng = np.random.default_rng(3)
     pts = shapely.points(X0 + rng.uniform(0, 30_000, 40), Y0 + rng.uniform(0, 20_000, 40))

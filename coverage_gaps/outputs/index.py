@@ -51,6 +51,7 @@ from coverage_gaps.outputs.webmap import (
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from affine import Affine
 
     from coverage_gaps.outputs import RunRecord
 
@@ -136,6 +137,7 @@ def area_outline(
     villages: gpd.GeoDataFrame | gpd.GeoSeries,
     metric_crs: Any,
     *,
+    cells: tuple[np.ndarray, Affine] | None = None,
     tolerance_m: float = OUTLINE_TOLERANCE_M,
     point_radius_m: float = POINT_RADIUS_M,
 ) -> bytes | None:
@@ -143,28 +145,39 @@ def area_outline(
     EPSG:4326, or ``None`` when the villages have no geometry.
 
     Polygon villages (communes) are joined: grown by half the tolerance, merged and shrunk
-    back, which closes the cracks between neighbours simplified apart.  Village points are
-    joined by a concave hull and discs of ``point_radius_m`` around each (so that an outlying
-    hamlet shows).  The result is simplified by ``tolerance_m`` in ``metric_crs`` and islets
-    under :data:`MIN_PART_KM2` are left out.  About 0.15 s for a province of 100 communes.
+    back, which closes the cracks between neighbours simplified apart.  With ``cells`` (a
+    boolean mask of the villages' cells on a grid in ``metric_crs`` and the grid's affine
+    transform, as the analysis has them) the polygon villages are drawn from those cells
+    instead: the mask closed by a cell (cracks narrower than a cell leave no gap) and
+    polygonised, far cheaper than merging millions of vertices (a country of 80,000 communes
+    of 12 M vertices: 14 s by their vertices).  Village points are joined by a concave hull
+    and discs of ``point_radius_m`` around each (so that an outlying hamlet shows).  The
+    result is simplified by ``tolerance_m`` in ``metric_crs`` and islets under
+    :data:`MIN_PART_KM2` are left out.  About 0.15 s for a province of 100 communes.
     """
     import geopandas as gpd
 
-    series = villages.geometry if hasattr(villages, "geometry") else villages
-    geoms = np.asarray(gpd.GeoSeries(series).to_crs(metric_crs).values)
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if not len(geoms):
+    series = gpd.GeoSeries(villages.geometry if hasattr(villages, "geometry") else villages)
+    geoms = np.asarray(series.values)
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not keep.any():
         return None
     kinds = shapely.get_type_id(geoms)
-    polygon = np.isin(kinds, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON])
+    polygon = keep & np.isin(
+        kinds, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON]
+    )
     pieces: list[Any] = []
     half = tolerance_m / 2
-    if polygon.any():
-        simple = shapely.simplify(geoms[polygon], tolerance_m / 4)
+    if polygon.any() and cells is not None:
+        pieces.append(_cells_outline(*cells))
+    elif polygon.any():
+        metric = np.asarray(series[polygon].to_crs(metric_crs).values)
+        simple = shapely.simplify(metric, tolerance_m / 4)
         grown = shapely.union_all(shapely.buffer(simple, half, quad_segs=2))
         pieces.append(shapely.buffer(grown, -half, quad_segs=2))
-    if (~polygon).any():
-        points = shapely.point_on_surface(geoms[~polygon])
+    if (keep & ~polygon).any():
+        metric = np.asarray(series[keep & ~polygon].to_crs(metric_crs).values)
+        points = shapely.point_on_surface(metric)
         hull = None
         if len(points) >= 3:
             hull = shapely.buffer(
@@ -189,6 +202,24 @@ def area_outline(
     back = gpd.GeoSeries([outline], crs=metric_crs).to_crs(4326).iloc[0]
     wkb: bytes = shapely.to_wkb(back)
     return wkb
+
+
+def _cells_outline(mask: np.ndarray, transform: Affine) -> Any:
+    """The true cells of ``mask`` as (multi)polygons in the grid's CRS, closed by one cell."""
+    from rasterio.features import shapes
+    from scipy.ndimage import binary_closing
+
+    padded = np.pad(np.asarray(mask, dtype=bool), 1)  # the closing's erosion sees no edge
+    closed = binary_closing(padded, structure=np.ones((3, 3), dtype=bool))[1:-1, 1:-1]
+    closed |= mask
+    if not closed.any():
+        return shapely.Polygon()
+    polys = [
+        shapely.geometry.shape(geom)
+        for geom, value in shapes(closed.astype(np.uint8), mask=closed, transform=transform)
+        if value == 1
+    ]
+    return shapely.union_all(polys)
 
 
 def layer_outlines(
