@@ -32,6 +32,8 @@ dead zone (reason ``field_no_signal``), ``signal`` a covered village (note ``fie
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -80,6 +82,9 @@ GENERATION_BITS: dict[str, int] = {"2G": 1, "3G": 2, "4G": 4, "5G": 8}
 #: 10 km, about the 12 km a 2G cell reaches in Collins Bartholomew's convention.
 NO_MEASUREMENTS_M = 10_000.0
 
+#: Per-village distances (m), or a function of villages' indices that gives theirs.
+Distances = np.ndarray | Callable[[np.ndarray], np.ndarray]
+
 
 def popcount(masks: np.ndarray) -> np.ndarray:
     """Number of set bits of each uint32."""
@@ -109,9 +114,13 @@ def classify(
     thresholds: StatusThresholds | None = None,
     with_population: bool = False,
     with_signal: bool = False,
-    nearest_observation_m: np.ndarray | None = None,
+    nearest_observation_m: Distances | None = None,
 ) -> pd.DataFrame:
     """The per-village figures as a table aligned with the villages.
+
+    ``nearest_observation_m`` is each village's distance to the nearest observed cell, or a
+    function of villages' indices that gives theirs: it is then asked only for the dead
+    zones, the one status whose reason (``no_measurements_nearby``) the distance decides.
 
     Returns
     -------
@@ -154,7 +163,7 @@ def classify(
 
 
 def _reasons(
-    totals: VillageTotals, status: np.ndarray, nearest_observation_m: np.ndarray | None
+    totals: VillageTotals, status: np.ndarray, nearest_observation_m: Distances | None
 ) -> list[str]:
     """The reasons of each village (see the module's docstring)."""
     gap = np.isin(status, GAP_STATUSES)
@@ -165,9 +174,15 @@ def _reasons(
     beyond = uncovered - retired - reachable
     n_cov_ops = popcount(totals.covered_operators)
     far = np.zeros(status.shape[0], dtype=bool)
-    if nearest_observation_m is not None:
-        d = np.asarray(nearest_observation_m, dtype="f8")
+    if callable(nearest_observation_m):
+        d = np.full(status.shape[0], np.nan)
+        dead = np.flatnonzero(status == "dead_zone")
+        if dead.size:
+            d[dead] = nearest_observation_m(dead)
         far = ~(d <= NO_MEASUREMENTS_M)  # NaN: nothing observed at all
+    elif nearest_observation_m is not None:
+        d = np.asarray(nearest_observation_m, dtype="f8")
+        far = ~(d <= NO_MEASUREMENTS_M)
     out: list[str] = []
     for i in range(status.shape[0]):
         parts: list[str] = []
@@ -280,7 +295,7 @@ def village_table(
     thresholds: StatusThresholds | None = None,
     with_population: bool = False,
     with_signal: bool = False,
-    nearest_observation_m: np.ndarray | None = None,
+    nearest_observation_m: Distances | None = None,
     field_checks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Statuses, reasons and priorities of an area's villages, in one place.

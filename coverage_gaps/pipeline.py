@@ -400,7 +400,7 @@ def _analyse(
         observed_m = (
             None
             if observations is None
-            else nearest_observation_m(geometry.metric, grid, observations)
+            else functools.partial(_observed_m, geometry.metric, grid, observations)
         )
         table = village_table(
             totals,
@@ -593,18 +593,26 @@ def retired_service(
     return layer
 
 
+def _observed_m(
+    metric: np.ndarray, grid: AnalysisGrid, observations: pd.DataFrame, which: np.ndarray
+) -> np.ndarray:
+    return nearest_observation_m(metric[which], grid, observations)
+
+
 def nearest_observation_m(
     metric: np.ndarray, grid: AnalysisGrid, observations: pd.DataFrame
 ) -> np.ndarray:
-    """Distance (m) from each village to the nearest observed cell; NaN when none is within
-    50 km of the area's grid."""
+    """Distance (m) from each village (``metric``: geometries in the grid's CRS) to the
+    nearest observed cell; NaN when none is within 50 km of the villages."""
     from rasterio.warp import transform_bounds
 
     from coverage_gaps.gaps import NO_MEASUREMENTS_M
     from coverage_gaps.grid import transformer
 
     pad = 5 * NO_MEASUREMENTS_M
-    x0, y0, x1, y1 = grid.bounds
+    if not len(metric):
+        return np.full(0, np.nan)
+    x0, y0, x1, y1 = shapely.total_bounds(metric)
     lon0, lat0, lon1, lat1 = transform_bounds(
         grid.crs, "EPSG:4326", x0 - pad, y0 - pad, x1 + pad, y1 + pad, densify_pts=21
     )

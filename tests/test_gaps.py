@@ -109,6 +109,17 @@ def test_reasons_describe_the_uncovered_land_largest_share_first() -> None:
         "beyond_site_range",  # partial: the measurements rule is for dead zones
     ]
     assert table["operator_names"].tolist()[:4] == ["", "MobiFone", "MobiFone;Viettel", "Viettel"]
+    asked: list[list[int]] = []
+
+    def lazily(which: np.ndarray) -> np.ndarray:
+        asked.append(which.tolist())
+        return observed[which]
+
+    again = classify(
+        t, cell_area_m2=1, operators=["MobiFone", "Viettel"], nearest_observation_m=lazily
+    )
+    assert asked == [[0, 4, 5, 6]]  # the dead zones alone
+    assert again["reason"].tolist() == table["reason"].tolist()
     assert popcount(np.array([0, 1, 0b1011, 2**31], dtype=np.uint32)).tolist() == [0, 1, 3, 1]
 
 
