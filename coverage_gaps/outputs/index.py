@@ -148,12 +148,12 @@ def area_outline(
     back, which closes the cracks between neighbours simplified apart.  With ``cells`` (a
     boolean mask of the villages' cells on a grid in ``metric_crs`` and the grid's affine
     transform, as the analysis has them) the polygon villages are drawn from those cells
-    instead: the mask closed by a cell (cracks narrower than a cell leave no gap) and
-    polygonised, far cheaper than merging millions of vertices (a country of 80,000 communes
-    of 12 M vertices: 14 s by their vertices).  Village points are joined by a concave hull
-    and discs of ``point_radius_m`` around each (so that an outlying hamlet shows).  The
-    result is simplified by ``tolerance_m`` in ``metric_crs`` and islets under
-    :data:`MIN_PART_KM2` are left out.  About 0.15 s for a province of 100 communes.
+    instead: pooled into blocks of a quarter of the tolerance, closed by a block (cracks
+    narrower than a block leave no gap) and polygonised, far cheaper than merging millions of
+    vertices (a country of 80,000 communes of 12 M vertices: 14 s by their vertices).
+    Village points are joined by a concave hull and discs of ``point_radius_m`` around each
+    (so that an outlying hamlet shows).  The result is simplified by ``tolerance_m`` in
+    ``metric_crs`` and islets under :data:`MIN_PART_KM2` are left out.
     """
     import geopandas as gpd
 
@@ -169,7 +169,7 @@ def area_outline(
     pieces: list[Any] = []
     half = tolerance_m / 2
     if polygon.any() and cells is not None:
-        pieces.append(_cells_outline(*cells))
+        pieces.append(_cells_outline(*cells, tolerance_m))
     elif polygon.any():
         metric = np.asarray(series[polygon].to_crs(metric_crs).values)
         simple = shapely.simplify(metric, tolerance_m / 4)
@@ -204,22 +204,56 @@ def area_outline(
     return wkb
 
 
-def _cells_outline(mask: np.ndarray, transform: Affine) -> Any:
-    """The true cells of ``mask`` as (multi)polygons in the grid's CRS, closed by one cell."""
+def _cells_outline(mask: np.ndarray, transform: Affine, tolerance_m: float) -> Any:
+    """The true cells of ``mask`` as (multi)polygons in the grid's CRS: pooled into blocks of
+    up to a quarter of ``tolerance_m`` (a block with any true cell is true) and closed by a
+    block, so cracks narrower than a block leave no gap."""
+    from affine import Affine
     from rasterio.features import shapes
-    from scipy.ndimage import binary_closing
 
-    padded = np.pad(np.asarray(mask, dtype=bool), 1)  # the closing's erosion sees no edge
-    closed = binary_closing(padded, structure=np.ones((3, 3), dtype=bool))[1:-1, 1:-1]
-    closed |= mask
+    f = max(1, int(tolerance_m / 4 / abs(transform.a)))
+    h, w = mask.shape
+    # pad by a block each side (the closing sees no edge), and to whole blocks
+    pad_h, pad_w = f + (-h) % f + f, f + (-w) % f + f
+    grid = np.zeros((h + pad_h, w + pad_w), dtype=bool)
+    grid[f : f + h, f : f + w] = mask
+    blocks = grid.reshape(grid.shape[0] // f, f, grid.shape[1] // f, f)
+    pooled = np.asarray(blocks.any(axis=(1, 3)))
+    closed = _erode(_dilate(pooled)) | pooled
     if not closed.any():
         return shapely.Polygon()
+    at = transform * Affine.translation(-f, -f) * Affine.scale(f)
     polys = [
         shapely.geometry.shape(geom)
-        for geom, value in shapes(closed.astype(np.uint8), mask=closed, transform=transform)
+        for geom, value in shapes(closed.astype(np.uint8), mask=closed, transform=at)
         if value == 1
     ]
     return shapely.union_all(polys)
+
+
+def _dilate(m: np.ndarray) -> np.ndarray:
+    """``m`` grown by one cell in the eight directions (a 3 x 3 maximum, row then column)."""
+    rows = m.copy()
+    rows[1:] |= m[:-1]
+    rows[:-1] |= m[1:]
+    out = rows.copy()
+    out[:, 1:] |= rows[:, :-1]
+    out[:, :-1] |= rows[:, 1:]
+    return out
+
+
+def _erode(m: np.ndarray) -> np.ndarray:
+    """``m`` shrunk by one cell in the eight directions (a 3 x 3 minimum; beyond the array
+    counts as false)."""
+    rows = m.copy()
+    rows[1:] &= m[:-1]
+    rows[:-1] &= m[1:]
+    rows[[0, -1]] = False
+    out = rows.copy()
+    out[:, 1:] &= rows[:, :-1]
+    out[:, :-1] &= rows[:, 1:]
+    out[:, [0, -1]] = False
+    return out
 
 
 def layer_outlines(
