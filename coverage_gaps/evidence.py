@@ -443,11 +443,12 @@ def confidence(
         served, np.asarray(last_seen, dtype=object), np.asarray(nearby_last_seen, dtype=object)
     )
     day0 = np.datetime64(as_of.isoformat(), "D")
-    age = np.array(
-        [(day0 - np.datetime64(t, "D")).astype(float) if t else np.nan for t in seen_text],
-        dtype="f8",
-    )
-    nearby = np.array(["no_measurements_nearby" not in str(r) for r in reasons], dtype=bool)
+    text = pd.Series(seen_text, dtype=object).fillna("")
+    seen = text.where(text != "", "NaT").to_numpy(dtype=str).astype("datetime64[D]")
+    age = np.where(np.isnat(seen), np.nan, (day0 - seen).astype("f8"))
+    nearby = ~pd.Series(reasons, dtype=object).astype(str).str.contains(
+        "no_measurements_nearby", regex=False
+    ).to_numpy(dtype=bool)
     fresh = np.isfinite(age) & (age <= HIGH_AGE_DAYS)
     stale = ~np.isfinite(age) | (age > LOW_AGE_DAYS)
     agree = np.asarray(models_agree, dtype=bool)
