@@ -229,10 +229,9 @@ def test_ridge_loss_against_itmlogic() -> None:
 
 def test_shortcuts_against_the_exact_sweep(mountains: np.ndarray) -> None:
     # The default sweep skips ITM where it cannot matter, reuses a value along a ray and runs
-    # coarser levels beyond 1 km (SWEEP_LEVELS); exact=True does none of that.  On rugged
+    # coarser levels beyond 2 km (SWEEP_LEVELS); exact=True does none of that.  On rugged
     # relief (2.5 km of fractal ridges) the served verdicts must agree at >= 95 % of cells and
-    # the best signal at the median within 0.5 dB; within 2 km of a site closer still (96.3 %
-    # and 97.9 % with the present levels).
+    # the best signal at the median within 0.5 dB; within 2 km (full resolution) closer still.
     rng = np.random.default_rng(3)
     n, rmax = 10, 11_000.0
     rc2 = (rmax / RES) ** 2

@@ -53,7 +53,7 @@ bound: ITM never predicts less than free space), and (2) a value serves the next
 :data:`REUSE_CELLS` - 1 cells of its ray while they stay in (or out of) sight at about the same
 depth under the horizon.  (3) ITM's path parameters are integrals along the profile and its
 attenuation changes slowly far from the site, so the sweep runs in levels
-(:data:`SWEEP_LEVELS`): every cell within 1 km; beyond, rays stepping 90 m on a lattice of the
+(:data:`SWEEP_LEVELS`): every cell within 2 km; beyond, rays stepping 90 m on a lattice of the
 DEM box-averaged over 90 m and taken every 90 m, writing one value per block of 90 m x 90 m to
 10 km and 270 m x 270 m to 20 km, and beyond 20 km rays stepping 180 m writing blocks of
 540 m (each block's value is the ITM loss at its centre, on the centre's ground).
@@ -260,12 +260,12 @@ SKIP_ANGLE_RATIO = 0.7
 SKIP_REFRESH_CELLS = 64
 #: The levels of the terrain sweep: (outer radius, step along the rays, block), in metres.  ITM's
 #: path parameters are integrals along the profile, and its attenuation changes slowly with the
-#: receiver's position far from the site: every cell within 1 km; beyond, rays stepping 90 m,
+#: receiver's position far from the site: every cell within 2 km; beyond, rays stepping 90 m,
 #: and one value per block of 90 m x 90 m to 10 km, of 270 m x 270 m to 20 km, and beyond 20 km
 #: (2G's reach) rays stepping 180 m with blocks of 540 m (on a 30 m grid; a length under the
 #: grid's resolution is one cell).
 SWEEP_LEVELS: tuple[tuple[float, float, float], ...] = (
-    (1_000.0, 0.0, 0.0),
+    (2_000.0, 0.0, 0.0),
     (10_000.0, 90.0, 90.0),
     (20_000.0, 90.0, 270.0),
     (math.inf, 180.0, 540.0),
