@@ -556,7 +556,7 @@ def village_distance_to(
     mask: np.ndarray,
     villages: np.ndarray,
     *,
-    max_ring: int = 256,
+    max_ring: int = 64,
 ) -> np.ndarray:
     """Distance, in cells, from each of ``villages`` (indices into ``spans``) to the nearest
     true cell of ``mask``: the smallest distance between a centre of the village's cells and a
