@@ -53,6 +53,7 @@ from coverage_gaps.zonal import (
     VillageSpans,
     VillageTotals,
     mark_spans,
+    span_cells,
     village_distance_to,
     village_geometry,
     village_totals,
@@ -717,17 +718,9 @@ def village_mask_polygons(
     if len(villages) != spans.n_villages:
         raise ValueError(f"{len(villages)} villages for the spans of {spans.n_villages}")
     keys = [k for k in _VILLAGE_KEYS if k in villages.columns]
-    lengths = (spans.col_stop - spans.col_start).astype(np.int64)
-    span_of_cell = np.repeat(np.arange(lengths.shape[0]), lengths)
-    first = np.cumsum(lengths) - lengths
-    rows = spans.row[span_of_cell].astype(np.int64)
-    cols = spans.col_start[span_of_cell].astype(np.int64) + (
-        np.arange(span_of_cell.shape[0]) - first[span_of_cell]
-    )
+    owner, rows, cols = span_cells(spans)
     hit = mask[rows, cols]
-    village_of_span = np.repeat(np.arange(spans.n_villages), np.diff(spans.offsets))
-    owner = village_of_span[span_of_cell[hit]]
-    rows, cols = rows[hit], cols[hit]
+    owner, rows, cols = owner[hit], rows[hit], cols[hit]
     found, starts, counts = np.unique(owner, return_index=True, return_counts=True)
     geoms = []
     for start, count in zip(starts.tolist(), counts.tolist(), strict=True):

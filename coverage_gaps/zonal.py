@@ -26,6 +26,7 @@ __all__ = [
     "VillageSpans",
     "VillageTotals",
     "mark_spans",
+    "span_cells",
     "village_distance_to",
     "village_geometry",
     "village_minimum",
@@ -334,6 +335,31 @@ def _order_by_row_x(
     return order
 
 
+def span_cells(
+    spans: VillageSpans, villages: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every cell of the villages (of ``villages``, indices into ``spans``, when given):
+    ``(village, row, col)`` in village order, ``village`` the position in ``villages`` (the
+    village's index without it); a cell of two overlapping villages is listed for each."""
+    every = villages is None
+    chosen = np.arange(spans.n_villages) if every else np.asarray(villages, dtype=np.int64)
+    per_village = (spans.offsets[chosen + 1] - spans.offsets[chosen]).astype(np.int64)
+    owner = np.repeat(np.arange(chosen.size), per_village)
+    which = (
+        spans.offsets[chosen][owner]
+        + np.arange(owner.size)
+        - (np.cumsum(per_village) - per_village)[owner]
+    )
+    lengths = (spans.col_stop[which] - spans.col_start[which]).astype(np.int64)
+    span_of_cell = np.repeat(np.arange(which.size), lengths)
+    first = np.cumsum(lengths) - lengths
+    rows = spans.row[which][span_of_cell].astype(np.int64)
+    cols = spans.col_start[which][span_of_cell].astype(np.int64) + (
+        np.arange(span_of_cell.size) - first[span_of_cell]
+    )
+    return owner[span_of_cell].astype(np.int64), rows, cols
+
+
 def mark_spans(spans: VillageSpans, shape: tuple[int, int]) -> np.ndarray:
     """Boolean raster of the cells inside any village."""
     out = np.zeros(shape, dtype=np.bool_)
@@ -594,20 +620,9 @@ def _tree_distance(spans: VillageSpans, mask: np.ndarray, villages: np.ndarray) 
     if not edge.size:
         return out
     tree = cKDTree(edge.astype("f8"))
-    # Every cell of these villages in one query: the villages' spans, then the spans' cells,
-    # in order, so each village's cells are one run of the query.
-    per_village = (spans.offsets[villages + 1] - spans.offsets[villages]).astype(np.int64)
-    village = np.repeat(np.arange(villages.size), per_village)
-    which = (
-        spans.offsets[villages][village]
-        + np.arange(village.size)
-        - (np.cumsum(per_village) - per_village)[village]
-    )
-    lengths = (spans.col_stop[which] - spans.col_start[which]).astype(np.int64)
-    rows = np.repeat(spans.row[which], lengths)
-    cols = np.repeat(spans.col_start[which] - (np.cumsum(lengths) - lengths), lengths)
-    cols = cols + np.arange(lengths.sum())
-    cells = np.bincount(village, weights=lengths, minlength=villages.size).astype(np.int64)
+    # every cell of these villages in one query, each village's cells one run of it
+    owner, rows, cols = span_cells(spans, villages)
+    cells = np.bincount(owner, minlength=villages.size)
     if rows.size:
         d, _ = tree.query(np.column_stack([rows, cols]).astype("f8"))
         starts = (np.cumsum(cells) - cells)[cells > 0]

@@ -64,12 +64,12 @@ from coverage_gaps.io.sources import CachedGrid
 from coverage_gaps.network import RADIOS
 from coverage_gaps.planning.core import PlanResult, Villages, max_covering, set_cover
 from coverage_gaps.settings import CoverageOptions, PlanObjective, PlanOptions
+from coverage_gaps.zonal import span_cells
 
 if TYPE_CHECKING:
     from coverage_gaps.coverage.linkbudget import LinkBudget
     from coverage_gaps.io.sources import GridSource
     from coverage_gaps.pipeline import AreaResult
-    from coverage_gaps.zonal import VillageSpans
 
 __all__ = [
     "BATCH",
@@ -189,20 +189,6 @@ class AreaDemand:
     def mask(self) -> np.ndarray:
         """Boolean grid of the demand cells."""
         return np.asarray(self.index >= 0)
-
-
-def span_cells(spans: VillageSpans) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every village's cells: ``(village, row, col)`` in village order (a cell of two
-    overlapping villages is listed for each)."""
-    lengths = (spans.col_stop - spans.col_start).astype(np.int64)
-    span_of_cell = np.repeat(np.arange(lengths.shape[0]), lengths)
-    first = np.cumsum(lengths) - lengths
-    rows = spans.row[span_of_cell].astype(np.int64)
-    cols = spans.col_start[span_of_cell].astype(np.int64) + (
-        np.arange(span_of_cell.shape[0]) - first[span_of_cell]
-    )
-    village_of_span = np.repeat(np.arange(spans.n_villages), np.diff(spans.offsets))
-    return village_of_span[span_of_cell].astype(np.int64), rows, cols
 
 
 def _field_flags(villages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
