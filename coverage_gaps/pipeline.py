@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -59,12 +60,17 @@ from coverage_gaps.zonal import (
     village_totals,
 )
 
+if TYPE_CHECKING:
+    from affine import Affine
+    from shapely.geometry.base import BaseGeometry
+
 __all__ = [
     "BYTES_PER_CELL",
     "AreaResult",
     "analyse_area",
     "evidence_columns",
     "mask_polygons",
+    "mask_shapes",
     "retired_service",
     "village_mask_polygons",
 ]
@@ -664,15 +670,22 @@ def _lonlat(geoms: gpd.GeoSeries) -> np.ndarray:
     return np.asarray(geoms.to_crs(4326).values)
 
 
-def mask_polygons(mask: np.ndarray, grid: AnalysisGrid) -> gpd.GeoDataFrame:
-    """Polygons (EPSG:4326) of the true cells of ``mask`` on ``grid``, with their area."""
+def mask_shapes(mask: np.ndarray, transform: Affine) -> list[BaseGeometry]:
+    """The polygons of the true cells of the boolean ``mask`` on a grid of ``transform``, in
+    the grid's CRS (rasterio's polygoniser: one polygon per four-connected group, with its
+    holes)."""
     from rasterio.features import shapes
 
-    polys = [
+    mask = np.asarray(mask, dtype=bool)
+    return [
         shapely.geometry.shape(geom)
-        for geom, value in shapes(mask.astype(np.uint8), mask=mask, transform=grid.transform)
-        if value == 1
+        for geom, _ in shapes(mask.astype(np.uint8), mask=mask, transform=transform)
     ]
+
+
+def mask_polygons(mask: np.ndarray, grid: AnalysisGrid) -> gpd.GeoDataFrame:
+    """Polygons (EPSG:4326) of the true cells of ``mask`` on ``grid``, with their area."""
+    polys = mask_shapes(mask, grid.transform)
     frame = gpd.GeoDataFrame(
         {"area_km2": [p.area / 1e6 for p in polys]},
         geometry=gpd.GeoSeries(polys, crs=grid.crs),
@@ -711,7 +724,6 @@ def village_mask_polygons(
         One row per village of ``spans``.
     """
     from affine import Affine
-    from rasterio.features import shapes
 
     if mask.shape != grid.shape:
         raise ValueError(f"mask has shape {mask.shape}, the grid is {grid.shape}")
@@ -726,18 +738,11 @@ def village_mask_polygons(
     for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
         r, c = rows[start : start + count], cols[start : start + count]
         r0, c0 = int(r.min()), int(c.min())
-        window = np.zeros((int(r.max()) - r0 + 1, int(c.max()) - c0 + 1), dtype=np.uint8)
-        window[r - r0, c - c0] = 1
+        window = np.zeros((int(r.max()) - r0 + 1, int(c.max()) - c0 + 1), dtype=bool)
+        window[r - r0, c - c0] = True
         t = grid.transform  # the window's, by hand (rasterio's helpers warn on Affine "*")
         at = Affine(t.a, t.b, t.c + t.a * c0 + t.b * r0, t.d, t.e, t.f + t.d * c0 + t.e * r0)
-        pieces = [
-            shapely.geometry.shape(geom)
-            for geom, _ in shapes(
-                window,
-                mask=window.astype(bool),
-                transform=at,
-            )
-        ]
+        pieces = mask_shapes(window, at)
         geoms.append(pieces[0] if len(pieces) == 1 else shapely.multipolygons(pieces))
     frame = gpd.GeoDataFrame(
         {

@@ -221,7 +221,8 @@ def _cells_outline(mask: np.ndarray, transform: Affine, tolerance_m: float) -> A
     up to a quarter of ``tolerance_m`` (a block with any true cell is true) and closed by a
     block, so cracks narrower than a block leave no gap."""
     from affine import Affine
-    from rasterio.features import shapes
+
+    from coverage_gaps.pipeline import mask_shapes
 
     f = max(1, int(tolerance_m / 4 / abs(transform.a)))
     h, w = mask.shape
@@ -235,12 +236,7 @@ def _cells_outline(mask: np.ndarray, transform: Affine, tolerance_m: float) -> A
     if not closed.any():
         return shapely.Polygon()
     at = transform * Affine.translation(-f, -f) * Affine.scale(f)
-    polys = [
-        shapely.geometry.shape(geom)
-        for geom, value in shapes(closed.astype(np.uint8), mask=closed, transform=at)
-        if value == 1
-    ]
-    return shapely.union_all(polys)
+    return shapely.union_all(mask_shapes(closed, at))
 
 
 def _dilate(m: np.ndarray) -> np.ndarray:
