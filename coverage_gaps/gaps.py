@@ -174,15 +174,15 @@ def _reasons(
     beyond = uncovered - retired - reachable
     n_cov_ops = popcount(totals.covered_operators)
     far = np.zeros(status.shape[0], dtype=bool)
-    if callable(nearest_observation_m):
-        d = np.full(status.shape[0], np.nan)
-        dead = np.flatnonzero(status == "dead_zone")
-        if dead.size:
-            d[dead] = nearest_observation_m(dead)
+    if nearest_observation_m is not None:
+        if callable(nearest_observation_m):
+            d = np.full(status.shape[0], np.nan)
+            dead = np.flatnonzero(status == "dead_zone")
+            if dead.size:
+                d[dead] = nearest_observation_m(dead)
+        else:
+            d = np.asarray(nearest_observation_m, dtype="f8")
         far = ~(d <= NO_MEASUREMENTS_M)  # NaN: nothing observed at all
-    elif nearest_observation_m is not None:
-        d = np.asarray(nearest_observation_m, dtype="f8")
-        far = ~(d <= NO_MEASUREMENTS_M)
     out: list[str] = []
     for i in range(status.shape[0]):
         parts: list[str] = []
