@@ -1219,17 +1219,6 @@ class PlanResult:
         return _share(self.covered_demand, self.coverable_demand)
 
     @property
-    def mip_curve(self) -> NDArray[np.float64]:
-        """The plan's curve: share of the coverable demand covered by its first 1, 2, ... sites
-        (the same as :attr:`cumulative_share`)."""
-        return self.cumulative_share
-
-    @property
-    def greedy_curve(self) -> NDArray[np.float64]:
-        """The greedy solution's curve."""
-        return self.greedy.cumulative_share
-
-    @property
     def greedy_ratio(self) -> float:
         """Greedy objective over the plan's (``<= 1`` when maximising, ``>= 1`` for
         ``set_cover``; 1 when both are 0)."""
