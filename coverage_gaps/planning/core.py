@@ -616,6 +616,32 @@ def _dominated_kernel(
 
 
 @njit(cache=True)
+def _take(
+    j: int,
+    c_ptr: np.ndarray,
+    c_idx: np.ndarray,
+    r_ptr: np.ndarray,
+    r_idx: np.ndarray,
+    w: np.ndarray,
+    covered: np.ndarray,
+    gain: np.ndarray,
+) -> float:  # pragma: no cover - compiled
+    """Build candidate ``j``: cover its rows, take each newly covered row's weight off the
+    gains of the candidates serving it, and return the weight it added (its gain becomes -1,
+    never picked again)."""
+    g = 0.0
+    for t in range(c_ptr[j], c_ptr[j + 1]):
+        i = c_idx[t]
+        if not covered[i]:
+            covered[i] = True
+            g += w[i]
+            for u in range(r_ptr[i], r_ptr[i + 1]):
+                gain[r_idx[u]] -= w[i]
+    gain[j] = -1.0
+    return g
+
+
+@njit(cache=True)
 def _greedy_demand(
     c_ptr: np.ndarray,
     c_idx: np.ndarray,
@@ -644,15 +670,7 @@ def _greedy_demand(
             gain[j] = s
     total = 0.0
     for q in range(initial.size):
-        j = initial[q]
-        gain[j] = -1.0
-        for t in range(c_ptr[j], c_ptr[j + 1]):
-            i = c_idx[t]
-            if not covered[i]:
-                covered[i] = True
-                total += w[i]
-                for u in range(r_ptr[i], r_ptr[i + 1]):
-                    gain[r_idx[u]] -= w[i]
+        total += _take(initial[q], c_ptr, c_idx, r_ptr, r_idx, w, covered, gain)
     cap = min(max(max_picks, 0), n)
     picks = np.empty(cap, dtype=np.int64)
     gains = np.empty(cap, dtype=np.float64)
@@ -666,15 +684,7 @@ def _greedy_demand(
                 best = j
         if best < 0:
             break
-        g = 0.0
-        for t in range(c_ptr[best], c_ptr[best + 1]):
-            i = c_idx[t]
-            if not covered[i]:
-                covered[i] = True
-                g += w[i]
-                for u in range(r_ptr[i], r_ptr[i + 1]):
-                    gain[r_idx[u]] -= w[i]
-        gain[best] = -1.0
+        g = _take(best, c_ptr, c_idx, r_ptr, r_idx, w, covered, gain)
         picks[k] = best
         gains[k] = g
         total += g
