@@ -167,6 +167,9 @@ class AreaDemand:
     electrified_cells, covered_cells
         Per village: its electrified cells, and those a counted service already serves (0 for
         a ``field_dark`` village).
+    pair_village, pair_cell
+        Every (village, demand cell) pair where the cell is dark land of that village: a cell
+        of two villages is a pair of each, but one demand cell.
     """
 
     rows: np.ndarray
@@ -181,6 +184,8 @@ class AreaDemand:
     field_dark: np.ndarray
     electrified_cells: np.ndarray
     covered_cells: np.ndarray
+    pair_village: np.ndarray
+    pair_cell: np.ndarray
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
@@ -231,7 +236,7 @@ def area_demand(result: AreaResult, *, unit: str = "km2") -> AreaDemand:
     dark = eligible[v] & elec & (~served | field_dark[v])
     flat = r[dark] * grid.width + c[dark]
     # np.unique's first index: the lowest village (the lists are in village order) owns a cell.
-    cells, first = np.unique(flat, return_index=True)
+    cells, first, pair_cell = np.unique(flat, return_index=True, return_inverse=True)
     owner = v[dark][first]
     rows, cols = np.divmod(cells, grid.width)
     index = np.full(grid.shape, -1, dtype=np.int32)
@@ -259,6 +264,8 @@ def area_demand(result: AreaResult, *, unit: str = "km2") -> AreaDemand:
         field_dark=field_dark,
         electrified_cells=electrified_cells,
         covered_cells=covered_cells,
+        pair_village=v[dark].astype(np.int64),
+        pair_cell=pair_cell.astype(np.int64),
     )
 
 
@@ -849,20 +856,6 @@ def first_ranks(matrix: sp.csr_array, chosen: np.ndarray) -> np.ndarray:
     return first
 
 
-def village_dark_cells(result: AreaResult, demand: AreaDemand) -> tuple[np.ndarray, np.ndarray]:
-    """Every (village, demand cell) pair where the cell is dark land of that village:
-    ``(village, demand index)``.  A cell of two villages is a pair of each, but one demand
-    cell."""
-    v, r, c = span_cells(result.spans)
-    elec = result.electrified[r, c]
-    served = result.coverage.serving[r, c] != 0
-    dark = demand.eligible[v] & elec & (~served | demand.field_dark[v])
-    di = demand.index[r[dark], c[dark]].astype(np.int64)
-    if (di < 0).any():  # pragma: no cover - area_demand makes every such cell a demand cell
-        raise AssertionError("a village's dark cell is missing from the demand")
-    return v[dark], di
-
-
 def fixed_ranks(
     result: AreaResult, demand: AreaDemand, first: np.ndarray, *, threshold: float
 ) -> np.ndarray:
@@ -872,7 +865,7 @@ def fixed_ranks(
     settles it).  The same share as :func:`coverage_gaps.gaps.classify`'s."""
     n = result.spans.n_villages
     out = np.full(n, -2, dtype=np.int64)
-    v, di = village_dark_cells(result, demand)
+    v, di = demand.pair_village, demand.pair_cell
     rank = first[di]
     new = rank > 0
     order = np.lexsort((rank[new], v[new]))
@@ -901,7 +894,7 @@ def _site_villages(
     result: AreaResult, demand: AreaDemand, first: np.ndarray, n_sites: int
 ) -> list[str]:
     """Per proposed site, the ids of the villages whose dark cells it is the first to serve."""
-    v, di = village_dark_cells(result, demand)
+    v, di = demand.pair_village, demand.pair_cell
     rank = first[di]
     vv = v[rank > 0]
     rank = rank[rank > 0]
@@ -918,7 +911,7 @@ def _unreachable_table(
 ) -> pd.DataFrame:
     """The villages with demand no candidate reaches, most people (or land) first."""
     n = result.spans.n_villages
-    v, di = village_dark_cells(result, demand)
+    v, di = demand.pair_village, demand.pair_cell
     lost = np.zeros(len(demand), dtype=bool)
     lost[unreachable] = True
     far = lost[di]
