@@ -190,11 +190,6 @@ class AreaDemand:
     def __len__(self) -> int:
         return int(self.rows.shape[0])
 
-    @property
-    def mask(self) -> np.ndarray:
-        """Boolean grid of the demand cells."""
-        return np.asarray(self.index >= 0)
-
 
 def _field_flags(villages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per village: may it have demand, and does a field check say it has no signal."""
@@ -1242,7 +1237,7 @@ def plan_area(
     timings["curve"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    where = result.electrified | demand.mask if model.name == "itm" else None
+    where = result.electrified  # the cells that matter, as the pipeline asks (demand is there)
     served = served_rank(
         model,
         cx[chosen],
