@@ -304,9 +304,10 @@ def test_layer_outlines_join_units_by_name() -> None:
 
 def test_index_of_a_record_made_by_hand_in_english(tmp_path: Path) -> None:
     summary = pd.DataFrame(
-        {"province": ["A", "B"], "villages": [3, 4], "dead_zone": [0, 2], "partial": [1, 0],
-         "covered": [2, 2], "not_electrified": [0, 0], "uncovered_electrified_km2": [0.5, 2.0],
-         "uncovered_population": [np.nan, np.nan], "sites": [1, 0]}
+        {"province": ["A", "B", "C"], "villages": [3, 4, 1], "dead_zone": [0, 2, 0],
+         "partial": [1, 0, 0], "covered": [2, 2, 1], "not_electrified": [0, 0, 0],
+         "uncovered_electrified_km2": [0.5, 2.0, 0.0],
+         "uncovered_population": [np.nan, np.nan, np.nan], "sites": [1, 0, 0]}
     )  # fmt: skip
     (tmp_path / "a.html").write_text("x")
     record = RunRecord(
@@ -315,12 +316,14 @@ def test_index_of_a_record_made_by_hand_in_english(tmp_path: Path) -> None:
         areas=[
             RunArea("A", "a", (tmp_path / "a.html",), shapely.to_wkb(shapely.box(0, 0, 1, 1))),
             RunArea("B", "b", (), None),
+            # an outline under the map's quantum: not drawn, so listed as not on the map
+            RunArea("C", "c", (), shapely.to_wkb(shapely.box(0, 0, 1e-7, 1e-7))),
         ],
         settings={"outputs": {"lang": "en"}},
     )
     page = index_page(record)
     assert '<html lang="en">' in page and "Summary by province" in page
-    assert "1 provinces have no outline and are not on the map: B." in page
+    assert "2 provinces have no outline and are not on the map: B, C." in page
     assert '<a href="a.html">A</a>' in page
 
 

@@ -594,14 +594,14 @@ def index_data(run: RunRecord, areas: Sequence[RunArea | None], *, lang: str) ->
     colours = [NONE_COLOUR, *CLASS_COLOURS[: len(breaks)]]
     cols = _table_columns(summary, measure)
     provinces = []
+    missing: list[str] = []  # the provinces not drawn, named under the map
     bounds: list[float] | None = None
     for i, row in enumerate(summary.to_dict("records")):
         area = areas[i] if i < len(areas) else None
-        if area is None or area.outline is None:
-            continue
-        geom = shapely.from_wkb(area.outline)
-        encoded = _encode(geom)
-        if encoded is None:
+        geom = None if area is None or area.outline is None else shapely.from_wkb(area.outline)
+        encoded = None if geom is None else _encode(geom)
+        if area is None or geom is None or encoded is None:
+            missing.append(str(row.get("province", "")))
             continue
         x0, y0, x1, y1 = geom.bounds
         bounds = (
@@ -633,11 +633,6 @@ def index_data(run: RunRecord, areas: Sequence[RunArea | None], *, lang: str) ->
     ]
     if np.isnan(values).any():
         legend.append({"colour": NO_DATA_COLOUR, "label": labels.text("no_data", lang)})
-    missing = [
-        str(row.get("province", ""))
-        for i, row in enumerate(summary.to_dict("records"))
-        if i >= len(areas) or areas[i] is None or areas[i].outline is None  # type: ignore[union-attr]
-    ]
     b = bounds or [102.0, 8.0, 110.0, 23.5]
     from coverage_gaps.outputs.webmap import QUANTUM_DEG
 
