@@ -713,7 +713,7 @@ def index_page(run: RunRecord, *, lang: str | None = None) -> str:
         "PAGE_CSS": _safe_raw(_own_asset("index.css"), "style"),
         "BODY": body,
         "LEAFLET_JS": _safe_raw(leaflet.js, "script"),
-        "PAGE_JS": _safe_raw(_own_asset("index.js"), "script"),
+        "PAGE_JS": _safe_raw(_own_asset("common.js") + _own_asset("index.js"), "script"),
         "DATA": _json_for_script(index_data(run, areas, lang=lang)),
     }
     # One pass over the template: text put in is never searched again.

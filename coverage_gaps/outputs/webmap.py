@@ -803,7 +803,7 @@ def render_page(data: Mapping[str, Any]) -> str:
         "LEAFLET_CSS": _safe_raw(leaflet.css, "style"),
         "PAGE_CSS": _safe_raw(_own_asset("map.css"), "style"),
         "LEAFLET_JS": _safe_raw(leaflet.js, "script"),
-        "PAGE_JS": _safe_raw(_own_asset("map.js"), "script"),
+        "PAGE_JS": _safe_raw(_own_asset("common.js") + _own_asset("map.js"), "script"),
         "DATA": _json_for_script(data),
     }
     # One pass over the template: text put in is never searched again.

@@ -7,36 +7,14 @@
   "use strict";
   var D = JSON.parse(document.getElementById("cg-data").textContent);
   var Q = D.quantum;
+  var el = cgCommon.el, esc = cgCommon.esc, quiet = cgCommon.quiet, clash = cgCommon.clash;
+  var decode = cgCommon.decoder(Q), ring = decode.ring, latlngs = decode.latlngs;
   var FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;  // a file of this folder, nothing else
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
   function link(label, name) {
     var a = el("a", null, label);
     if (FILE.test(name)) a.setAttribute("href", name);
     return a;
-  }
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
-  }
-  function ring(flat) {
-    var out = new Array(flat.length / 2), x = 0, y = 0;
-    for (var i = 0, j = 0; i + 1 < flat.length; i += 2, j++) {
-      x += flat[i]; y += flat[i + 1];
-      out[j] = [y * Q, x * Q];
-    }
-    return out;
-  }
-  function latlngs(g) { return g.map(function (p) { return p.map(ring); }); }
-  function quiet(box) {
-    L.DomEvent.disableClickPropagation(box);
-    L.DomEvent.disableScrollPropagation(box);
   }
 
   var map = L.map("map", {preferCanvas: false, zoomSnap: 0.25, minZoom: 4});
@@ -143,12 +121,9 @@
       }
       var cp = map.latLngToContainerPoint(it.ll);
       var box = [cp.x - it.w / 2 - 2, cp.y - it.h / 2, cp.x + it.w / 2 + 2, cp.y + it.h / 2];
-      for (var k = 0; k < taken.length; k++) {
-        var o = taken[k];
-        if (box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1]) {
-          it.el.style.display = "none";
-          return;
-        }
+      if (clash(box, taken)) {
+        it.el.style.display = "none";
+        return;
       }
       taken.push(box);
       it.el.style.display = "";

@@ -14,46 +14,21 @@
   var D = JSON.parse(document.getElementById("cg-data").textContent);
   var T = D.text;
   var Q = D.quantum;
+  var el = cgCommon.el, esc = cgCommon.esc, quiet = cgCommon.quiet, clash = cgCommon.clash;
+  var decode = cgCommon.decoder(Q), ring = decode.ring, latlngs = decode.latlngs;
   var V = D.villages, S = D.sites, C = D.communes;
   var narrow = window.matchMedia("(max-width: 700px)").matches;
   performance.mark("cg-parsed");
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
-  }
   function fold(s) {
     return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "")
       .replace(/[đĐ]/g, "d").toLowerCase().trim();
   }
-  function ring(flat) {
-    var out = new Array(flat.length / 2), x = 0, y = 0;
-    for (var i = 0, j = 0; i + 1 < flat.length; i += 2, j++) {
-      x += flat[i]; y += flat[i + 1];
-      out[j] = [y * Q, x * Q];
-    }
-    return out;
-  }
-  function latlngs(g) { return g.map(function (p) { return p.map(ring); }); }
   function isPoint(g) { return typeof g[0] === "number"; }
   function swatch(kind, colour) {
     var s = el("span", "cg-sw cg-" + kind);
     if (kind === "fill" || kind === "dot") s.style.background = colour;
     return s;
-  }
-  // A control's clicks stay in it (Leaflet would count two quick taps on controls as a double
-  // tap on the map, and zoom).
-  function quiet(box) {
-    L.DomEvent.disableClickPropagation(box);
-    L.DomEvent.disableScrollPropagation(box);
-    L.DomEvent.on(box, "click", L.DomEvent.stopPropagation);
   }
 
   document.title = D.title;
@@ -454,12 +429,9 @@
         // Commune names centred on their place, village names beside their point.
         var left = set.beside ? cp.x + 8 : cp.x - it.w / 2;
         var box = [left - 2, cp.y - it.h / 2 - 1, left + it.w + 2, cp.y + it.h / 2 + 1];
-        for (var k = 0; k < taken.length; k++) {
-          var o = taken[k];
-          if (box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1]) {
-            it.el.style.display = "none";
-            return;
-          }
+        if (clash(box, taken)) {
+          it.el.style.display = "none";
+          return;
         }
         taken.push(box);
         it.el.style.display = "";
