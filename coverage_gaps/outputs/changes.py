@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,7 +88,6 @@ def _html(comparison: Comparison, path: Path, lang: str, old: str, new: str) -> 
     from coverage_gaps.outputs.stamp import RunStamp
 
     made = RunStamp.now().text(lang)  # "Tạo bởi coverage-gaps 0.2.0 ngày 2026-12-01"
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     style = (
         "body{font:14px sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:3px 8px}th{background:#eee}"
@@ -97,7 +95,7 @@ def _html(comparison: Comparison, path: Path, lang: str, old: str, new: str) -> 
     changed_title = "Thôn có thay đổi" if lang == "vi" else "Villages that changed"
     page = f"""<!doctype html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">
 <title>{title}</title><style>{style}</style></head><body>
-<h1>{title}</h1><p>{html.escape(old)} → {html.escape(new)} ({stamp})</p>
+<h1>{title}</h1><p>{html.escape(old)} → {html.escape(new)}</p>
 <p>{html.escape(made)}</p>{notes}
 <table><tr>{head}</tr>{rows}</table><h2>{changed_title}</h2>
 <table><tr><th>province</th><th>village_id</th><th>village</th><th>old</th><th>new</th><th>change</th></tr>
