@@ -130,12 +130,7 @@ def configure_logging(verbosity: int) -> None:
     root.setLevel(logging.DEBUG if everything else logging.WARNING)
 
 
-def current_verbosity() -> int:
-    """The verbosity :func:`configure_logging` was last given."""
-    return _VERBOSITY
-
-
-def show_warning(message: Any, category: type[Warning]) -> bool:
+def show_warning(category: type[Warning]) -> bool:
     """Whether a warning is shown: coverage-gaps' own always (they are about the user's data),
     other libraries' only with ``-vv``."""
     from coverage_gaps.errors import CoverageGapsWarning

@@ -89,7 +89,7 @@ def _show_warning(
 ) -> None:
     # Our warnings are about the user's data; other libraries' (dask's ports, GDAL's
     # georeferencing notes) only with -vv, and then with where they came from.
-    if not show_warning(message, category):
+    if not show_warning(category):
         return
     if issubclass(category, CoverageGapsWarning):
         click.echo(f"Warning: {message}", err=True)
