@@ -411,7 +411,13 @@ def _table_columns(summary: pd.DataFrame, measure: str) -> list[str]:
     return [c for c in cols if c in summary]
 
 
-def _summary_table(run: RunRecord, areas: Sequence[RunArea | None], measure: str, lang: str) -> str:
+def _summary_table(
+    run: RunRecord,
+    areas: Sequence[RunArea | None],
+    files_of: Sequence[list[tuple[str, str, Path]]],
+    measure: str,
+    lang: str,
+) -> str:
     t = labels.text
     summary = run.summary
     cols = _table_columns(summary, measure)
@@ -419,10 +425,8 @@ def _summary_table(run: RunRecord, areas: Sequence[RunArea | None], measure: str
         f'<th scope="col" class="num">{_E(labels.column_label(c, lang))}</th>' for c in cols
     )
     rows = []
-    for i, row in enumerate(summary.to_dict("records")):
-        area = areas[i] if i < len(areas) else None
+    for area, files, row in zip(areas, files_of, summary.to_dict("records"), strict=True):
         name = str(row.get("province", ""))
-        files = _area_files(area, lang) if area is not None else []
         by_kind = {k: p for k, _, p in files}
         main = by_kind.get("file_map") or next((p for _, _, p in files), None)
         cell = f'<a href="{_href(main.name)}">{_E(name)}</a>' if main is not None else _E(name)
@@ -466,16 +470,23 @@ def _file_item(label: str, path: Path, lang: str) -> str:
     )
 
 
-def _files_section(run: RunRecord, areas: Sequence[RunArea], lang: str) -> str:
+def _files_section(
+    run: RunRecord,
+    areas: Sequence[RunArea | None],
+    files_of: Sequence[list[tuple[str, str, Path]]],
+    lang: str,
+) -> str:
     t = labels.text
     parts = [f'<section id="files"><h2>{_E(t("files_heading", lang))}</h2>']
-    for area in areas:
-        listed = "".join(_file_item(label, p, lang) for _, label, p in _area_files(area, lang))
+    for area, files in zip(areas, files_of, strict=True):
+        if area is None:
+            continue
+        listed = "".join(_file_item(label, p, lang) for _, label, p in files)
         parts.append(
             f'<details class="cg-area" id="files-{_E(area.slug, quote=True)}">'
             f"<summary>{_E(area.name)}</summary><ul>{listed}</ul></details>"
         )
-    area_files = {p for a in areas for p in a.files}
+    area_files = {p for a in areas if a is not None for p in a.files}
     run_files = [p for p in run.files if p not in area_files]
     names = {p.name for p in run_files}
     items = [
@@ -585,10 +596,17 @@ def _outline_note(run: RunRecord, lang: str) -> str:
     return labels.text("outline_villages", lang)
 
 
-def index_data(run: RunRecord, areas: Sequence[RunArea | None], *, lang: str) -> dict[str, Any]:
-    """The map's data (plain JSON values): provinces with outlines, classes and texts."""
+def index_data(
+    run: RunRecord,
+    areas: Sequence[RunArea | None],
+    files_of: Sequence[list[tuple[str, str, Path]]],
+    *,
+    measure: str,
+    lang: str,
+) -> dict[str, Any]:
+    """The map's data (plain JSON values): provinces with outlines, classes and texts;
+    ``areas`` and their files (``files_of``) are aligned with the run's summary."""
     summary = run.summary
-    measure = _measure(summary)
     values = pd.to_numeric(summary[measure], errors="coerce").to_numpy(dtype="f8")
     breaks = class_breaks(values.tolist())
     colours = [NONE_COLOUR, *CLASS_COLOURS[: len(breaks)]]
@@ -596,8 +614,9 @@ def index_data(run: RunRecord, areas: Sequence[RunArea | None], *, lang: str) ->
     provinces = []
     missing: list[str] = []  # the provinces not drawn, named under the map
     bounds: list[float] | None = None
-    for i, row in enumerate(summary.to_dict("records")):
-        area = areas[i] if i < len(areas) else None
+    for i, (area, files, row) in enumerate(
+        zip(areas, files_of, summary.to_dict("records"), strict=True)
+    ):
         geom = None if area is None or area.outline is None else shapely.from_wkb(area.outline)
         encoded = None if geom is None else _encode(geom)
         if area is None or geom is None or encoded is None:
@@ -610,7 +629,6 @@ def index_data(run: RunRecord, areas: Sequence[RunArea | None], *, lang: str) ->
             else [min(bounds[0], x0), min(bounds[1], y0), max(bounds[2], x1), max(bounds[3], y1)]
         )
         cls = _class_of(values[i], breaks)
-        files = _area_files(area, lang)
         at = geom.representative_point()
         provinces.append(
             {
@@ -666,7 +684,7 @@ def index_page(run: RunRecord, *, lang: str | None = None) -> str:
     named = {a.name: a for a in run.areas}
     if len(areas) != len(run.summary):  # a record made by hand: match by name
         areas = [named.get(str(n)) for n in run.summary["province"]]
-    present = [a for a in areas if a is not None]
+    files_of = [[] if a is None else _area_files(a, lang) for a in areas]
     summary = run.summary
     measure = _measure(summary)
     stamp = run.run_stamp()
@@ -695,8 +713,9 @@ def index_page(run: RunRecord, *, lang: str | None = None) -> str:
         f'<div id="map" role="img" aria-label="{_E(t(f"measure_{measure}", lang), quote=True)}">'
         f"</div><noscript>{_E(t('index_how', lang))}</noscript></section>"
         f'<section id="summary"><h2>{_E(t("by_province", lang))}</h2>'
-        f"{_summary_table(run, areas, measure, lang)}</section>"
-        f"{_files_section(run, present, lang)}{_run_section(run, lang)}{_notes_section(run, lang)}"
+        f"{_summary_table(run, areas, files_of, measure, lang)}</section>"
+        f"{_files_section(run, areas, files_of, lang)}{_run_section(run, lang)}"
+        f"{_notes_section(run, lang)}"
         f"<footer><p>{_E(stamp.text(lang))}</p>"
         f"<p>{_E(t('software', lang, version=leaflet_asset().version))}</p></footer>"
     )
@@ -714,7 +733,7 @@ def index_page(run: RunRecord, *, lang: str | None = None) -> str:
         "BODY": body,
         "LEAFLET_JS": _safe_raw(leaflet.js, "script"),
         "PAGE_JS": _safe_raw(_own_asset("common.js") + _own_asset("index.js"), "script"),
-        "DATA": _json_for_script(index_data(run, areas, lang=lang)),
+        "DATA": _json_for_script(index_data(run, areas, files_of, measure=measure, lang=lang)),
     }
     # One pass over the template: text put in is never searched again.
     return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m[1]], _own_asset("index.html"))
