@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coverage_gaps.outputs.stamp import RunStamp
+
 if TYPE_CHECKING:
     import pandas as pd
 
-    from coverage_gaps.outputs.stamp import RunStamp
     from coverage_gaps.settings import OutputOptions
 
 __all__ = [
@@ -74,8 +75,8 @@ class AreaTarget:
     options
         The run's output options.
     stamp
-        The run's date and version, stamped on every map, workbook and report (``None``: the
-        time of writing).
+        The run's date and version, stamped on every map, workbook and report (default: the
+        time the target is made).
     index
         The run's front page (a file name in ``folder``) that the maps link back to, or
         ``None`` when the area is written outside a run.
@@ -87,19 +88,13 @@ class AreaTarget:
     folder: Path
     slug: str
     options: OutputOptions
-    stamp: RunStamp | None = None
+    stamp: RunStamp = field(default_factory=RunStamp.now)
     index: str | None = None
     field_check_validity_days: float | None = None
 
     def path(self, suffix: str) -> Path:
         """``folder / (slug + suffix)``, e.g. ``path("-villages.csv")``."""
         return self.folder / f"{self.slug}{suffix}"
-
-    def run_stamp(self) -> RunStamp:
-        """:attr:`stamp`, or now when the target has none."""
-        from coverage_gaps.outputs.stamp import RunStamp
-
-        return self.stamp or RunStamp.now()
 
 
 @dataclass(frozen=True)
@@ -145,7 +140,7 @@ class RunRecord:
         The input files: ``setting``, ``path``, ``bytes``, ``sha256`` (or ``None`` with a
         ``note`` saying why), as :func:`coverage_gaps.outputs.record.describe_inputs` gives them.
     stamp
-        The run's date and version (``None``: the time of writing).
+        The run's date and version (default: the time the record is made).
     """
 
     folder: Path
@@ -155,13 +150,7 @@ class RunRecord:
     notes: list[str] = field(default_factory=list)
     areas: list[RunArea] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
-    stamp: RunStamp | None = None
-
-    def run_stamp(self) -> RunStamp:
-        """:attr:`stamp`, or now when the record has none."""
-        from coverage_gaps.outputs.stamp import RunStamp
-
-        return self.stamp or RunStamp.now()
+    stamp: RunStamp = field(default_factory=RunStamp.now)
 
 
 #: Per-area outputs, by kind, in the order they are written.

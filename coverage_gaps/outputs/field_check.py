@@ -381,6 +381,6 @@ def write_area_field_check(result: AreaResult, target: AreaTarget) -> list[Path]
             lang=target.options.lang,
             operators=operators,
             validity_days=target.field_check_validity_days,
-            stamp=target.run_stamp(),
+            stamp=target.stamp,
         )
     ]

@@ -173,7 +173,7 @@ def write_glossary(run: RunRecord) -> list[Path]:
                 lang="vi",
                 explain=False,
                 headers=_BILINGUAL,
-                stamp=run.run_stamp(),
+                stamp=run.stamp,
             )
         )
     return written

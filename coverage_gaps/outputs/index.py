@@ -545,7 +545,7 @@ def _setting_rows(settings: Mapping[str, Any], lang: str) -> list[tuple[str, str
 
 def _run_section(run: RunRecord, lang: str) -> str:
     t = labels.text
-    stamp = run.run_stamp()
+    stamp = run.stamp
     rows = [
         (t("run_date", lang), stamp.day.isoformat()),
         (t("version", lang), stamp.version),
@@ -687,7 +687,7 @@ def index_page(run: RunRecord, *, lang: str | None = None) -> str:
     files_of = [[] if a is None else _area_files(a, lang) for a in areas]
     summary = run.summary
     measure = _measure(summary)
-    stamp = run.run_stamp()
+    stamp = run.stamp
 
     def total(col: str) -> float:
         return float(pd.to_numeric(summary.get(col, pd.Series(dtype="f8")), errors="coerce").sum())

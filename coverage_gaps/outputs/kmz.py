@@ -395,6 +395,6 @@ def write_area_kmz(result: AreaResult, target: AreaTarget) -> list[Path]:
         lang=target.options.lang,
         tolerance_m=max(result.grid.resolution / 2, 20.0),
         metric_crs=result.grid.crs,
-        stamp=target.run_stamp(),
+        stamp=target.stamp,
     )
     return [write_kmz(target.path(".kmz"), kml)]

@@ -163,7 +163,7 @@ def _file_entry(path: Path) -> dict[str, Any]:
 def write_record(run: RunRecord) -> list[Path]:
     """``run.json``: the version, the date, the inputs (sizes and hashes), the resolved
     settings, the notes, the counts per province and the files written."""
-    stamp = run.run_stamp()
+    stamp = run.stamp
     doc = {
         "coverage_gaps": stamp.version,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -477,6 +477,6 @@ def write_area_report(result: AreaResult, target: AreaTarget) -> list[Path]:
             result,
             lang=target.options.lang,
             to_fix_file=target.path(f"-to-fix.{wanted}").name,
-            stamp=target.run_stamp(),
+            stamp=target.stamp,
         )
     ]

@@ -820,7 +820,7 @@ def write_map(path: str | Path, page: str) -> Path:
 
 def write_area_map(result: AreaResult, target: AreaTarget) -> list[Path]:
     """``<slug>.html``: the interactive map of one area, in the run's language."""
-    stamp = target.run_stamp()
+    stamp = target.stamp
     page = map_page(
         result,
         lang=target.options.lang,

@@ -498,7 +498,7 @@ def write_area_workbooks(result: AreaResult, target: AreaTarget) -> list[Path]:
     """``<slug>-to-fix.xlsx`` (the gaps, most urgent first) and ``<slug>-villages.xlsx``
     (every village), beside the CSVs."""
     lang = target.options.lang
-    stamp = target.run_stamp()
+    stamp = target.stamp
     common: dict[str, Any] = {
         "lang": lang,
         "thresholds": result.thresholds,

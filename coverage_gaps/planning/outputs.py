@@ -41,6 +41,8 @@ from coverage_gaps.outputs.tables import write_csv
 from coverage_gaps.planning.geo import PLAN_SITE_COLUMNS, UNREACHABLE_COLUMNS
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from coverage_gaps.outputs import AreaTarget
     from coverage_gaps.planning.geo import AreaPlan
 
@@ -185,6 +187,7 @@ def write_plan_workbook(plan: AreaPlan, target: AreaTarget) -> list[Path]:
             lang=lang,
             thresholds=plan.area.thresholds,
             resolution_m=plan.area.grid.resolution,
+            stamp=target.stamp,
             statuses=False,
         )
     ]
@@ -332,10 +335,16 @@ def write_plan_geopackage(plan: AreaPlan, target: AreaTarget) -> list[Path]:
 # The map
 
 
-def plan_map_data(plan: AreaPlan, *, lang: str = "vi") -> dict[str, Any]:
-    """The province map's data (:func:`coverage_gaps.outputs.webmap.map_data`) with the plan:
-    its title, the proposed sites (numbered by rank), their new coverage and the dark land no
-    candidate reaches."""
+def plan_map_data(
+    plan: AreaPlan,
+    *,
+    lang: str = "vi",
+    made: dt.date | None = None,
+    version: str | None = None,
+) -> dict[str, Any]:
+    """The province map's data (:func:`coverage_gaps.outputs.webmap.map_data`, which stamps
+    ``made`` and ``version``) with the plan: its title, the proposed sites (numbered by rank),
+    their new coverage and the dark land no candidate reaches."""
     from coverage_gaps.outputs.webmap import (
         _class_image,
         _data_url,
@@ -348,7 +357,7 @@ def plan_map_data(plan: AreaPlan, *, lang: str = "vi") -> dict[str, Any]:
     )
 
     area = plan.area
-    data = map_data(area, lang=lang)
+    data = map_data(area, lang=lang, made=made, version=version)
     sites = plan.sites
     share = float(sites["cumulative_share"].iloc[-1]) if len(sites) else 0.0
     data["title"] = labels.text("plan_title", lang, province=plan.name)
@@ -436,7 +445,10 @@ def write_plan_map(plan: AreaPlan, target: AreaTarget) -> list[Path]:
     """``<slug>-plan.html``: the province's map with the plan, one self-contained page."""
     from coverage_gaps.outputs.webmap import render_page, write_map
 
-    page = render_page(plan_map_data(plan, lang=target.options.lang))
+    stamp = target.stamp
+    page = render_page(
+        plan_map_data(plan, lang=target.options.lang, made=stamp.day, version=stamp.version)
+    )
     return [write_map(target.path("-plan.html"), page)]
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from coverage_gaps.outputs import AreaTarget
 from coverage_gaps.outputs.atomic import atomic_path
 from coverage_gaps.outputs.folder import OutputFolder, output_error
+from coverage_gaps.outputs.stamp import RunStamp
 from coverage_gaps.outputs.tables import write_csv
 from coverage_gaps.runner import AreaOutcome, Progress, analyse, read_inputs, resolve_at
 from coverage_gaps.settings import PlanOptions, RunConfig
@@ -136,6 +137,7 @@ def plan(
     budget = memory_budget_bytes(config.analysis.memory_budget_gb)
     kinds = plan_kinds(config.outputs.kinds)
     rows: list[dict[str, Any]] = []
+    stamp = RunStamp.at(inputs.started)  # one date on every file of the plan
     with OutputFolder(
         config.outputs.out_dir, record=PLAN_RECORD, inputs=config.inputs.paths
     ) as out:
@@ -155,7 +157,9 @@ def plan(
                 planned_operators=inputs.service.operators,
                 budget_bytes=budget,
             )
-            target = AreaTarget(folder=out.staging, slug=area.slug, options=config.outputs)
+            target = AreaTarget(
+                folder=out.staging, slug=area.slug, options=config.outputs, stamp=stamp
+            )
             files: list[Path] = []
             for kind in kinds:
                 try:
