@@ -1180,18 +1180,40 @@ def _knobs(exact: bool) -> np.ndarray:
 
 
 def _level_grids(
-    dem: np.ndarray, ms: int, mb: int, cols: np.ndarray, rows: np.ndarray
+    dem: np.ndarray,
+    ms: int,
+    mb: int,
+    cols: np.ndarray,
+    rows: np.ndarray,
+    lattices: dict[int, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A level's compact copies of the DEM: every ``ms``-th cell on the lattices through the
     sites (``ms x ms`` offsets, only those of some site), and the ground at the centres of the
     ``mb x mb`` blocks (edge blocks: the centre clamped to the grid).  Small arrays keep the
-    coarse levels' walks in cache.
+    coarse levels' walks in cache.  ``lattices`` keeps the lattices by step for the levels
+    that follow (two levels of one step and different blocks share theirs).
 
     A lattice point holds the mean of the ``ms x ms`` cells around it (a box filter before the
     sub-sample: a plain sub-sample misses ridges narrower than the step), except at the sites'
     own cells, which keep their ground (the antenna's height over it)."""
-    if ms == 1 and mb == 1:
-        return dem[None], dem
+    if ms == 1:  # every cell: the DEM itself
+        profiles = dem[None]
+    elif lattices is not None and ms in lattices:
+        profiles = lattices[ms]
+    else:
+        profiles = _lattice(dem, ms, cols, rows)
+        if lattices is not None:
+            lattices[ms] = profiles
+    if mb == 1:
+        return profiles, dem
+    height, width = dem.shape
+    ys = np.minimum(np.arange(-(-height // mb)) * mb + mb // 2, height - 1)
+    xs = np.minimum(np.arange(-(-width // mb)) * mb + mb // 2, width - 1)
+    return profiles, np.ascontiguousarray(dem[np.ix_(ys, xs)])
+
+
+def _lattice(dem: np.ndarray, ms: int, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The box-filtered lattices of step ``ms`` through the sites (see :func:`_level_grids`)."""
     from scipy.ndimage import uniform_filter
 
     height, width = dem.shape
@@ -1207,9 +1229,7 @@ def _level_grids(
         profiles[k, part.shape[0] :, : part.shape[1]] = part[-1:]
         profiles[k, :, part.shape[1] :] = profiles[k, :, part.shape[1] - 1 : part.shape[1]]
     profiles[(rows % ms) * ms + cols % ms, rows // ms, cols // ms] = dem[rows, cols]
-    ys = np.minimum(np.arange(-(-height // mb)) * mb + mb // 2, height - 1)
-    xs = np.minimum(np.arange(-(-width // mb)) * mb + mb // 2, width - 1)
-    return profiles, np.ascontiguousarray(dem[np.ix_(ys, xs)])
+    return profiles
 
 
 def _reduce_slots(signal: np.ndarray, serving: np.ndarray, broadband: np.ndarray) -> None:
@@ -1403,6 +1423,7 @@ def signal_grids(
             )
             adj = curvature_factor(k_factor) * resolution * resolution
             knobs = _knobs(exact)
+            lattices: dict[int, np.ndarray] = {}
             for lev in sweep_levels(resolution, max_range_m, full_resolution=exact):
                 ms, m = lev.step_cells, lev.block_cells
                 radii, anc, first = _ray_tree(
@@ -1422,7 +1443,7 @@ def signal_grids(
                                  out[2][0])  # fmt: skip
                     for arr in out:
                         arr[1:] = arr[0]
-                profiles, centre = _level_grids(dem_arr, ms, m, cols, rows)
+                profiles, centre = _level_grids(dem_arr, ms, m, cols, rows, lattices)
                 _terrain_kernel(dem_arr, profiles, centre, float(resolution), adj, ms, m, radii,
                                 anc, first, lev.rin2, lev.rout2, cols, rows, *per_emitter,
                                 order, offsets, private, *out, knobs, stats)  # fmt: skip
