@@ -89,9 +89,6 @@ _MODE_VIEWSHED_GDAL36 = 2
 #: the outputs when the copies take at most this many extra bytes; otherwise one shared copy,
 #: scheduled by tile colour (faster when there are enough tiles: fewer bytes to touch).
 PRIVATE_COPY_BYTES = 64 * 2**20
-#: Counters of the last :func:`signal_grids` call (for the benchmarks): ray samples, cells
-#: where free space alone could matter, ITM evaluations, spare.
-LAST_COUNTS = np.zeros(4, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -459,7 +456,6 @@ def _signal_site_level(
     serving: np.ndarray,
     broadband: np.ndarray,
     knobs: np.ndarray,
-    counts: np.ndarray,
 ) -> None:
     """One emitter, one level of the sweep: the eight octants' fans of rays in steps of ``ms``
     cells, writing the blocks of ``mb x mb`` cells (``signal``, ``serving``, ``broadband`` on
@@ -500,7 +496,6 @@ def _signal_site_level(
             srv2[cy, cx] |= bit
             if is_bb:
                 bb2[cy, cx] |= bit
-    n_points = n_considered = n_itm = n_itm_los = 0
     inv_mb = 1.0 / mb
     # the state at the end of each level of the current ray's chain
     stk = np.empty((n_levels, N_STATE), dtype=np.float64)
@@ -571,7 +566,6 @@ def _signal_site_level(
                         else:
                             qy = min(max(qy + sy, 0), hp - 1)
                         z += f * (prof[qy, qx] - z)
-                    n_points += 1
                     # the cell nearest to the point, its block and the block's centre
                     am = ms * a
                     bn = int(ms * pos + 0.5)
@@ -600,7 +594,6 @@ def _signal_site_level(
                         best = sig2[jy, jx]
                         srv = srv2[jy, jx] & bit
                         if ub > best or (ub >= thr and srv == 0):
-                            n_considered += 1
                             dist = math.sqrt(d2) * res
                             zr = centre[jy, jx]
                             h_r = zr - zobs - adj_res2 * d2
@@ -634,9 +627,6 @@ def _signal_site_level(
                                     guess = ub - max(lo, 0.0)
                                     need = guess > best or (guess >= thr and srv == 0)
                                 if need:
-                                    n_itm += 1
-                                    if in_sight:
-                                        n_itm_los += 1
                                     zg_r = zr - z_site
                                     sc = scratch[0]
                                     sc[0] = t_sl
@@ -729,10 +719,6 @@ def _signal_site_level(
                 st[24], st[25], st[26], st[27], st[28] = v2s, v2h, v2s0, v2s1, v2i
                 lev += 1
             done = lev - 1
-    counts[0] += n_points
-    counts[1] += n_considered
-    counts[2] += n_itm
-    counts[3] += n_itm_los
 
 
 @njit(cache=True, parallel=True)
@@ -932,7 +918,6 @@ def _terrain_kernel(
     serving: np.ndarray,
     broadband: np.ndarray,
     knobs: np.ndarray,
-    counts: np.ndarray,
 ) -> None:
     """One level of the terrain sweep, all emitters, scheduled as :func:`_disc_kernel`.  Emitters
     of one colour lie in tiles at least a disc diameter apart, so their discs never overlap and
@@ -950,8 +935,8 @@ def _terrain_kernel(
                                    radii, anc, first, rin2, rout2, dem[cy, cx] + antenna_h[e],
                                    adj_res2, res, antenna_h[e], rx_h[e], wn[e], zre[e],
                                    zim[e], eirp[e], thr[e], tables[table_idx[e]], bits[e],
-                                   is_bb[e], layer[e], slot, signal, serving, broadband, knobs,
-                                   counts[t])  # fmt: skip
+                                   is_bb[e], layer[e], slot, signal, serving, broadband,
+                                   knobs)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -1384,7 +1369,6 @@ def signal_grids(
     serving = np.zeros((n_slots, height, width), dtype=np.uint32)
     broadband = np.zeros((n_slots, height, width), dtype=np.uint32)
     reach = np.zeros((height, width), dtype=np.uint32)
-    LAST_COUNTS[:] = 0
     if n:
         if private:
             order = np.argsort(np.arange(n) % n_workers, kind="stable").astype(np.int64)
@@ -1404,7 +1388,6 @@ def signal_grids(
                 (np.asarray(sites.reach_radius_m, dtype=np.float64) / resolution) ** 2, rc2
             )
             _reach_kernel(cols, rows, reach_r2, bits, reach)
-            stats = np.zeros((n_workers, 4), dtype=np.int64)
             lam = np.asarray(sites.wavelength_m, dtype=np.float64)
             surface = [itm_surface(SPEED_OF_LIGHT / lam_e / 1e6) for lam_e in lam.tolist()]
             per_emitter = (
@@ -1446,13 +1429,12 @@ def signal_grids(
                 profiles, centre = _level_grids(dem_arr, ms, m, cols, rows, lattices)
                 _terrain_kernel(dem_arr, profiles, centre, float(resolution), adj, ms, m, radii,
                                 anc, first, lev.rin2, lev.rout2, cols, rows, *per_emitter,
-                                order, offsets, private, *out, knobs, stats)  # fmt: skip
+                                order, offsets, private, *out, knobs)  # fmt: skip
                 if m > 1:
                     _reduce_slots(*out)
                     _block_merge(out[0][0], out[1][0], out[2][0], m, signal[0], serving[0],
                                  broadband[0])  # fmt: skip
                     del out
-            LAST_COUNTS[:] = stats.sum(axis=0)
     _reduce_slots(signal, serving, broadband)
     out_signal, out_serving, out_broadband = signal[0], serving[0], broadband[0]
     del signal, serving, broadband
