@@ -230,12 +230,6 @@ def _free_space_each(d: np.ndarray, f: np.ndarray, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _hata_each(d: np.ndarray, f: float, hb: float, hm: float, env: int, out: np.ndarray) -> None:
-    for i in range(d.shape[0]):
-        out[i] = _hata(d[i], f, hb, hm, env)
-
-
-@njit(cache=True)
 def _base_loss_each(
     d: np.ndarray,
     f: float,
@@ -356,12 +350,14 @@ def hata_loss_db(
     if not (base_height_m > 0 and mobile_height_m > 0):
         raise ValueError("antenna heights must be positive")
     out = np.empty(d.shape)
-    _hata_each(
+    _base_loss_each(  # within Hata's frequencies the base loss is Hata's
         _flat(d),
         float(frequency_mhz),
         float(base_height_m),
         float(mobile_height_m),
         _env_code(environment),
+        False,
+        False,
         out.reshape(-1),
     )
     return out
