@@ -168,9 +168,6 @@ class AreaResult:
         dark = np.flatnonzero(self.villages["electrified_km2"].to_numpy(dtype="f8") <= 0)
         if not dark.size:
             return out
-        if not self.electrified.any():
-            out[dark] = np.nan
-            return out
         cells = village_distance_to(self.spans, self.electrified, dark)
         out[dark] = np.round(cells * self.grid.resolution)
         return out

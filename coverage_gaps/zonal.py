@@ -596,6 +596,8 @@ def village_distance_to(
     """
     mask = np.ascontiguousarray(mask, dtype=np.bool_)
     villages = np.asarray(villages, dtype=np.int64)
+    if not mask.any():
+        return np.full(villages.size, np.nan)
     out = _ring_distance(
         spans.row, spans.col_start, spans.col_stop, spans.offsets, mask, villages, max_ring
     )
