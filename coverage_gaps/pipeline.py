@@ -104,6 +104,8 @@ class AreaResult:
         People per cell on the grid, or ``None`` without a population raster.
     spans
         The villages' cells on the grid.
+    in_villages
+        Boolean mask of the grid cells inside any village.
     operators
         The operators of the sites in reach; bit ``k`` of the coverage masks is
         ``operators[k]``.
@@ -131,6 +133,7 @@ class AreaResult:
     electrified: np.ndarray
     population: np.ndarray | None
     spans: VillageSpans
+    in_villages: np.ndarray
     operators: list[str]
     timings: dict[str, float] = field(default_factory=dict)
     retired: np.ndarray | None = None
@@ -147,11 +150,6 @@ class AreaResult:
     def sites(self) -> gpd.GeoDataFrame:
         """The sites in reach of the area as points (EPSG:4326)."""
         return site_points(self.site_table)
-
-    @functools.cached_property
-    def in_villages(self) -> np.ndarray:
-        """Boolean mask of the grid cells inside any village."""
-        return mark_spans(self.spans, self.grid.shape)
 
     @functools.cached_property
     def distance_to_electricity_m(self) -> np.ndarray:
@@ -357,7 +355,8 @@ def _analyse(
     with _timed(timings, "zonal"):
         spans = geometry.spans(grid)
 
-    where = electrified & mark_spans(spans, grid.shape)  # the cells that matter
+    inside = mark_spans(spans, grid.shape)
+    where = electrified & inside  # the cells that matter
     with _timed(timings, "coverage"):
         result = coverage_on_grid(
             model,
@@ -452,6 +451,7 @@ def _analyse(
         electrified=electrified,
         population=people,
         spans=spans,
+        in_villages=inside,
         operators=near.operators,
         timings=timings,
         retired=retired_layer,
