@@ -105,8 +105,7 @@ def village_evidence(
     emitters: Emitters,
     sites: pd.DataFrame,
     *,
-    reach_m: np.ndarray,
-    serve_m: np.ndarray,
+    radius_m: np.ndarray,
     scoring: Scoring | None = None,
     serving_operators: np.ndarray | None = None,
 ) -> VillageEvidence:
@@ -121,8 +120,9 @@ def village_evidence(
     sites
         The sites in reach, with ``site_id``, ``samples`` and ``last_updated`` (Unix seconds,
         NaN when unknown).
-    reach_m, serve_m
-        Per emitter, its flat-ground reach, and the radius within which it serves.
+    radius_m
+        Per emitter, its flat-ground reach: it is in reach of a village whose land lies
+        within, and serves one whose electrified land does.
     scoring
         How the best site is chosen (default: the nearest serving site).
     serving_operators
@@ -148,8 +148,7 @@ def village_evidence(
         electrified.view(np.uint8),
         np.asarray(ex, dtype="f8"),
         np.asarray(ey, dtype="f8"),
-        np.asarray(reach_m, dtype="f8") / res,
-        np.asarray(serve_m, dtype="f8") / res,
+        np.asarray(radius_m, dtype="f8") / res,
         row_of.astype(np.int64),
         np.asarray(emitters.operator, dtype=np.int64),
         np.zeros(n, dtype=np.uint32)
@@ -284,8 +283,7 @@ def _evidence(
     elec: np.ndarray,
     ex: np.ndarray,
     ey: np.ndarray,
-    reach: np.ndarray,
-    serve: np.ndarray,
+    radius: np.ndarray,
     site_row: np.ndarray,
     operator: np.ndarray,
     serving_ops: np.ndarray,
@@ -318,7 +316,6 @@ def _evidence(
     # Two bucket grids: emitters up to the 95th percentile of the radii in buckets of that
     # size, the larger ones in buckets of the largest radius; a village looks at the buckets
     # within each grid's radius of its box (and each emitter through a cheap box test).
-    radius = np.maximum(reach, serve)
     r_small = max(1.0, float(np.quantile(radius, 0.95)))
     r_large = max(r_small, float(radius.max()))
     small = radius <= r_small
@@ -388,8 +385,8 @@ def _evidence(
             # the distance to the village's box bounds the distance to its cells
             gx_ = max(lo_c + 0.5 - px, 0.0, px - (hi_c - 0.5))
             gy_ = max(lo_r + 0.5 - py, 0.0, py - (hi_r + 0.5))
-            r_e = max(reach[e], serve[e])
-            if gx_ * gx_ + gy_ * gy_ > r_e * r_e:
+            r2 = radius[e] * radius[e]
+            if gx_ * gx_ + gy_ * gy_ > r2:
                 continue
             best_all = np.inf
             best_el = np.inf
@@ -405,9 +402,9 @@ def _evidence(
                         best_all = d2
                     if elec[row[s], c] and d2 < best_el:
                         best_el = d2
-            if best_all <= reach[e] * reach[e]:
+            if best_all <= r2:
                 site_reach = True
-            ok = best_el <= serve[e] * serve[e]
+            ok = best_el <= r2
             if ok and use_ops:
                 ok = ((serving_ops[v] >> np.uint32(operator[e])) & np.uint32(1)) != 0
             if ok:

@@ -512,8 +512,7 @@ def evidence_columns(
         grid,
         em,
         near.table,
-        reach_m=radii,
-        serve_m=radii,
+        radius_m=radii,
         scoring=scoring,
         # with terrain the radii are only an upper bound: the operator must serve there
         serving_operators=totals.covered_operators if model.needs_dem else None,
