@@ -418,20 +418,6 @@ class PropagationModel:
             out[radio == code] = self._radius(RADIOS[int(code)])
         return out
 
-    def flat_signal_dbm(
-        self, emitters: Emitters, index: np.ndarray, distance_m: np.ndarray
-    ) -> np.ndarray:
-        """The base model's signal (dBm) of emitters ``index`` at ``distance_m`` over flat
-        ground."""
-        out = np.full(len(index), np.nan)
-        radio = np.asarray(emitters.radio)[np.asarray(index, dtype=np.int64)]
-        d = np.maximum(np.asarray(distance_m, dtype="f8"), 1.0)
-        for code in sorted(set(radio.tolist())):
-            p = self.link_budget.radios[RADIOS[int(code)]]
-            sel = radio == code
-            out[sel] = p.eirp_dbm - self._loss(p, d[sel])
-        return out
-
     def _loss(self, p: RadioParams, d: np.ndarray) -> np.ndarray:
         return base_loss_db(
             d,
