@@ -610,7 +610,6 @@ def nearest_observation_m(
     from rasterio.warp import transform_bounds
 
     from coverage_gaps.gaps import NO_MEASUREMENTS_M
-    from coverage_gaps.grid import transformer
 
     pad = 5 * NO_MEASUREMENTS_M
     if not len(metric):
@@ -624,8 +623,7 @@ def nearest_observation_m(
     box = (lon >= lon0) & (lon <= lon1) & (lat >= lat0) & (lat <= lat1)
     if not box.any():
         return np.full(len(metric), np.nan)
-    x, y = transformer(WGS84, grid.crs).transform(lon[box], lat[box])
-    near = pd.DataFrame({"x": np.asarray(x), "y": np.asarray(y)})
+    near = pd.DataFrame({"lon": lon[box], "lat": lat[box]})  # projected by nearest_site_m
     return nearest_site_m(metric, grid.crs, near, near)
 
 
