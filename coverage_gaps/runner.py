@@ -449,9 +449,12 @@ class ReadInputs:
     province_outlines: dict[str, bytes] | None = None
 
 
-def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadInputs:
+def read_inputs(
+    config: RunConfig, *, progress: Progress | None = None, dem_used: bool = False
+) -> ReadInputs:
     """Read every input of ``config`` once: villages and their areas, towers, electrification,
-    population, DEM, link budget.
+    population, DEM, link budget.  ``dem_used``: the caller uses ``--dem`` whatever the model
+    (the plan sites its candidates by the ground), so it is opened and not warned about.
 
     Raises
     ------
@@ -520,7 +523,7 @@ def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadI
 
     coverage = config.coverage
     dem = None
-    if inputs.dem and not spec.needs_dem:
+    if inputs.dem and not (spec.needs_dem or dem_used):
         users = ", ".join(name for name, s in MODELS.items() if s.needs_dem)
         warnings.warn(
             f"--dem is not used by --model {config.coverage.model} (only {users} use terrain); "
@@ -528,8 +531,9 @@ def read_inputs(config: RunConfig, *, progress: Progress | None = None) -> ReadI
             CoverageGapsWarning,
             stacklevel=2,
         )
-    if spec.needs_dem:
+    if inputs.dem and (spec.needs_dem or dem_used):
         dem = DemTiles(inputs.dem)
+    if dem is not None and spec.needs_dem:
         native = dem.resolution_m()
         if native > coverage.terrain_resolution_m:
             log.info("terrain grid %.0f m (the DEM's own resolution)", native)

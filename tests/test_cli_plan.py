@@ -86,6 +86,7 @@ def plan_demo(out: Path) -> dict:
         ),
     )
     assert result.exit_code == 0, result.output
+    assert "--dem is not used" not in result.output  # the plan sites candidates by the ground
     return {"out": out, "run_files": run_files, "result": result}
 
 

@@ -119,7 +119,6 @@ def plan(
         The output folder cannot be written.
     """
     from coverage_gaps.budget import memory_budget_bytes
-    from coverage_gaps.io.sources import DemTiles
     from coverage_gaps.planning.core import _highspy
     from coverage_gaps.planning.geo import plan_area
     from coverage_gaps.planning.outputs import PLAN_WRITERS, plan_kinds
@@ -127,13 +126,11 @@ def plan(
 
     _highspy()  # the solver's absence is known before anything is read
     progress = progress or Progress()
-    read = read_inputs(config, progress=progress)
+    read = read_inputs(config, progress=progress, dem_used=True)
     inputs = resolve_at(read, config.towers.as_of or date.today(), progress=progress)
     with progress.step("Collecting every mast"):
         masts, _ = collapse_sites(read.cells, options=config.towers)
     dem = inputs.dem
-    if dem is None and config.inputs.dem:
-        dem = DemTiles(config.inputs.dem)
     budget = memory_budget_bytes(config.analysis.memory_budget_gb)
     kinds = plan_kinds(config.outputs.kinds)
     rows: list[dict[str, Any]] = []
