@@ -1133,13 +1133,14 @@ def plan_area(
     timings["matrix"] = cm.seconds
     log.info(
         "%s: coverage matrix of %d candidates x %d demand cells (%d nonzeros) in %.1f s, %d "
-        "model calls",
+        "model calls over %d grid cells",
         name,
         cm.matrix.shape[0],
         cm.matrix.shape[1],
         cm.matrix.nnz,
         cm.seconds,
         cm.batches,
+        cm.cells,
     )
 
     t = time.perf_counter()

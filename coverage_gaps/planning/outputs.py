@@ -236,19 +236,11 @@ def _candidates_layer(plan: AreaPlan) -> gpd.GeoDataFrame:
     c = plan.candidates
     rank = np.zeros(len(c), dtype=np.int64)
     rank[np.asarray(plan.result.chosen, dtype=np.int64)] = np.arange(1, plan.result.chosen.size + 1)
-    frame = pd.DataFrame(
-        {
-            "site_id": c["site_id"],
-            "kind": c["kind"],
-            "source": c["source"],
-            "lon": c["lon"],
-            "lat": c["lat"],
-            "elevation_m": c["elevation_m"],
-            "existing_operator": c["existing_operator"],
-            "demand_cells": np.diff(plan.matrix.indptr).astype(np.int64),
-            "rank": pd.array([r if r > 0 else None for r in rank.tolist()], dtype="Int64"),
-        }
-    )
+    made = {
+        "demand_cells": np.diff(plan.matrix.indptr).astype(np.int64),
+        "rank": pd.array([r if r > 0 else None for r in rank.tolist()], dtype="Int64"),
+    }
+    frame = pd.DataFrame({k: made[k] if k in made else c[k] for k in CANDIDATE_LAYER_COLUMNS})
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(c["lon"], c["lat"]), crs=4326)
 
 
