@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from coverage_gaps.errors import BadRowsError, ColumnError, CoverageGapsWarning, InputError
+from coverage_gaps.io.towers import describe_bad_rows
 from coverage_gaps.names import listing
 
 __all__ = [
@@ -48,8 +49,6 @@ FIELD_CHECK_COLUMNS: tuple[str, ...] = (
 _REQUIRED = ("village_id", "observed", "date")
 #: What a check may have found.
 OBSERVED: tuple[str, ...] = ("signal", "no_signal", "no_power")
-#: How many bad rows are listed in a message; all are counted.
-MAX_REPORTED = 20
 
 
 @dataclass
@@ -245,16 +244,10 @@ def read_field_checks(
         report.superseded = len(frame) - len(latest)
         frame = latest
     report.used = len(frame)
-    problems = report.bad[:MAX_REPORTED]
     if report.bad:
-        listing = "\n".join(f"  line {ln}: {why}" for ln, why in problems)
-        more = (
-            f"\n  ... and {len(report.bad) - MAX_REPORTED} more"
-            if len(report.bad) > MAX_REPORTED
-            else ""
-        )
+        shown = describe_bad_rows(report.bad, len(report.bad))
         warnings.warn(
-            f"{path}: skipped {len(report.bad)} of {report.rows} field checks:\n{listing}{more}",
+            f"{path}: skipped {len(report.bad)} of {report.rows} field checks:\n{shown}",
             CoverageGapsWarning,
             stacklevel=2,
         )

@@ -82,7 +82,7 @@ import re
 import threading
 import warnings
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -110,6 +110,7 @@ __all__ = [
     "ProgressCallback",
     "TowerReport",
     "as_of_timestamp",
+    "describe_bad_rows",
     "format_duration",
     "parse_duration",
     "read_towers",
@@ -135,6 +136,17 @@ COLUMNS: tuple[str, ...] = (
 )
 #: How many bad rows are listed in a message; all are counted.
 MAX_REPORTED = 20
+
+
+def describe_bad_rows(examples: Sequence[tuple[int, str]], total: int) -> str:
+    """The first :data:`MAX_REPORTED` of ``examples`` (line, problem), one per line, and how
+    many more of the ``total`` bad rows there are."""
+    lines = [f"  line {line}: {why}" for line, why in examples[:MAX_REPORTED]]
+    if total > len(lines):
+        lines.append(f"  ... and {total - len(lines)} more")
+    return "\n".join(lines)
+
+
 #: The longest a row may be, in bytes (real rows are under 200).
 MAX_ROW_BYTES = 1 << 16
 #: Bytes of text parsed at a time.
@@ -271,10 +283,7 @@ class TowerReport:
 
     def describe_bad(self) -> str:
         """The first bad rows, one per line, with their line numbers."""
-        lines = [f"  line {line}: {why}" for line, why in self.bad_examples[:MAX_REPORTED]]
-        if self.bad_rows > len(lines):
-            lines.append(f"  ... and {self.bad_rows - len(lines)} more")
-        return "\n".join(lines)
+        return describe_bad_rows(self.bad_examples, self.bad_rows)
 
     def filter_steps(self) -> list[tuple[str, int]]:
         """The filters that were asked for, as (option as typed, rows it dropped)."""
