@@ -119,6 +119,14 @@ def _number(
     return v
 
 
+def _whole(owner: str, name: str, value: Any, *, minimum: int, noun: str) -> None:
+    """Refuse ``value`` unless it is an int (not a bool) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise SettingsError(
+            f"{value!r} is not {noun} of at least {minimum}", fields=(f"{owner}.{name}",)
+        )
+
+
 def _metric_crs(cls: str, name: str, value: str) -> None:
     """Check that ``value`` names a projected CRS in metres (the analysis CRS)."""
     from pyproj import CRS
@@ -312,15 +320,7 @@ class TowerOptions:
                     fields=("TowerOptions.mcc",),
                 )
         _set(self, "mcc", mcc)
-        if (
-            isinstance(self.min_samples, bool)
-            or not isinstance(self.min_samples, int)
-            or self.min_samples < 1
-        ):
-            raise SettingsError(
-                f"{self.min_samples!r} is not an integer of at least 1",
-                fields=("TowerOptions.min_samples",),
-            )
+        _whole("TowerOptions", "min_samples", self.min_samples, minimum=1, noun="an integer")
         if isinstance(self.as_of, str):
             try:
                 _set(self, "as_of", date.fromisoformat(self.as_of))
@@ -674,12 +674,9 @@ class PlanOptions:
                 "(--target-share 0.95), not both",
                 fields=("PlanOptions.n_sites", "PlanOptions.target_share"),
             )
-        if self.n_sites is not None and (
-            isinstance(self.n_sites, bool) or not isinstance(self.n_sites, int) or self.n_sites < 1
-        ):
-            raise SettingsError(
-                f"{self.n_sites!r} is not a whole number of sites of at least 1",
-                fields=("PlanOptions.n_sites",),
+        if self.n_sites is not None:
+            _whole(
+                "PlanOptions", "n_sites", self.n_sites, minimum=1, noun="a whole number of sites"
             )
         if self.target_share is not None:
             share = _number("PlanOptions", "target_share", self.target_share)
@@ -715,15 +712,7 @@ class PlanOptions:
                 fields=("PlanOptions.gap",),
             )
         _choice("PlanOptions", "share_of", self.share_of, PlanShareOf)
-        if (
-            isinstance(self.curve_points, bool)
-            or not isinstance(self.curve_points, int)
-            or self.curve_points < 0
-        ):
-            raise SettingsError(
-                f"{self.curve_points!r} is not a whole number of at least 0",
-                fields=("PlanOptions.curve_points",),
-            )
+        _whole("PlanOptions", "curve_points", self.curve_points, minimum=0, noun="a whole number")
 
 
 @dataclass(frozen=True)
