@@ -250,6 +250,8 @@ class RunSummary:
         The resolved settings.
     removed
         Files of an earlier run in the same folder that this run did not write again, removed.
+    slugs
+        The file-name stem of each area, in the order of :attr:`summary`.
     """
 
     summary: pd.DataFrame
@@ -257,6 +259,7 @@ class RunSummary:
     notes: list[str]
     settings: dict[str, Any] = field(default_factory=dict)
     removed: list[Path] = field(default_factory=list)
+    slugs: list[str] = field(default_factory=list)
 
 
 # -- phase 1: prepare ---------------------------------------------------------------------------
@@ -835,6 +838,7 @@ def run(
         notes=record.notes,
         settings=dict(record.settings),
         removed=removed,
+        slugs=[a.slug for a in record.areas],
     )
 
 

@@ -159,3 +159,26 @@ def test_demo_says_what_to_open(tmp_path: Path) -> None:
     assert any(
         re.match(r"\[2/2\] Lào Cai done in [\d.]+ s \(\d+ s elapsed\)", line) for line in lines
     )
+
+
+def test_files_to_open_follow_the_names_the_files_were_written_under() -> None:
+    """Two provinces whose names give one slug: the second's files are ``lao-cai-2*``, and the
+    province with more dead zones is the one whose map the run points to."""
+    import pandas as pd
+
+    from coverage_gaps.runner import RunSummary
+
+    folder = Path("/out")
+    names = ["lao-cai.html", "lao-cai-to-fix.xlsx", "lao-cai-2.html", "lao-cai-2-to-fix.xlsx"]
+    summary = RunSummary(
+        summary=pd.DataFrame({"province": ["Lào Cai", "Lao Cai"], "dead_zone": [1, 5]}),
+        files=[folder / n for n in [*names, "index.html"]],
+        notes=[],
+        slugs=["lao-cai", "lao-cai-2"],
+    )
+    shown = [(label, path.name) for label, path in _common.files_to_open(summary)]
+    assert shown == [
+        ("Open the run's page in a browser:", "index.html"),
+        ("The map of Lao Cai:", "lao-cai-2.html"),
+        ("Its villages to fix first:", "lao-cai-2-to-fix.xlsx"),
+    ]

@@ -272,10 +272,15 @@ def files_to_open(summary: RunSummary, *, every: bool = True) -> list[tuple[str,
         out.append(("Open the run's page in a browser:", by_name["index.html"]))
     if not every or not len(summary.summary):
         return out
-    worst = summary.summary.sort_values("dead_zone", ascending=False, kind="mergesort").iloc[0]
-    from coverage_gaps.names import slugify
+    table = summary.summary.reset_index(drop=True)
+    at = int(table.sort_values("dead_zone", ascending=False, kind="mergesort").index[0])
+    worst = table.iloc[at]
+    if len(summary.slugs) == len(table):  # the names the files were written under
+        slug = summary.slugs[at]
+    else:
+        from coverage_gaps.names import slugify
 
-    slug = slugify(str(worst["province"]))
+        slug = slugify(str(worst["province"]))
     for label, suffixes in (
         (f"The map of {worst['province']}:", (".html",)),
         ("Its villages to fix first:", ("-to-fix.xlsx", "-to-fix.csv")),
