@@ -145,7 +145,9 @@ def village_evidence(
         spans.col_start,
         spans.col_stop,
         spans.offsets,
-        electrified.view(np.uint8),
+        *_electrified_runs(
+            spans.row, spans.col_start, spans.col_stop, spans.offsets, electrified.view(np.uint8)
+        ),
         np.asarray(ex, dtype="f8"),
         np.asarray(ey, dtype="f8"),
         np.asarray(radius_m, dtype="f8") / res,
@@ -274,13 +276,73 @@ def _bucket_fill(
     return k
 
 
+@njit(cache=True)
+def _electrified_runs(
+    row: np.ndarray, c0: np.ndarray, c1: np.ndarray, offsets: np.ndarray, elec: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The runs of electrified cells within each village's spans, as spans of their own:
+    rows, first and past-the-last columns, and each village's offsets into them."""
+    n = offsets.shape[0] - 1
+    count = 0
+    for s in range(offsets[n]):
+        for c in range(c0[s], c1[s]):
+            if elec[row[s], c] and (c == c0[s] or not elec[row[s], c - 1]):
+                count += 1
+    out_row = np.empty(count, dtype=np.int64)
+    out_c0 = np.empty(count, dtype=np.int64)
+    out_c1 = np.empty(count, dtype=np.int64)
+    out_off = np.zeros(n + 1, dtype=np.int64)
+    k = 0
+    for v in range(n):
+        for s in range(offsets[v], offsets[v + 1]):
+            r = row[s]
+            c = c0[s]
+            while c < c1[s]:
+                if elec[r, c]:
+                    start = c
+                    while c < c1[s] and elec[r, c]:
+                        c += 1
+                    out_row[k] = r
+                    out_c0[k] = start
+                    out_c1[k] = c
+                    k += 1
+                else:
+                    c += 1
+        out_off[v + 1] = k
+    return out_row, out_c0, out_c1, out_off
+
+
+@njit(cache=True)
+def _nearest_in_runs(
+    row: np.ndarray, c0: np.ndarray, c1: np.ndarray, lo: int, hi: int, px: float, py: float
+) -> float:  # pragma: no cover - compiled
+    """The squared distance (cells) from ``(px, py)`` to the nearest cell centre of the runs
+    ``lo:hi``: in each run, the cell whose column holds ``px``, or the run's end nearer it."""
+    best = np.inf
+    near = np.floor(px)
+    for s in range(lo, hi):
+        dy = row[s] + 0.5 - py
+        dy2 = dy * dy
+        if dy2 >= best:
+            continue
+        c = min(max(near, float(c0[s])), float(c1[s] - 1))
+        dx = c + 0.5 - px
+        d2 = dx * dx + dy2
+        if d2 < best:
+            best = d2
+    return best
+
+
 @njit(cache=True, parallel=True)
 def _evidence(
     row: np.ndarray,
     c0: np.ndarray,
     c1: np.ndarray,
     offsets: np.ndarray,
-    elec: np.ndarray,
+    erow: np.ndarray,
+    ec0: np.ndarray,
+    ec1: np.ndarray,
+    eoff: np.ndarray,
     ex: np.ndarray,
     ey: np.ndarray,
     radius: np.ndarray,
@@ -388,20 +450,9 @@ def _evidence(
             r2 = radius[e] * radius[e]
             if gx_ * gx_ + gy_ * gy_ > r2:
                 continue
-            best_all = np.inf
-            best_el = np.inf
-            for s in range(offsets[v], offsets[v + 1]):
-                dy = row[s] + 0.5 - py
-                dy2 = dy * dy
-                if dy2 > best_all and dy2 > best_el:
-                    continue
-                for c in range(c0[s], c1[s]):
-                    dx = c + 0.5 - px
-                    d2 = dx * dx + dy2
-                    if d2 < best_all:
-                        best_all = d2
-                    if elec[row[s], c] and d2 < best_el:
-                        best_el = d2
+            # the nearest cell of a run of cells is at the run's column nearest the emitter
+            best_all = _nearest_in_runs(row, c0, c1, offsets[v], offsets[v + 1], px, py)
+            best_el = _nearest_in_runs(erow, ec0, ec1, eoff[v], eoff[v + 1], px, py)
             if best_all <= r2:
                 site_reach = True
             ok = best_el <= r2
