@@ -622,14 +622,52 @@ def _tree_distance(spans: VillageSpans, mask: np.ndarray, villages: np.ndarray) 
     if not edge.size:
         return out
     tree = cKDTree(edge.astype("f8"))
-    # every cell of these villages in one query, each village's cells one run of it
-    owner, rows, cols = span_cells(spans, villages)
+    # the edge cells of these villages in one query, each village's cells one run of it: no
+    # true cell is inside a far village, and a cell whose four neighbours are in the village is
+    # never the nearest (the neighbour towards a true cell is nearer)
+    owner, rows, cols = _edge_cells(
+        spans.row, spans.col_start, spans.col_stop, spans.offsets, villages
+    )
     cells = np.bincount(owner, minlength=villages.size)
     if rows.size:
         d, _ = tree.query(np.column_stack([rows, cols]).astype("f8"))
         starts = (np.cumsum(cells) - cells)[cells > 0]
         out[cells > 0] = np.minimum.reduceat(d, starts)
     return out
+
+
+@njit(cache=True)
+def _edge_cells(
+    row: np.ndarray, c0: np.ndarray, c1: np.ndarray, offsets: np.ndarray, villages: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The cells of ``villages`` with a neighbour (of four) outside the village: ``(village,
+    row, col)``, ``village`` the position in ``villages``, in village order."""
+    owner = []
+    rows = []
+    cols = []
+    for i in range(villages.shape[0]):
+        v = villages[i]
+        lo, hi = offsets[v], offsets[v + 1]
+        if hi == lo:
+            continue
+        r_lo, r_hi = row[lo:hi].min(), row[lo:hi].max()
+        q_lo, q_hi = c0[lo:hi].min(), c1[lo:hi].max()
+        box = np.zeros((r_hi - r_lo + 3, q_hi - q_lo + 2), dtype=np.bool_)
+        for s in range(lo, hi):
+            box[row[s] - r_lo + 1, c0[s] - q_lo + 1 : c1[s] - q_lo + 1] = True
+        for r in range(1, box.shape[0] - 1):
+            for c in range(1, box.shape[1] - 1):
+                if box[r, c] and not (
+                    box[r - 1, c] and box[r + 1, c] and box[r, c - 1] and box[r, c + 1]
+                ):
+                    owner.append(i)
+                    rows.append(r + r_lo - 1)
+                    cols.append(c + q_lo - 1)
+    return (
+        np.array(owner, dtype=np.int64),
+        np.array(rows, dtype=np.int64),
+        np.array(cols, dtype=np.int64),
+    )
 
 
 @njit(cache=True, parallel=True)
