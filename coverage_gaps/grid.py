@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,7 @@ __all__ = [
     "disc_row_span",
     "disc_rows",
     "metric_crs_problem",
+    "project",
     "transformer",
     "utm_crs_for",
 ]
@@ -42,6 +45,70 @@ def transformer(src: CRS, dst: CRS) -> Transformer:
     pipeline); a country run asks for the same few pairs once per province.
     """
     return Transformer.from_crs(src, dst, always_xy=True)
+
+
+#: Below this many vertices a thread's share, :func:`project` uses fewer threads.
+PROJECT_CHUNK = 250_000
+
+_LOCAL = threading.local()
+
+
+@functools.lru_cache(maxsize=4)
+def _pool(size: int) -> ThreadPoolExecutor:
+    """The threads of :func:`project`, started once: a new thread opens PROJ's database anew
+    (tens of milliseconds)."""
+    return ThreadPoolExecutor(size, thread_name_prefix="coverage-gaps-project")
+
+
+def _thread_transformer(src: CRS, dst: CRS) -> Transformer:
+    """:func:`transformer` for the calling thread: a Transformer must not be shared."""
+    own: dict[tuple[CRS, CRS], Transformer] = getattr(_LOCAL, "transformers", None) or {}
+    _LOCAL.transformers = own
+    if (src, dst) not in own:
+        own[(src, dst)] = Transformer.from_crs(src, dst, always_xy=True)
+    return own[(src, dst)]
+
+
+def project(geoms: np.ndarray, src: CRS, dst: CRS, *, threads: int | None = None) -> np.ndarray:
+    """Shapely geometries ``geoms`` from ``src`` to ``dst``: the same coordinates as
+    ``GeoSeries.to_crs`` (the same ``always_xy`` PROJ pipeline, point by point), their
+    vertices split among ``threads`` (default numba's thread count, which a run sets to its
+    share of the cores), as PROJ releases the GIL while it works."""
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    src, dst = CRS.from_user_input(src), CRS.from_user_input(dst)
+    if src == dst:
+        return geoms.copy()
+    if threads is None:
+        import numba
+
+        threads = int(numba.get_num_threads())
+    has_z = np.asarray(shapely.has_z(geoms), dtype=bool)
+    out = geoms.copy()
+    for z, chosen in ((False, ~has_z), (True, has_z)):
+        if not chosen.any():
+            continue
+        coords = shapely.get_coordinates(geoms[chosen], include_z=z)
+        parts = max(1, min(threads, coords.shape[0] // PROJECT_CHUNK))
+        bounds = np.linspace(0, coords.shape[0], parts + 1).astype(np.int64)
+        columns = [np.ascontiguousarray(coords[:, i]) for i in range(coords.shape[1])]
+
+        def part(k: int, columns: list[np.ndarray] = columns, bounds: np.ndarray = bounds) -> None:
+            a, b = bounds[k], bounds[k + 1]
+            own = _thread_transformer(src, dst)
+            # in place: each block is a view of the columns' own memory
+            if len(columns) == 3:
+                own.transform(columns[0][a:b], columns[1][a:b], columns[2][a:b], inplace=True)
+            else:
+                own.transform(columns[0][a:b], columns[1][a:b], inplace=True)
+
+        if parts == 1:
+            part(0)
+        else:
+            list(_pool(parts).map(part, range(parts)))
+        out[chosen] = shapely.set_coordinates(geoms[chosen].copy(), np.column_stack(columns))
+    return out
 
 
 @dataclass(frozen=True)

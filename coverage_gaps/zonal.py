@@ -19,7 +19,7 @@ import shapely
 from numba import njit, prange
 from pyproj import CRS
 
-from coverage_gaps.grid import AnalysisGrid, disc_row_span, disc_rows
+from coverage_gaps.grid import AnalysisGrid, disc_row_span, disc_rows, project
 
 __all__ = [
     "VillageGeometry",
@@ -92,7 +92,10 @@ def village_geometry(
 ) -> VillageGeometry:
     """The villages projected to the metric ``crs``, with points, representative points and
     areas (:class:`VillageGeometry`)."""
-    metric = np.asarray(villages.geometry.to_crs(crs).values)
+    series = villages.geometry
+    if series.crs is None:
+        raise ValueError("the villages have no CRS; set one before projecting them")
+    metric = project(np.asarray(series.values), series.crs, crs)
     kind = shapely.get_type_id(metric)
     point = kind == shapely.GeometryType.POINT
     shapes = metric.copy()

@@ -98,3 +98,37 @@ def test_disc_rule_matches_brute_force(seed: int) -> None:
             if hi > lo:  # the contract: an empty span has hi <= lo (possibly negative)
                 got[row, lo:hi] = True
         np.testing.assert_array_equal(got, inside)
+
+
+def test_project_is_to_crs_split_among_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same coordinates as GeoSeries.to_crs, with the vertices split among threads (a small
+    chunk so that even this little input is split), for 2D and 3D geometries, None and empty."""
+    import geopandas as gpd
+    import shapely
+
+    from coverage_gaps import grid as grid_module
+
+    rng = np.random.default_rng(4)
+    rings = [
+        shapely.Polygon(np.column_stack([105 + rng.random(40), 21 + rng.random(40)])).convex_hull
+        for _ in range(30)
+    ]
+    geoms = gpd.GeoSeries(
+        [
+            *rings,
+            shapely.Point(105.5, 21.5, 12.0),
+            None,
+            shapely.Polygon(),
+            shapely.LineString([(104, 20), (106, 22)]),
+        ],
+        crs=4326,
+    )
+    monkeypatch.setattr(grid_module, "PROJECT_CHUNK", 10)
+    for threads in (1, 2, 3):
+        got = grid_module.project(np.asarray(geoms.values), geoms.crs, CRS.from_epsg(32648),
+                                  threads=threads)  # fmt: skip
+        want = np.asarray(geoms.to_crs(32648).values)
+        assert list(shapely.to_wkb(got)) == list(shapely.to_wkb(want)), threads
+        assert got[len(rings)].has_z
+    same = grid_module.project(np.asarray(geoms.values), geoms.crs, geoms.crs)
+    assert list(shapely.to_wkb(same)) == list(shapely.to_wkb(np.asarray(geoms.values)))
