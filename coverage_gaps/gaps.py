@@ -183,25 +183,33 @@ def _reasons(
         else:
             d = np.asarray(nearest_observation_m, dtype="f8")
         far = ~(d <= NO_MEASUREMENTS_M)  # NaN: nothing observed at all
-    out: list[str] = []
-    for i in range(status.shape[0]):
+    only_2g = elec & (totals.covered_operators != 0) & ~np.asarray(totals.covered_broadband, bool)
+    single = elec & (n_cov_ops == 1)
+    dead_far = (status == "dead_zone") & far
+    out = [""] * status.shape[0]
+    todo = np.flatnonzero(gap | only_2g | single)
+    # plain lists: indexing them is far cheaper than numpy scalars, and most villages (covered
+    # by several operators) have no reason at all
+    cols = [a[todo].tolist() for a in (gap, retired, reachable, beyond, totals.uncovered_retired,
+                                       dead_far, only_2g, single)]  # fmt: skip
+    for i, g, n_ret, n_reach, n_beyond, bits, dfar, o2g, one in zip(
+        todo.tolist(), *cols, strict=True
+    ):
         parts: list[str] = []
-        if gap[i]:
+        if g:
             sunset = ";".join(
-                f"{gen.lower()}_sunset"
-                for gen, bit in GENERATION_BITS.items()
-                if totals.uncovered_retired[i] & bit
+                f"{gen.lower()}_sunset" for gen, bit in GENERATION_BITS.items() if bits & bit
             )
-            shares = [(int(retired[i]), 0, sunset), (int(reachable[i]), 1, "terrain_shadow"),
-                      (int(beyond[i]), 2, "beyond_site_range")]  # fmt: skip
+            shares = [(int(n_ret), 0, sunset), (int(n_reach), 1, "terrain_shadow"),
+                      (int(n_beyond), 2, "beyond_site_range")]  # fmt: skip
             parts += [name for n, _, name in sorted(shares, key=lambda t: (-t[0], t[1])) if n > 0]
-            if status[i] == "dead_zone" and far[i]:
+            if dfar:
                 parts.append("no_measurements_nearby")
-        if elec[i] and totals.covered_operators[i] and not totals.covered_broadband[i]:
+        if o2g:
             parts.append("2g_only")
-        if elec[i] and n_cov_ops[i] == 1:
+        if one:
             parts.append("single_operator")
-        out.append(";".join(parts))
+        out[i] = ";".join(parts)
     return out
 
 

@@ -390,3 +390,26 @@ def test_province_maps_link_back_to_the_index(national: dict) -> None:
     from tests.browser_support import map_world
 
     assert map_data(map_world(hostile=False), lang="en")["index"] is None
+
+
+def test_quick_simplify_keeps_the_islets_douglas_peucker_drops() -> None:
+    """Douglas-Peucker where it keeps a polygon's area and parts; GEOS's topology-preserving
+    simplification for a commune whose small islet it would drop, or one it collapses."""
+    from coverage_gaps.outputs.index import _quick_simplify
+
+    rng = np.random.default_rng(8)
+    angles = np.sort(rng.uniform(0, 2 * np.pi, 400))
+    radius = 5000 + 300 * rng.random(400)
+    big = shapely.Polygon(np.column_stack([radius * np.cos(angles), radius * np.sin(angles)]))
+    islet = shapely.Polygon([(9000, 0), (9040, 10), (9050, 50), (9010, 45)])  # 2,000 m², 50 m
+    with_islet = shapely.MultiPolygon([big, islet])
+    polygons = np.array([big, with_islet, shapely.box(0, 0, 100, 100)], dtype=object)
+    out = _quick_simplify(polygons, 125.0)
+    quick = shapely.simplify(polygons, 125.0, preserve_topology=False)
+    assert shapely.get_num_geometries(quick[1]) == 1  # what plain Douglas-Peucker does
+    assert shapely.equals_identical(out[0], quick[0])  # kept where it does no harm
+    assert out[1].equals(shapely.simplify(with_islet, 125.0))  # the islet stays
+    assert shapely.get_num_geometries(out[1]) == 2
+    # a polygon smaller than the tolerance, which Douglas-Peucker collapses: as GEOS keeps it
+    assert shapely.area(quick[2]) == 0.0
+    assert shapely.equals_identical(out[2], shapely.simplify(polygons[2], 125.0))
