@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -115,3 +116,19 @@ for name in ("villages", "sites", "dead_zones"):
     assert out["sites"]["fields"]["first_created"] == "Date"
     assert out["dead_zones"]["colour"] == STATUS_COLOURS["dead_zone"]
     assert out["dead_zones"]["count"] == 4
+
+
+def test_site_dates_match_pandas_day_by_day() -> None:
+    """The sites' dates against pandas' own conversion, edges included: before 1970, a second
+    before midnight, missing, and beyond what a timestamp holds."""
+    from coverage_gaps.outputs.geopackage import _utc_dates
+
+    rng = np.random.default_rng(2)
+    seconds = pd.Series(
+        np.r_[rng.uniform(-2e9, 2e9, 5000), 86_399.0, 86_400.0, -0.5, np.nan, 1e10, -1e10]
+    )
+    want = [
+        None if pd.isna(t) else t.date()
+        for t in pd.to_datetime(seconds, unit="s", utc=True, errors="coerce")
+    ]
+    assert list(_utc_dates(seconds)) == want

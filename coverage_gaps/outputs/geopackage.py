@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from coverage_gaps.outputs import labels
@@ -365,11 +366,18 @@ def sites_layer(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     layer = sites[[c for c in SITE_COLUMNS if c in sites.columns]].copy()
     for col in ("first_created", "last_updated"):
         if col in layer:
-            stamps = pd.to_datetime(layer[col], unit="s", utc=True, errors="coerce")
-            layer[col] = pd.Series(
-                [None if pd.isna(t) else t.date() for t in stamps], index=layer.index, dtype=object
-            )
+            layer[col] = pd.Series(_utc_dates(layer[col]), index=layer.index, dtype=object)
     return gpd.GeoDataFrame(layer, geometry=sites.geometry.values, crs=sites.crs)
+
+
+def _utc_dates(seconds: pd.Series) -> np.ndarray:
+    """Unix seconds as :class:`datetime.date` objects (UTC), None where missing or beyond
+    what a timestamp holds (as ``pd.to_datetime(..., errors="coerce")``)."""
+    v = pd.to_numeric(seconds, errors="coerce").to_numpy(dtype="f8")
+    ok = (v >= pd.Timestamp.min.value / 1e9) & (v <= pd.Timestamp.max.value / 1e9)
+    days = np.full(v.shape[0], np.datetime64("NaT"), dtype="datetime64[D]")
+    days[ok] = np.floor(v[ok]).astype("int64").astype("datetime64[s]").astype("datetime64[D]")
+    return days.astype(object)  # NaT becomes None
 
 
 def write_geopackage(
