@@ -29,6 +29,7 @@ __all__ = [
     "disc_rows",
     "metric_crs_problem",
     "project",
+    "step_threads",
     "transformer",
     "utm_crs_for",
 ]
@@ -45,6 +46,14 @@ def transformer(src: CRS, dst: CRS) -> Transformer:
     pipeline); a country run asks for the same few pairs once per province.
     """
     return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def step_threads() -> int:
+    """The threads one step of an area may use (PROJ, GDAL's warper): numba's thread count,
+    which a run sets to its share of the cores (:func:`coverage_gaps.runner.run`)."""
+    import numba
+
+    return max(1, int(numba.get_num_threads()))
 
 
 #: Below this many vertices a thread's share, :func:`project` uses fewer threads.
@@ -81,9 +90,7 @@ def project(geoms: np.ndarray, src: CRS, dst: CRS, *, threads: int | None = None
     if src == dst:
         return geoms.copy()
     if threads is None:
-        import numba
-
-        threads = int(numba.get_num_threads())
+        threads = step_threads()
     has_z = np.asarray(shapely.has_z(geoms), dtype=bool)
     out = geoms.copy()
     for z, chosen in ((False, ~has_z), (True, has_z)):

@@ -11,7 +11,7 @@ from rasterio.enums import Resampling
 from rasterio.warp import reproject, transform_bounds
 
 from coverage_gaps.errors import CRSError, InputError, NoOverlapError
-from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.grid import AnalysisGrid, step_threads
 
 __all__ = [
     "aligned_offset",
@@ -78,6 +78,7 @@ def warp_to_grid(
             dst_transform=grid.transform,
             dst_crs=grid.crs,
             resampling=resampling,
+            num_threads=step_threads(),
         )
     return dest
 
@@ -104,6 +105,7 @@ def array_to_grid(
         dst_crs=grid.crs,
         dst_nodata=np.nan,
         resampling=resampling,
+        num_threads=step_threads(),
     )
     return dest
 

@@ -31,11 +31,11 @@ import json
 import re
 import struct
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -220,6 +220,17 @@ def _percent(value: Any, lang: str) -> str:
     return "—" if value is None or pd.isna(value) else _number(100 * float(value), 0, lang) + "%"
 
 
+T = TypeVar("T")
+
+
+def _per_value(values: Any, fn: Callable[[Any], T]) -> list[T]:
+    """``fn`` of each of ``values``, worked out once per distinct value (a province's
+    thousands of sites share a few sets of radios and ranges)."""
+    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=False)
+    done = [fn(u) for u in uniques]
+    return [done[c] for c in codes.tolist()]
+
+
 def _light(geoms: gpd.GeoSeries, tolerance_m: float, metric_crs: Any) -> np.ndarray:
     """Simplified by ``tolerance_m`` in ``metric_crs`` (topology kept), in EPSG:4326."""
     if not len(geoms):
@@ -310,6 +321,8 @@ def _class_image(classes: np.ndarray, grid: AnalysisGrid) -> tuple[np.ndarray, l
     from rasterio.enums import Resampling
     from rasterio.warp import calculate_default_transform, reproject, transform_bounds
 
+    from coverage_gaps.grid import step_threads
+
     xmin, ymin, xmax, ymax = grid.bounds
     transform, width, height = calculate_default_transform(
         grid.crs, "EPSG:3857", grid.width, grid.height, xmin, ymin, xmax, ymax
@@ -329,6 +342,7 @@ def _class_image(classes: np.ndarray, grid: AnalysisGrid) -> tuple[np.ndarray, l
         src_nodata=0,
         dst_nodata=0,
         resampling=Resampling.nearest,
+        num_threads=step_threads(),
     )
     west, north = transform.c, transform.f
     east, south = west + transform.a * width, north + transform.e * height
@@ -611,18 +625,20 @@ def map_data(
 
     # Sites.
     s = result.sites
-    operators = sorted({str(o) for o in s["operator"]}) if len(s) else []
-    op_index = {o: i for i, o in enumerate(operators)}
+    site_ops = s["operator"].astype(str) if len(s) else pd.Series([], dtype=str)
+    operators = sorted(pd.unique(site_ops))
     sites = {
         "lon": _q(s["lon"]) if len(s) else [],
         "lat": _q(s["lat"]) if len(s) else [],
-        "op": [op_index[str(o)] for o in s["operator"]],
-        "radios": [
-            ", ".join(f"{p} ({_GENERATION.get(p, '?')})" for p in str(r).split(";") if p)
-            for r in s["radios"]
-        ],
+        "op": pd.Index(operators).get_indexer(site_ops).tolist(),
+        "radios": _per_value(
+            s["radios"],
+            lambda r: ", ".join(f"{p} ({_GENERATION.get(p, '?')})" for p in str(r).split(";") if p),
+        ),
         "cells": [int(c) for c in s["cells"]] if "cells" in s else [],
-        "range": [_number(r, 0, lang) + " m" if pd.notna(r) else "—" for r in s["range_m"]]
+        "range": _per_value(
+            s["range_m"], lambda r: _number(r, 0, lang) + " m" if pd.notna(r) else "—"
+        )
         if "range_m" in s
         else [],
     }
