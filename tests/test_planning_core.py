@@ -454,3 +454,23 @@ def test_bad_inputs_raise_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "highspy", None)
     with pytest.raises(SettingsError, match=INSTALL_HINT.replace("[", r"\[").replace("]", r"\]")):
         max_covering(D, w, 2)
+
+
+def test_a_library_caller_s_stdout_gets_no_solver_banner() -> None:
+    """HiGHS prints a banner on the process's first solver: a library user's stdout (which may
+    carry their own output) must not get it; stderr does."""
+    import subprocess
+
+    code = (
+        "import numpy as np, scipy.sparse as sp\n"
+        "from coverage_gaps.planning import max_covering\n"
+        "D = sp.csr_array(np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]], dtype=bool))\n"
+        "r = max_covering(D, np.ones(4), 1, gap=0.0)\n"
+        "print('served', r.covered_demand)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.startswith("served "), done.stdout
+    assert "HiGHS" not in done.stdout
+    assert "Running HiGHS" in done.stderr

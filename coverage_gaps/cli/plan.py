@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -13,35 +9,6 @@ import click
 from coverage_gaps.cli import options as o
 from coverage_gaps.cli._common import CliProgress, GroupedCommand, verbosity, verbosity_options
 from coverage_gaps.cli.run import build_config
-
-
-@contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """The process's own stdout (file descriptor 1) sent to stderr: HiGHS prints its banner
-    there when the first solver is made, and stdout carries the summary table."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # pragma: no cover - no real stdout (an embedding)
-        yield
-        return
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _quiet_banner() -> None:
-    """Make the first HiGHS solver now, its banner going to stderr."""
-    try:
-        import highspy
-    except ImportError:
-        return  # the plan itself says what to install
-    with _stdout_to_stderr():
-        highspy.Highs()
 
 
 @click.command(cls=GroupedCommand, short_help="Where to build new sites.")
@@ -81,7 +48,6 @@ def plan(ctx: click.Context, /, **kw: Any) -> None:
     options = o.build_plan(kw)
     config = build_config(kw)
     quiet = verbosity(ctx) < 0
-    _quiet_banner()
     summary = plan_run(config, options, progress=CliProgress(quiet=quiet))
     for note in summary.notes:
         click.echo(f"Note: {note}", err=True)

@@ -62,7 +62,10 @@ the run's coverage models) builds ``A`` and calls these functions, in the manner
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import os
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -1351,7 +1354,28 @@ def _highspy() -> Any:
             "planning new sites needs the HiGHS solver, which is not installed: "
             f"{INSTALL_HINT} (or pip install highspy)"
         ) from exc
+    _banner_to_stderr(highspy)
     return highspy
+
+
+@functools.cache
+def _banner_to_stderr(highspy: Any) -> None:
+    """Make the process's first HiGHS solver with file descriptor 1 sent to stderr: HiGHS
+    prints its banner there when the first solver is made, and the caller's stdout may carry
+    its own output (the CLI's summary table, a library user's CSV)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # pragma: no cover - no real stdout (an embedding)
+        highspy.Highs()
+        return
+    try:
+        os.dup2(2, 1)
+        highspy.Highs()
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 @dataclass(frozen=True)
