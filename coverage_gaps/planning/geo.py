@@ -942,6 +942,8 @@ def _unreachable_table(
 
 #: Seconds given to :func:`~coverage_gaps.planning.max_covering` when only its greedy is wanted.
 _GREEDY_ONLY_S = 0.5
+#: The least time a solver is given (the greedy comes before the solver and is always there).
+_LEAST_S = 0.01
 #: A point of the curve is solved only with at least this many seconds left for it.
 _MIN_POINT_S = 1.0
 
@@ -972,8 +974,11 @@ def _curve(
     if plan.problem == "max_covering" and plan.objective_kind == "demand":
         solved[n_max] = plan
         top: PlanResult | None = plan
-    elif matrix.nnz:  # only its greedy is wanted
-        top = max_covering(matrix, weight, n_max, cost=cost, time_limit_s=_GREEDY_ONLY_S, gap=gap)
+    elif matrix.nnz:  # only its greedy is wanted, within the plan's time limit
+        left = min(_GREEDY_ONLY_S, deadline - time.perf_counter())
+        top = max_covering(
+            matrix, weight, n_max, cost=cost, time_limit_s=max(left, _LEAST_S), gap=gap
+        )
     else:
         top = None
     if top is not None:
