@@ -12,11 +12,10 @@ import numpy as np
 import rasterio
 from rasterio.enums import Resampling
 from rasterio.fill import fillnodata
-from rasterio.warp import transform_bounds
 
 from coverage_gaps.errors import CoverageGapsWarning, CRSError, InputError, NoOverlapError
 from coverage_gaps.grid import AnalysisGrid
-from coverage_gaps.io.raster import array_to_grid
+from coverage_gaps.io.raster import array_to_grid, overlaps
 
 __all__ = ["SRTM_VOID", "dem_resolution_m", "read_dem"]
 
@@ -129,14 +128,12 @@ def read_dem(
         if not f.exists():
             raise InputError(f, "no such elevation file; check the --dem path")
     dest = np.full(grid.shape, np.nan, dtype="float32")
-    gx0, gy0, gx1, gy1 = grid.bounds
     used = 0
     described = []
     for f in files:
         arr, transform, crs, bounds = _read_tile(f, grid)
         described.append(f"{f.name} {tuple(round(v, 4) for v in bounds)} in {crs}")
-        b = transform_bounds(crs, grid.crs, *bounds, densify_pts=21)
-        if arr is None or b[0] >= gx1 or b[2] <= gx0 or b[1] >= gy1 or b[3] <= gy0:
+        if arr is None or not overlaps(bounds, crs, grid):
             continue
         used += 1
         tile = array_to_grid(arr, transform=transform, crs=crs, grid=grid, resampling=method)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ __all__ = [
     "check_overlap",
     "grid_window",
     "open_raster",
+    "overlaps",
     "read_window",
     "warp_to_grid",
 ]
@@ -39,11 +41,16 @@ def open_raster(path: str | Path, *, option: str) -> Any:
     return src
 
 
+def overlaps(bounds: Sequence[float], crs: Any, grid: AnalysisGrid) -> bool:
+    """Whether ``bounds`` (left, bottom, right, top in ``crs``) overlap ``grid``."""
+    left, bottom, right, top = transform_bounds(crs, grid.crs, *bounds, densify_pts=21)
+    gx0, gy0, gx1, gy1 = grid.bounds
+    return not (left >= gx1 or right <= gx0 or bottom >= gy1 or top <= gy0)
+
+
 def check_overlap(src: Any, grid: AnalysisGrid, *, path: Path, option: str) -> None:
     """Raise :class:`NoOverlapError` unless the raster ``src`` overlaps ``grid``."""
-    left, bottom, right, top = transform_bounds(src.crs, grid.crs, *src.bounds, densify_pts=21)
-    gx0, gy0, gx1, gy1 = grid.bounds
-    if left >= gx1 or right <= gx0 or bottom >= gy1 or top <= gy0:
+    if not overlaps(src.bounds, src.crs, grid):
         raise NoOverlapError(
             path,
             f"{option} raster (bounds {tuple(round(v, 3) for v in src.bounds)} in {src.crs}) does "
