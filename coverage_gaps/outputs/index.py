@@ -45,6 +45,7 @@ from coverage_gaps.outputs.webmap import (
     _json_for_script,
     _number,
     _own_asset,
+    _quick_simplify,
     _safe_raw,
     leaflet_asset,
 )
@@ -207,21 +208,6 @@ def area_outline(
     back = gpd.GeoSeries([outline], crs=metric_crs).to_crs(4326).iloc[0]
     wkb: bytes = shapely.to_wkb(back)
     return wkb
-
-
-def _quick_simplify(polygons: np.ndarray, tolerance_m: float) -> np.ndarray:
-    """``polygons`` simplified by ``tolerance_m``: plain Douglas-Peucker (several times as fast
-    as GEOS's topology-preserving simplification), and the topology-preserving one for the
-    polygons that it shrinks or grows by more than 5 % or of which it drops a part (an islet
-    smaller than the tolerance collapses under Douglas-Peucker)."""
-    quick = shapely.simplify(polygons, tolerance_m, preserve_topology=False)
-    before = shapely.area(polygons)
-    redo = (np.abs(shapely.area(quick) - before) > 0.05 * before) | (
-        shapely.get_num_geometries(quick) < shapely.get_num_geometries(polygons)
-    )
-    if redo.any():
-        quick[redo] = shapely.simplify(polygons[redo], tolerance_m)
-    return np.asarray(quick)
 
 
 def _by_cells(polygons: np.ndarray, mask: np.ndarray) -> bool:

@@ -231,11 +231,28 @@ def _per_value(values: Any, fn: Callable[[Any], T]) -> list[T]:
     return [done[c] for c in codes.tolist()]
 
 
+def _quick_simplify(polygons: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """``polygons`` simplified by ``tolerance_m``: plain Douglas-Peucker (several times as fast
+    as GEOS's topology-preserving simplification), and the topology-preserving one for the
+    polygons that it shrinks or grows by more than 5 % or of which it drops a part (an islet
+    smaller than the tolerance collapses under Douglas-Peucker)."""
+    quick = shapely.simplify(polygons, tolerance_m, preserve_topology=False)
+    before = shapely.area(polygons)
+    redo = (np.abs(shapely.area(quick) - before) > 0.05 * before) | (
+        shapely.get_num_geometries(quick) < shapely.get_num_geometries(polygons)
+    )
+    if redo.any():
+        quick[redo] = shapely.simplify(polygons[redo], tolerance_m)
+    return np.asarray(quick)
+
+
 def _light(geoms: gpd.GeoSeries, tolerance_m: float, metric_crs: Any) -> np.ndarray:
-    """Simplified by ``tolerance_m`` in ``metric_crs`` (topology kept), in EPSG:4326."""
+    """Simplified by ``tolerance_m`` in ``metric_crs`` (:func:`_quick_simplify`), in
+    EPSG:4326."""
     if not len(geoms):
         return np.asarray(geoms.values)
-    simple = geoms.to_crs(metric_crs).simplify(tolerance_m, preserve_topology=True)
+    metric = np.asarray(geoms.to_crs(metric_crs).values)
+    simple = gpd.GeoSeries(_quick_simplify(metric, tolerance_m), crs=metric_crs)
     return np.asarray(simple.to_crs(4326).values)
 
 
