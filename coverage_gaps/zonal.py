@@ -19,6 +19,7 @@ import shapely
 from numba import njit, prange
 from pyproj import CRS
 
+from coverage_gaps.errors import CRSError
 from coverage_gaps.grid import AnalysisGrid, disc_row_span, disc_rows, project
 
 __all__ = [
@@ -94,7 +95,7 @@ def village_geometry(
     areas (:class:`VillageGeometry`)."""
     series = villages.geometry
     if series.crs is None:
-        raise ValueError("the villages have no CRS; set one before projecting them")
+        raise CRSError(None, "the villages have no CRS; set one before projecting them")
     metric = project(np.asarray(series.values), series.crs, crs)
     kind = shapely.get_type_id(metric)
     point = kind == shapely.GeometryType.POINT
@@ -625,7 +626,7 @@ def _tree_distance(spans: VillageSpans, mask: np.ndarray, villages: np.ndarray) 
     if not edge.size:
         return out
     tree = cKDTree(edge.astype("f8"))
-    # the edge cells of these villages in one query, each village's cells one run of it: no
+    # the edge cells of these villages in one query, each village's one run of it: no
     # true cell is inside a far village, and a cell whose four neighbours are in the village is
     # never the nearest (the neighbour towards a true cell is nearer)
     owner, rows, cols = _edge_cells(
