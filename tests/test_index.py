@@ -392,10 +392,10 @@ def test_province_maps_link_back_to_the_index(national: dict) -> None:
     assert map_data(map_world(hostile=False), lang="en")["index"] is None
 
 
-def test_quick_simplify_keeps_the_islets_douglas_peucker_drops() -> None:
+def testsimplify_outlines_keeps_the_islets_douglas_peucker_drops() -> None:
     """Douglas-Peucker where it keeps a polygon's area and parts; GEOS's topology-preserving
     simplification for a commune whose small islet it would drop, or one it collapses."""
-    from coverage_gaps.outputs.index import _quick_simplify
+    from coverage_gaps.outputs.webmap import simplify_outlines
 
     rng = np.random.default_rng(8)
     angles = np.sort(rng.uniform(0, 2 * np.pi, 400))
@@ -404,7 +404,7 @@ def test_quick_simplify_keeps_the_islets_douglas_peucker_drops() -> None:
     islet = shapely.Polygon([(9000, 0), (9040, 10), (9050, 50), (9010, 45)])  # 2,000 m², 50 m
     with_islet = shapely.MultiPolygon([big, islet])
     polygons = np.array([big, with_islet, shapely.box(0, 0, 100, 100)], dtype=object)
-    out = _quick_simplify(polygons, 125.0)
+    out = simplify_outlines(polygons, 125.0)
     quick = shapely.simplify(polygons, 125.0, preserve_topology=False)
     assert shapely.get_num_geometries(quick[1]) == 1  # what plain Douglas-Peucker does
     assert shapely.equals_identical(out[0], quick[0])  # kept where it does no harm

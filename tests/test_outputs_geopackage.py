@@ -121,7 +121,10 @@ for name in ("villages", "sites", "dead_zones"):
 def test_site_dates_match_pandas_day_by_day() -> None:
     """The sites' dates against pandas' own conversion, edges included: before 1970, a second
     before midnight, missing, and beyond what a timestamp holds."""
-    from coverage_gaps.outputs.geopackage import _utc_dates
+    import geopandas as gpd
+    import shapely
+
+    from coverage_gaps.outputs.geopackage import sites_layer
 
     rng = np.random.default_rng(2)
     seconds = pd.Series(
@@ -131,4 +134,11 @@ def test_site_dates_match_pandas_day_by_day() -> None:
         None if pd.isna(t) else t.date()
         for t in pd.to_datetime(seconds, unit="s", utc=True, errors="coerce")
     ]
-    assert list(_utc_dates(seconds)) == want
+    sites = gpd.GeoDataFrame(
+        {"site_id": np.arange(len(seconds)), "first_created": seconds, "last_updated": seconds},
+        geometry=shapely.points(np.zeros(len(seconds)), np.zeros(len(seconds))),
+        crs=4326,
+    )
+    layer = sites_layer(sites)
+    assert list(layer["first_created"]) == want
+    assert list(layer["last_updated"]) == want

@@ -45,9 +45,9 @@ from coverage_gaps.outputs.webmap import (
     _json_for_script,
     _number,
     _own_asset,
-    _quick_simplify,
     _safe_raw,
     leaflet_asset,
+    simplify_outlines,
 )
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def area_outline(
         pieces.append(_cells_outline(*cells, tolerance_m))
     elif polygon.any():
         metric = np.asarray(series[polygon].to_crs(metric_crs).values)
-        simple = _quick_simplify(metric, tolerance_m / 4)
+        simple = simplify_outlines(metric, tolerance_m / 4)
         grown = shapely.union_all(shapely.buffer(simple, half, quad_segs=2))
         pieces.append(shapely.buffer(grown, -half, quad_segs=2))
     if (keep & ~polygon).any():

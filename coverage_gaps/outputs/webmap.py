@@ -67,6 +67,7 @@ __all__ = [
     "png_palette",
     "render_page",
     "signal_classes",
+    "simplify_outlines",
     "write_area_map",
     "write_map",
 ]
@@ -231,7 +232,7 @@ def _per_value(values: Any, fn: Callable[[Any], T]) -> list[T]:
     return [done[c] for c in codes.tolist()]
 
 
-def _quick_simplify(polygons: np.ndarray, tolerance_m: float) -> np.ndarray:
+def simplify_outlines(polygons: np.ndarray, tolerance_m: float) -> np.ndarray:
     """``polygons`` simplified by ``tolerance_m``: plain Douglas-Peucker (several times as fast
     as GEOS's topology-preserving simplification), and the topology-preserving one for the
     polygons that it shrinks or grows by more than 5 % or of which it drops a part (an islet
@@ -247,12 +248,12 @@ def _quick_simplify(polygons: np.ndarray, tolerance_m: float) -> np.ndarray:
 
 
 def _light(geoms: gpd.GeoSeries, tolerance_m: float, metric_crs: Any) -> np.ndarray:
-    """Simplified by ``tolerance_m`` in ``metric_crs`` (:func:`_quick_simplify`), in
+    """Simplified by ``tolerance_m`` in ``metric_crs`` (:func:`simplify_outlines`), in
     EPSG:4326."""
     if not len(geoms):
         return np.asarray(geoms.values)
     metric = np.asarray(geoms.to_crs(metric_crs).values)
-    simple = gpd.GeoSeries(_quick_simplify(metric, tolerance_m), crs=metric_crs)
+    simple = gpd.GeoSeries(simplify_outlines(metric, tolerance_m), crs=metric_crs)
     return np.asarray(simple.to_crs(4326).values)
 
 
