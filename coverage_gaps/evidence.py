@@ -36,6 +36,7 @@ from numba import njit, prange
 from coverage_gaps.coverage.base import Emitters
 from coverage_gaps.coverage.propagation import _base_loss
 from coverage_gaps.grid import AnalysisGrid
+from coverage_gaps.io.towers import utc_days
 from coverage_gaps.zonal import VillageSpans
 
 __all__ = [
@@ -190,11 +191,10 @@ def village_evidence(
 
 def _iso_days(seconds: np.ndarray) -> np.ndarray:
     """Unix seconds as ISO dates (text), "" where unknown."""
-    out = np.full(seconds.shape[0], "", dtype=object)
-    ok = np.isfinite(seconds)
-    if ok.any():
-        days = seconds[ok].astype("datetime64[s]").astype("datetime64[D]").astype(str)
-        out[ok] = days
+    days = utc_days(seconds)
+    out = np.full(days.shape[0], "", dtype=object)
+    ok = ~np.isnat(days)
+    out[ok] = days[ok].astype(str)
     return out
 
 

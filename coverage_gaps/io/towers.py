@@ -91,6 +91,7 @@ from typing import BinaryIO, cast
 import numpy as np
 import pandas as pd
 from numba import njit
+from numpy.typing import ArrayLike
 
 from coverage_gaps.errors import (
     BadRowsError,
@@ -114,6 +115,7 @@ __all__ = [
     "format_duration",
     "parse_duration",
     "read_towers",
+    "utc_days",
 ]
 
 log = logging.getLogger(__name__)
@@ -394,6 +396,16 @@ def as_of_timestamp(as_of: str | date) -> int:
             raise ValueError(f"{as_of!r} is not a date of the form YYYY-MM-DD") from None
     day = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
     return int(day.timestamp()) + 86_399
+
+
+def utc_days(seconds: ArrayLike) -> np.ndarray:
+    """Unix seconds as UTC days (``datetime64[D]``, the day each second falls in), NaT where
+    missing or beyond what a timestamp holds (as ``pd.to_datetime(..., errors="coerce")``)."""
+    v = pd.to_numeric(pd.Series(np.asarray(seconds).ravel()), errors="coerce").to_numpy("f8")
+    ok = (v >= pd.Timestamp.min.value / 1e9) & (v <= pd.Timestamp.max.value / 1e9)
+    days = np.full(v.shape[0], np.datetime64("NaT"), dtype="datetime64[D]")
+    days[ok] = np.floor(v[ok]).astype("int64").astype("datetime64[s]").astype("datetime64[D]")
+    return days
 
 
 def _day(seconds: int) -> str:

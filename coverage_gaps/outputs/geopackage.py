@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
+from coverage_gaps.io.towers import utc_days
 from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.atomic import atomic_path
 from coverage_gaps.outputs.tables import village_table
@@ -366,18 +366,11 @@ def sites_layer(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     layer = sites[[c for c in SITE_COLUMNS if c in sites.columns]].copy()
     for col in ("first_created", "last_updated"):
         if col in layer:
-            layer[col] = pd.Series(_utc_dates(layer[col]), index=layer.index, dtype=object)
+            # datetime.date objects, NaT as None
+            layer[col] = pd.Series(
+                utc_days(layer[col]).astype(object), index=layer.index, dtype=object
+            )
     return gpd.GeoDataFrame(layer, geometry=sites.geometry.values, crs=sites.crs)
-
-
-def _utc_dates(seconds: pd.Series) -> np.ndarray:
-    """Unix seconds as :class:`datetime.date` objects (UTC), None where missing or beyond
-    what a timestamp holds (as ``pd.to_datetime(..., errors="coerce")``)."""
-    v = pd.to_numeric(seconds, errors="coerce").to_numpy(dtype="f8")
-    ok = (v >= pd.Timestamp.min.value / 1e9) & (v <= pd.Timestamp.max.value / 1e9)
-    days = np.full(v.shape[0], np.datetime64("NaT"), dtype="datetime64[D]")
-    days[ok] = np.floor(v[ok]).astype("int64").astype("datetime64[s]").astype("datetime64[D]")
-    return days.astype(object)  # NaT becomes None
 
 
 def write_geopackage(
