@@ -24,7 +24,6 @@ from coverage_gaps.errors import (
 from coverage_gaps.io import towers
 from coverage_gaps.io.towers import (
     COLUMNS,
-    _read_towers,
     as_of_timestamp,
     format_duration,
     parse_duration,
@@ -188,7 +187,7 @@ def test_long_lines_and_unclosed_quotes_at_any_block_size(tmp_path: Path, block_
     rows = [ROW.format(1), long, ROW.format(3), over_lines, ROW.format(6), unclosed, ROW.format(7)]
     path = write(tmp_path / "c.csv", HEADER, *rows, ROW.format(8))
     with quiet():
-        cells, report = _read_towers(path, AS_OF, None, block_size=block_size, max_row=512)
+        cells, report = read_towers(path, options=AS_OF, block_size=block_size, max_row_bytes=512)
     assert cells["cell"].tolist() == [1, 3, 6, 7, 8]
     assert cells["line"].tolist() == [2, 4, 8, 10, 11]
     assert [line for line, _ in report.bad_examples] == [3, 5, 9]
@@ -309,13 +308,29 @@ def test_bad_rows_fail_stops_at_the_first_bad_row(tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
     options = TowerOptions(bad_rows="fail", as_of="2024-01-01")
     with pytest.raises(BadRowsError) as err:
-        _read_towers(path, options, lambda r, b: seen.append((r, b)), block_size=4096, max_row=512)
+        read_towers(
+            path,
+            options=options,
+            progress=lambda r, b: seen.append((r, b)),
+            block_size=4096,
+            max_row_bytes=512,
+        )
     assert str(err.value).startswith(f"{path}: line 6: column 'lat': 'xx' is not a latitude")
     assert "--bad-rows skip" in str(err.value)
     assert all(rows < 100 for rows, _ in seen)  # stopped within the first blocks
     # skipping, the damage is found and named
     with pytest.raises(InputError, match="damaged or truncated gzip"):
-        _read_towers(path, TowerOptions(), None, block_size=4096)
+        read_towers(path, block_size=4096)
+
+
+@pytest.mark.parametrize("name", ["block_size", "max_row_bytes", "rows_per_call"])
+@pytest.mark.parametrize("value", [0, -4096, 1.5, True])
+def test_read_sizes_must_be_positive_whole_numbers(
+    tmp_path: Path, name: str, value: object
+) -> None:
+    path = write_cells(GOOD, tmp_path / "c.csv")
+    with pytest.raises(ValueError, match=f"^{name} must be a positive whole number, got "):
+        read_towers(path, **{name: value})  # type: ignore[arg-type]
 
 
 def test_only_the_first_twenty_bad_rows_are_listed(tmp_path: Path) -> None:
@@ -503,7 +518,7 @@ def test_progress_is_called_back(tmp_path: Path) -> None:
     path = tmp_path / "c.csv.gz"
     path.write_bytes(gzip.compress("\n".join([HEADER, *rows]).encode()))
     seen: list[tuple[int, int]] = []
-    _read_towers(path, AS_OF, lambda r, b: seen.append((r, b)), block_size=20_000)
+    read_towers(path, options=AS_OF, progress=lambda r, b: seen.append((r, b)), block_size=20_000)
     assert len(seen) > 5
     assert [r for r, _ in seen] == sorted(r for r, _ in seen) and seen[-1][0] == 5000
     assert [b for _, b in seen] == sorted(b for _, b in seen)

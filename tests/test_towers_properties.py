@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coverage_gaps.errors import CoverageGapsWarning
-from coverage_gaps.io.towers import COLUMNS, MAX_REPORTED, _read_towers
+from coverage_gaps.io.towers import COLUMNS, MAX_REPORTED, read_towers
 from coverage_gaps.network import RADIOS
 from coverage_gaps.settings import TowerOptions
 
@@ -254,7 +254,7 @@ def check_cells(cells: pd.DataFrame, want: list[dict[str, Any]]) -> None:
 def read(path: Path, **kw: Any) -> tuple[pd.DataFrame, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CoverageGapsWarning)
-        return _read_towers(path, OPTIONS, None, **kw)
+        return read_towers(path, options=OPTIONS, **kw)
 
 
 # -- the properties -----------------------------------------------------------------------------
@@ -303,9 +303,11 @@ def test_streaming_gives_what_reading_at_once_gives(
 ) -> None:
     data, _ = case
     target.write_bytes(data)
-    whole, whole_report = read(target, block_size=1 << 30, max_row=MAX_ROW, rows_per_call=1 << 20)
+    whole, whole_report = read(
+        target, block_size=1 << 30, max_row_bytes=MAX_ROW, rows_per_call=1 << 20
+    )
     cells, report = read(
-        target, block_size=block_size, max_row=MAX_ROW, rows_per_call=rows_per_call
+        target, block_size=block_size, max_row_bytes=MAX_ROW, rows_per_call=rows_per_call
     )
     pd.testing.assert_frame_equal(cells, whole)
     assert report.bad_examples == whole_report.bad_examples

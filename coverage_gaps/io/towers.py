@@ -104,10 +104,12 @@ from coverage_gaps.network import RADIOS
 from coverage_gaps.settings import TowerOptions
 
 __all__ = [
+    "BLOCK_SIZE",
     "COLUMNS",
     "LIMITS",
     "MAX_REPORTED",
     "MAX_ROW_BYTES",
+    "ROWS_PER_CALL",
     "ProgressCallback",
     "TowerReport",
     "as_of_timestamp",
@@ -154,7 +156,7 @@ MAX_ROW_BYTES = 1 << 16
 #: Bytes of text parsed at a time.
 BLOCK_SIZE = 8 << 20
 #: Rows the kernel returns at most per call (bounds the memory of a block of short lines).
-_ROWS_PER_CALL = 1 << 17
+ROWS_PER_CALL = 1 << 17
 #: A ``created``/``updated`` of this or more is in milliseconds (1e11 s is the year 5138).
 MS_THRESHOLD = 100_000_000_000
 #: The newest observation may be this many days before the as-of date without a warning.
@@ -974,6 +976,9 @@ def read_towers(
     *,
     options: TowerOptions | None = None,
     progress: ProgressCallback | None = None,
+    block_size: int = BLOCK_SIZE,
+    max_row_bytes: int = MAX_ROW_BYTES,
+    rows_per_call: int = ROWS_PER_CALL,
 ) -> tuple[pd.DataFrame, TowerReport]:
     """Read an OpenCelliD/MLS cell export into a DataFrame of valid, filtered cells.
 
@@ -989,6 +994,13 @@ def read_towers(
     progress
         Called after every block with the rows read so far and the bytes of the file read so
         far (of the compressed file when it is gzipped; compare with its size on disk).
+    block_size, rows_per_call
+        The memory of the read, which never changes its result: the bytes of text parsed at a
+        time (:data:`BLOCK_SIZE`) and the most rows parsed per call of the compiled scanner
+        (:data:`ROWS_PER_CALL`).
+    max_row_bytes
+        The longest row accepted (:data:`MAX_ROW_BYTES`): a longer line, or a quoted field
+        still open that far from its row's start, is a bad row.
 
     Returns
     -------
@@ -1019,20 +1031,16 @@ def read_towers(
         Bad rows were skipped, timestamps were in milliseconds, exact duplicates were dropped,
         or the newest observation is more than a year before the as-of date.
     """
-    return _read_towers(Path(path), options or TowerOptions(), progress)
-
-
-def _read_towers(
-    path: Path,
-    options: TowerOptions,
-    progress: ProgressCallback | None,
-    *,
-    block_size: int = BLOCK_SIZE,
-    max_row: int = MAX_ROW_BYTES,
-    rows_per_call: int = _ROWS_PER_CALL,
-) -> tuple[pd.DataFrame, TowerReport]:
-    """:func:`read_towers` with the block sizes as parameters (the tests make them small)."""
-    reader = _Reader(path, options, max_row=max_row, rows_per_call=rows_per_call)
+    for name, value in (
+        ("block_size", block_size),
+        ("max_row_bytes", max_row_bytes),
+        ("rows_per_call", rows_per_call),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+    path = Path(path)
+    options = options or TowerOptions()
+    reader = _Reader(path, options, max_row=max_row_bytes, rows_per_call=rows_per_call)
     source = _Source(path, block_size)
     try:
         reader.read(source, progress)
