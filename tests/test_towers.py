@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -329,7 +330,8 @@ def test_read_sizes_must_be_positive_whole_numbers(
     tmp_path: Path, name: str, value: object
 ) -> None:
     path = write_cells(GOOD, tmp_path / "c.csv")
-    with pytest.raises(ValueError, match=f"^{name} must be a positive whole number, got "):
+    want = f"{value!r} is not a whole number of at least 1 [read_towers.{name}]"
+    with pytest.raises(ValueError, match=f"^{re.escape(want)}$"):
         read_towers(path, **{name: value})  # type: ignore[arg-type]
 
 
