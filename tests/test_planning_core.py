@@ -20,13 +20,9 @@ from coverage_gaps.planning import (
     reduce_problem,
     set_cover,
 )
-from coverage_gaps.planning.core import (
-    _coverage_rows,
-    _identical_columns,
-    _Kernel,
-    _lagrangian_demand,
-    _run_highs,
-)
+from coverage_gaps.planning.greedy import GreedyKernel
+from coverage_gaps.planning.highs import coverage_rows, run_highs
+from coverage_gaps.planning.reduction import identical_columns
 
 highspy = pytest.importorskip("highspy", reason="the planning tests need the extra 'plan'")
 
@@ -204,17 +200,16 @@ def test_lagrangian_bound_and_fixings_hold_for_every_plan(seed: int) -> None:
     R = red.matrix.toarray()
     cov, size = subsets_cover(R)
     value = cov @ red.weights
-    k = _Kernel.of(red)
+    k = GreedyKernel.of(red)
     member = (np.arange(1 << R.shape[0])[:, None] >> np.arange(R.shape[0])) & 1
     rng = np.random.default_rng(seed)
     for N in (2, 3, 4):
         opt = value[size <= N].max()
         for lam0, mu0, iters in ((rng.uniform(0, 1, red.n_rows), 0.0, 1), (0.5, 1.0, 300)):
             target = opt * 0.995
-            bound, out, into, just, _, plan = _lagrangian_demand(
-                k.c_ptr, k.c_idx, k.w, N, target, iters, lam0 * red.weights, mu0
-            )
-            assert bound >= opt * (1 - 1e-12)
+            lag = k.lagrangian(N, target, iters, lam0 * red.weights, mu0)
+            out, into = lag.fixed_out, lag.fixed_in
+            assert lag.bound >= opt * (1 - 1e-12)
             plans = size <= N
             good = plans & (value >= target)
             assert member[good][:, into].all() and not member[good][:, out].any()
@@ -222,8 +217,8 @@ def test_lagrangian_bound_and_fixings_hold_for_every_plan(seed: int) -> None:
                 (member[:, out].any(axis=1)) | (~member[:, into].astype(bool)).any(axis=1)
             )
             if bad.any():
-                assert value[bad].max() <= just[0] * (1 + 1e-12)
-            assert plan.size == N
+                assert value[bad].max() <= lag.justified * (1 + 1e-12)
+            assert lag.plan.size == N
 
 
 def test_identical_columns_is_exact_even_when_the_hashes_collide() -> None:
@@ -233,7 +228,7 @@ def test_identical_columns_is_exact_even_when_the_hashes_collide() -> None:
     B = sp.csr_array(D)
     zero = np.zeros(6, dtype=np.uint64)
     for hashes in (None, (zero, zero)):
-        cls, first = _identical_columns(B, None, hashes)
+        cls, first = identical_columns(B, None, hashes)
         for c in range(first.size):
             members = np.flatnonzero(cls == c)
             assert (D[:, members] == D[:, [first[c]]]).all()
@@ -363,23 +358,23 @@ def test_villages_unfixable_and_already_fixed() -> None:
 def test_highs_answer_matches_its_objective_even_from_a_warm_start() -> None:
     # A partial set cover (cover all coverable demand) that HiGHS 1.16 solves in presolve from
     # the greedy start, reporting the optimum (7) but handing back the start's values (8 sites):
-    # _run_highs must return values that match the objective it reports.
+    # run_highs must return values that match the objective it reports.
     D, w = instance(31 + 50, 12, 200)
     red = reduce_problem(D, w)
     n, p = red.matrix.shape
     W = red.weights.sum()
     rows = sp.vstack(
-        [_coverage_rows(red.matrix), sp.csr_array(np.r_[np.zeros(n), red.weights / W][None, :])],
+        [coverage_rows(red.matrix), sp.csr_array(np.r_[np.zeros(n), red.weights / W][None, :])],
         format="csr",
     )
     cov, size = subsets_cover(red.matrix.toarray())
     best = size[cov @ red.weights >= W * (1 - 1e-9)].min()
-    greedy, _ = _Kernel.of(red).demand(stop_at=W * (1 - 1e-9))  # 8 sites
+    greedy, _ = GreedyKernel.of(red).demand(stop_at=W * (1 - 1e-9))  # 8 sites
     assert greedy.size > best
     start = np.zeros(n + p)
     start[greedy] = 1.0
     start[n:] = 1.0
-    out = _run_highs(
+    out = run_highs(
         maximise=False,
         col_cost=np.r_[np.ones(n), np.zeros(p)],
         integer=np.r_[np.ones(n, bool), np.zeros(p, bool)],

@@ -2,7 +2,9 @@
 
 :mod:`coverage_gaps.planning.core` is the optimisation core on plain arrays (a coverage matrix
 of candidates x demand cells, and the cells' weights); it needs the optional solver
-(``pip install 'coverage-gaps[plan]'``) only when a function is called.
+(``pip install 'coverage-gaps[plan]'``) only when a function is called, and is built from
+:mod:`~coverage_gaps.planning.reduction`, :mod:`~coverage_gaps.planning.greedy` and
+:mod:`~coverage_gaps.planning.highs`.
 :mod:`coverage_gaps.planning.geo` builds those arrays from an analysed area (its dark demand,
 candidate sites on grid-powered land and existing masts, their coverage by the run's own
 model) and reads the answer back (:func:`plan_area`); :mod:`coverage_gaps.planning.outputs`

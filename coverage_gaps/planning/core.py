@@ -54,6 +54,12 @@ The answer is a :class:`PlanResult`: the chosen sites ranked by marginal gain, t
 solution it is compared with, and the demand no candidate can reach ("needs another kind of
 solution": a satellite link, a repeater, a mast where no candidate is).
 
+The pieces live in one module each: :mod:`~coverage_gaps.planning.reduction` (step 1),
+:mod:`~coverage_gaps.planning.greedy` (the greedy, the swaps and the Lagrangian bound of steps 2
+and 3, compiled kernels behind :class:`~coverage_gaps.planning.greedy.GreedyKernel`) and
+:mod:`~coverage_gaps.planning.highs` (every call of HiGHS); this module holds the two
+programmes, their checks and their answer.
+
 The geographical wrapper (demand cells from an analysis, candidate sites, their coverage from
 the run's coverage models) builds ``A`` and calls these functions, in the manner of
 ``spopt``'s ``from_cost_matrix`` core under ``from_geodataframe``.
@@ -61,22 +67,35 @@ the run's coverage models) builds ``A`` and calls these functions, in the manner
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import math
-import os
-import sys
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from coverage_gaps.errors import InputError, SettingsError
+from coverage_gaps.planning.greedy import REL_TOL, GreedyKernel, VillageModel
+from coverage_gaps.planning.highs import (
+    ABS_GAP,
+    INSTALL_HINT,
+    MIN_SOLVE_S,
+    MipOutcome,
+    PlanStatus,
+    coverage_rows,
+    interrupt_at,
+    require_highspy,
+    run_highs,
+)
+from coverage_gaps.planning.reduction import (
+    ReducedProblem,
+    as_cost,
+    as_matrix,
+    as_weights,
+    reduce_problem,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -100,40 +119,9 @@ __all__ = [
 Problem = Literal["max_covering", "set_cover"]
 #: What :func:`max_covering` maximises: covered demand, or the weight of the villages fixed.
 Objective = Literal["demand", "villages"]
-#: How the solve ended.  ``optimal``: proven within the requested gap (or solved outright by the
-#: reduction); ``time_limit``: stopped at the time limit with the best plan found and a bound;
-#: ``interrupted``: HiGHS stopped for another limit; ``unreachable``: no set of candidates reaches
-#: the target of :func:`set_cover`; ``solver_error``: HiGHS failed, the greedy plan is returned.
-PlanStatus = Literal["optimal", "time_limit", "interrupted", "unreachable", "solver_error"]
 #: What :func:`set_cover`'s ``target_share`` is a share of: the demand some candidate can reach
 #: (``coverable``), or all the demand given (``total``).
 ShareOf = Literal["coverable", "total"]
-
-#: The command that installs the solver.
-INSTALL_HINT = "pip install 'coverage-gaps[plan]'"
-
-# HiGHS's model statuses (by name, so that highspy is imported only to solve) -> ours.
-_HIGHS_STATUS: Mapping[str, PlanStatus] = {
-    "kOptimal": "optimal",
-    "kTimeLimit": "time_limit",
-    "kInterrupt": "interrupted",
-    "kHighsInterrupt": "interrupted",
-    "kIterationLimit": "interrupted",
-    "kSolutionLimit": "interrupted",
-    "kMemoryLimit": "interrupted",
-    "kObjectiveBound": "interrupted",
-    "kObjectiveTarget": "interrupted",
-}
-
-# Two quantities of demand are equal when they differ by less than this share of the total
-# (sums of float weights are not exact).  The same rule decides everywhere whether a target is
-# reached or a village fixed: the greedy, the programme and the evaluation of the answer.
-_REL_TOL = 1e-9
-# Absolute optimality gap, as a share of the demand in the model (HiGHS's ``mip_abs_gap`` on the
-# objective, which is scaled to that share).
-_ABS_GAP = 1e-7
-# Below this much time left HiGHS is not started and the greedy plan is returned.
-_MIN_SOLVE_S = 0.25
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,61 +187,7 @@ class _VillageArrays:
         """Demand each village still needs covered to be fixed (a small tolerance taken off);
         ``<= 0`` for a village that is fixed already."""
         totals = self.totals(w)
-        return self.threshold * totals - self.covered_before - _REL_TOL * totals
-
-
-def _matrix(A: Any, n_demand: int | None = None) -> sp.csr_array:
-    """``A`` as a canonical boolean CSR array (no explicit zeros, sorted indices)."""
-    if sp.issparse(A):
-        M = sp.csr_array(A)
-    else:
-        arr = np.asarray(A)
-        if arr.ndim != 2:
-            raise InputError(
-                None,
-                f"the coverage matrix must be 2-D (candidates x demand cells), got shape "
-                f"{arr.shape}; build it as scipy.sparse.csr_array((data, (cand, cell)), shape=...)",
-            )
-        M = sp.csr_array(arr)
-    if M.ndim != 2:
-        raise InputError(None, f"the coverage matrix must be 2-D, got {M.ndim}-D")
-    M = sp.csr_array(M != 0) if M.dtype != np.bool_ else M.copy()
-    M.eliminate_zeros()
-    M.sum_duplicates()
-    M.sort_indices()
-    if n_demand is not None and M.shape[1] != n_demand:
-        raise InputError(
-            None,
-            f"the coverage matrix has {M.shape[1]} demand columns but {n_demand} weights were "
-            "given; it must be candidates x demand cells, one weight per cell",
-        )
-    return M
-
-
-def _weights(weights: ArrayLike) -> NDArray[np.float64]:
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim != 1:
-        raise InputError(None, f"weights must be 1-D (one per demand cell), got shape {w.shape}")
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            None,
-            f"weights must be finite and >= 0: demand cell {i} has {w[i]!r} "
-            f"({int(bad.sum())} such cells); give 0 for a cell that does not count",
-        )
-    return w
-
-
-def _cost(cost: ArrayLike | None, n: int) -> NDArray[np.float64]:
-    if cost is None:
-        return np.zeros(n)
-    c = np.asarray(cost, dtype=np.float64)
-    if c.shape != (n,) or not np.isfinite(c).all():
-        raise InputError(
-            None, f"cost must hold one finite number per candidate ({n}), got shape {c.shape}"
-        )
-    return c
+        return self.threshold * totals - self.covered_before - REL_TOL * totals
 
 
 def _villages(villages: Villages, m: int) -> _VillageArrays:
@@ -317,795 +251,6 @@ def _check_limits(time_limit_s: float, gap: float) -> None:
             f"gap must be a relative optimality gap in [0, 1) (1e-3 = 0.1 %), got {gap!r}",
             fields=("gap",),
         )
-
-
-# --------------------------------------------------------------------------------------------
-# Reduction
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReducedProblem:
-    """The problem actually handed to the solver, and how it maps back to the input.
-
-    Attributes
-    ----------
-    matrix
-        Reduced coverage, kept candidates x demand rows (``bool`` CSR).  Each demand row is a
-        class of demand cells that exactly the same kept candidates serve.
-    weights
-        Summed weight of each demand row.
-    candidates
-        The input index of each kept candidate.
-    row_of_cell
-        The demand row of each input demand cell, ``-1`` for a cell left out (no candidate
-        reaches it, or its weight is 0).
-    groups
-        The village of each demand row (``None`` when the rows were not kept apart by village).
-    n_cells, n_candidates
-        The input's sizes.
-    rounds
-        Rounds of merging and dropping until nothing changed.
-    seconds
-        Time the reduction took.
-    """
-
-    matrix: sp.csr_array
-    weights: NDArray[np.float64]
-    candidates: NDArray[np.int64]
-    row_of_cell: NDArray[np.int64]
-    groups: NDArray[np.int64] | None
-    n_cells: int
-    n_candidates: int
-    rounds: int
-    seconds: float
-
-    @property
-    def n_rows(self) -> int:
-        """Demand rows after the reduction."""
-        return int(self.matrix.shape[1])
-
-    @property
-    def n_kept(self) -> int:
-        """Candidates after the reduction."""
-        return int(self.matrix.shape[0])
-
-    def sizes(self) -> dict[str, int]:
-        """Sizes before and after, for a report."""
-        return {
-            "demand_cells": self.n_cells,
-            "demand_rows": self.n_rows,
-            "candidates": self.n_candidates,
-            "candidates_kept": self.n_kept,
-            "nonzeros": int(self.matrix.nnz),
-            "rounds": self.rounds,
-        }
-
-
-def reduce_problem(
-    A: Any,
-    weights: ArrayLike,
-    *,
-    groups: ArrayLike | None = None,
-    cost: ArrayLike | None = None,
-) -> ReducedProblem:
-    """Reduce a covering problem without changing its optimum.
-
-    1. Demand cells of weight 0 and cells no candidate reaches are left out.
-    2. Cells served by exactly the same candidates (and, when ``groups`` is given, in the same
-       group) are merged into one demand row carrying their summed weight.
-    3. A candidate is dropped when the rows it serves are a subset of another candidate's and
-       that candidate costs no more (of two that serve the same rows for the same cost, the
-       lower index is kept).  Every plan using a dropped candidate is matched by one using the
-       candidate that dominates it, for the demand, the villages and the number of sites alike.
-    4. Steps 2 and 3 are repeated while step 3 drops something (dropping candidates can make
-       rows identical).
-
-    Parameters
-    ----------
-    A
-        Coverage, candidates x demand cells, any scipy sparse matrix or 2-D array (nonzero =
-        served).
-    weights
-        Demand of each cell, ``>= 0``.
-    groups
-        Optional group (village) of each cell; cells of different groups are never merged.
-    cost
-        Optional cost of each candidate (only decides which of two dominating candidates stays).
-
-    Returns
-    -------
-    ReducedProblem
-    """
-    t0 = time.perf_counter()
-    w = _weights(weights)
-    M = _matrix(A, w.size)
-    n, m = M.shape
-    c = _cost(cost, n)
-    g = None if groups is None else np.asarray(groups, dtype=np.int64)
-    if g is not None and g.shape != (m,):
-        raise InputError(None, f"groups must hold one group per demand cell ({m}), got {g.shape}")
-
-    reach = np.diff(M.tocsc().indptr) > 0
-    keep_cells = np.flatnonzero(reach & (w > 0))
-    B = sp.csr_array(M[:, keep_cells])
-    cand = np.arange(n, dtype=np.int64)
-    useful = np.diff(B.indptr) > 0
-    B, cand = sp.csr_array(B[useful]), cand[useful]
-    row_of_kept = np.arange(keep_cells.size, dtype=np.int64)
-    rw = w[keep_cells]
-    rg = None if g is None else g[keep_cells]
-
-    rounds = 0
-    while True:
-        rounds += 1
-        rows, first = _identical_columns(B, rg)
-        row_of_kept = rows[row_of_kept]
-        rw = np.bincount(rows, weights=rw, minlength=first.size).astype(np.float64)
-        rg = None if rg is None else rg[first]
-        B = sp.csr_array(B[:, first])
-        dominated = _dominated_rows(B, c[cand])
-        if not dominated.any():
-            break
-        B, cand = sp.csr_array(B[~dominated]), cand[~dominated]
-
-    row_of_cell = np.full(m, -1, dtype=np.int64)
-    row_of_cell[keep_cells] = row_of_kept
-    B.sort_indices()
-    return ReducedProblem(
-        matrix=B,
-        weights=rw,
-        candidates=cand,
-        row_of_cell=row_of_cell,
-        groups=rg,
-        n_cells=m,
-        n_candidates=n,
-        rounds=rounds,
-        seconds=time.perf_counter() - t0,
-    )
-
-
-def _identical_columns(
-    B: sp.csr_array,
-    groups: NDArray[np.int64] | None,
-    hashes: tuple[NDArray[np.uint64], NDArray[np.uint64]] | None = None,
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Classes of identical columns of ``B`` (same rows, and same group when given).
-
-    Columns are keyed by their count and two 64-bit sums of random numbers drawn per row, then
-    every column is compared entry by entry with the first of its class; a column that differs
-    (a hash collision) gets a class of its own, so the result is exact whatever the hashes.
-
-    Returns
-    -------
-    class_of_column, first_column_of_class
-    """
-    C = B.tocsc()
-    C.sort_indices()
-    n, m = B.shape
-    if m == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if hashes is None:
-        rng = np.random.default_rng(20240611)
-        hashes = (
-            rng.integers(0, 2**63, size=n, dtype=np.uint64),
-            rng.integers(0, 2**63, size=n, dtype=np.uint64),
-        )
-    counts = np.diff(C.indptr)
-    h1, h2 = _column_hashes(C.indptr.astype(np.int64), C.indices.astype(np.int64), *hashes)
-    keys = [counts.astype(np.uint64), h1, h2]
-    if groups is not None:
-        keys.append(groups.astype(np.uint64))
-    _, first, cls = np.unique(
-        np.stack(keys, axis=1), axis=0, return_index=True, return_inverse=True
-    )
-    cls = cls.ravel().astype(np.int64)
-    first = first.astype(np.int64)
-    # Exactness: compare every column with the first column of its class.
-    differs = _differs_from_first(C.indptr.astype(np.int64), C.indices, first[cls])
-    if differs.any():
-        bad = np.flatnonzero(differs)
-        cls[bad] = first.size + np.arange(bad.size)
-        first = np.concatenate([first, bad])
-    return cls, first.astype(np.int64)
-
-
-def _dominated_rows(B: sp.csr_array, cost: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Rows (candidates) of ``B`` whose columns are a subset of another row's that costs no
-    more; of identical rows at the same cost the lowest index is kept."""
-    n = B.shape[0]
-    if n < 2:
-        return np.zeros(n, dtype=bool)
-    C = B.tocsc()
-    C.sort_indices()
-    return _dominated_kernel(
-        B.indptr.astype(np.int64),
-        B.indices.astype(np.int64),
-        C.indptr.astype(np.int64),
-        C.indices.astype(np.int64),
-        np.ascontiguousarray(cost, dtype=np.float64),
-    )
-
-
-@njit(cache=True)
-def _column_hashes(
-    ptr: np.ndarray, idx: np.ndarray, r1: np.ndarray, r2: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Two sums (modulo 2**64) of per-row random numbers, per column."""
-    m = ptr.size - 1
-    h1 = np.zeros(m, dtype=np.uint64)
-    h2 = np.zeros(m, dtype=np.uint64)
-    for j in range(m):
-        a = np.uint64(0)
-        b = np.uint64(0)
-        for t in range(ptr[j], ptr[j + 1]):
-            a += r1[idx[t]]
-            b += r2[idx[t]]
-        h1[j] = a
-        h2[j] = b
-    return h1, h2
-
-
-@njit(cache=True)
-def _differs_from_first(
-    ptr: np.ndarray, idx: np.ndarray, rep: np.ndarray
-) -> np.ndarray:  # pragma: no cover - compiled
-    """Whether each column's entries differ from those of column ``rep[j]``."""
-    m = ptr.size - 1
-    out = np.zeros(m, dtype=np.bool_)
-    for j in range(m):
-        r = rep[j]
-        if ptr[j + 1] - ptr[j] != ptr[r + 1] - ptr[r]:
-            out[j] = True
-            continue
-        for t in range(ptr[j + 1] - ptr[j]):
-            if idx[ptr[j] + t] != idx[ptr[r] + t]:
-                out[j] = True
-                break
-    return out
-
-
-@njit(cache=True)
-def _dominated_kernel(
-    c_ptr: np.ndarray,
-    c_idx: np.ndarray,
-    r_ptr: np.ndarray,
-    r_idx: np.ndarray,
-    cost: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled
-    """Candidate ``i`` is dominated by ``k`` when ``rows(i)`` is a subset of ``rows(k)``,
-    ``cost[k] <= cost[i]`` and ``k`` is cheaper, bigger, or the same with a lower index.  Only
-    the candidates serving the rarest row of ``i`` can dominate it; each is checked by counting
-    its rows that ``i`` marked."""
-    n = c_ptr.size - 1
-    m = r_ptr.size - 1
-    stamp = np.full(m, -1, dtype=np.int64)
-    out = np.zeros(n, dtype=np.bool_)
-    for i in range(n):
-        size_i = c_ptr[i + 1] - c_ptr[i]
-        if size_i == 0:
-            continue
-        rarest = -1
-        best = 1 << 62
-        for t in range(c_ptr[i], c_ptr[i + 1]):
-            r = c_idx[t]
-            stamp[r] = i
-            d = r_ptr[r + 1] - r_ptr[r]
-            if d < best:
-                best = d
-                rarest = r
-        for u in range(r_ptr[rarest], r_ptr[rarest + 1]):
-            k = r_idx[u]
-            if k == i or cost[k] > cost[i]:
-                continue
-            size_k = c_ptr[k + 1] - c_ptr[k]
-            if size_k < size_i:
-                continue
-            if not (cost[k] < cost[i] or size_k > size_i or k < i):
-                continue
-            hit = 0
-            for t in range(c_ptr[k], c_ptr[k + 1]):
-                if stamp[c_idx[t]] == i:
-                    hit += 1
-            if hit == size_i:
-                out[i] = True
-                break
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# Greedy kernels (on the reduced problem)
-# --------------------------------------------------------------------------------------------
-
-
-@njit(cache=True)
-def _take(
-    j: int,
-    c_ptr: np.ndarray,
-    c_idx: np.ndarray,
-    r_ptr: np.ndarray,
-    r_idx: np.ndarray,
-    w: np.ndarray,
-    covered: np.ndarray,
-    gain: np.ndarray,
-) -> float:  # pragma: no cover - compiled
-    """Build candidate ``j``: cover its rows, take each newly covered row's weight off the
-    gains of the candidates serving it, and return the weight it added (its gain becomes -1,
-    never picked again)."""
-    g = 0.0
-    for t in range(c_ptr[j], c_ptr[j + 1]):
-        i = c_idx[t]
-        if not covered[i]:
-            covered[i] = True
-            g += w[i]
-            for u in range(r_ptr[i], r_ptr[i + 1]):
-                gain[r_idx[u]] -= w[i]
-    gain[j] = -1.0
-    return g
-
-
-@njit(cache=True)
-def _greedy_demand(
-    c_ptr: np.ndarray,
-    c_idx: np.ndarray,
-    r_ptr: np.ndarray,
-    r_idx: np.ndarray,
-    w: np.ndarray,
-    allowed: np.ndarray,
-    initial: np.ndarray,
-    max_picks: int,
-    stop_at: float,
-    tol: float,
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Greedy maximal covering: pick the allowed candidate with the largest uncovered weight
-    until ``max_picks`` are picked, the covered weight reaches ``stop_at`` or nothing adds more
-    than ``tol``.  Candidates in ``initial`` are taken as already built.  Ties go to the lowest
-    index.  Gains are kept up to date by subtracting each newly covered row's weight from the
-    candidates serving it (each row once), so a run costs O(nnz + picks x candidates)."""
-    n = c_ptr.size - 1
-    covered = np.zeros(w.size, dtype=np.bool_)
-    gain = np.full(n, -1.0)
-    for j in range(n):
-        if allowed[j]:
-            s = 0.0
-            for t in range(c_ptr[j], c_ptr[j + 1]):
-                s += w[c_idx[t]]
-            gain[j] = s
-    total = 0.0
-    for q in range(initial.size):
-        total += _take(initial[q], c_ptr, c_idx, r_ptr, r_idx, w, covered, gain)
-    cap = min(max(max_picks, 0), n)
-    picks = np.empty(cap, dtype=np.int64)
-    gains = np.empty(cap, dtype=np.float64)
-    k = 0
-    while k < cap and total < stop_at:
-        best = -1
-        bg = tol
-        for j in range(n):
-            if gain[j] > bg:
-                bg = gain[j]
-                best = j
-        if best < 0:
-            break
-        g = _take(best, c_ptr, c_idx, r_ptr, r_idx, w, covered, gain)
-        picks[k] = best
-        gains[k] = g
-        total += g
-        k += 1
-    return picks[:k], gains[:k]
-
-
-@njit(cache=True)
-def _village_score(
-    j: int,
-    c_ptr: np.ndarray,
-    c_idx: np.ndarray,
-    w: np.ndarray,
-    group: np.ndarray,
-    covered: np.ndarray,
-    cov: np.ndarray,
-    need: np.ndarray,
-    u: np.ndarray,
-    acc: np.ndarray,
-    touched: np.ndarray,
-) -> float:  # pragma: no cover - compiled
-    """What building ``j`` is worth to the villages: each village it would fix counts its
-    weight, and progress towards a threshold counts its share of the weight (so that the
-    greedy is not blind while no single site fixes a village)."""
-    nt = 0
-    for t in range(c_ptr[j], c_ptr[j + 1]):
-        i = c_idx[t]
-        if covered[i]:
-            continue
-        v = group[i]
-        if cov[v] >= need[v]:
-            continue
-        if acc[v] == 0.0:
-            touched[nt] = v
-            nt += 1
-        acc[v] += w[i]
-    s = 0.0
-    for q in range(nt):
-        v = touched[q]
-        a = acc[v]
-        acc[v] = 0.0
-        after = min(cov[v] + a, need[v])
-        s += u[v] * (after - cov[v]) / need[v]
-        if cov[v] + a >= need[v]:
-            s += u[v]
-    return s
-
-
-@njit(cache=True)
-def _greedy_villages(
-    c_ptr: np.ndarray,
-    c_idx: np.ndarray,
-    r_ptr: np.ndarray,
-    r_idx: np.ndarray,
-    w: np.ndarray,
-    group: np.ndarray,
-    v_ptr: np.ndarray,
-    v_rows: np.ndarray,
-    need: np.ndarray,
-    u: np.ndarray,
-    allowed: np.ndarray,
-    max_picks: int,
-    tol: float,
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Greedy for the villages objective, on the score of :func:`_village_score` (rows have
-    weight > 0 and every village ``need > 0``).  After a pick only the candidates serving a
-    village whose covered demand changed are scored again."""
-    n = c_ptr.size - 1
-    nv = need.size
-    covered = np.zeros(w.size, dtype=np.bool_)
-    cov = np.zeros(nv)
-    acc = np.zeros(nv)
-    touched = np.empty(nv, dtype=np.int64)
-    changed = np.zeros(nv, dtype=np.bool_)
-    stamp = np.full(n, -1, dtype=np.int64)
-    score = np.full(n, -1.0)
-    for j in range(n):
-        if allowed[j]:
-            score[j] = _village_score(
-                j, c_ptr, c_idx, w, group, covered, cov, need, u, acc, touched
-            )
-    cap = min(max(max_picks, 0), n)
-    picks = np.empty(cap, dtype=np.int64)
-    gains = np.empty(cap, dtype=np.float64)
-    k = 0
-    while k < cap:
-        best = -1
-        bg = tol
-        for j in range(n):
-            if score[j] > bg:
-                bg = score[j]
-                best = j
-        if best < 0:
-            break
-        nchanged = 0
-        for t in range(c_ptr[best], c_ptr[best + 1]):
-            i = c_idx[t]
-            if not covered[i]:
-                covered[i] = True
-                v = group[i]
-                cov[v] += w[i]
-                if not changed[v]:
-                    changed[v] = True
-                    touched[nchanged] = v
-                    nchanged += 1
-        score[best] = -1.0
-        allowed[best] = False
-        picks[k] = best
-        gains[k] = bg
-        # Rescore the candidates that serve a changed village (copy the list: the scorer
-        # reuses ``touched``).
-        vs = touched[:nchanged].copy()
-        for q in range(nchanged):
-            v = vs[q]
-            changed[v] = False
-            for t in range(v_ptr[v], v_ptr[v + 1]):
-                i = v_rows[t]
-                for e in range(r_ptr[i], r_ptr[i + 1]):
-                    j = r_idx[e]
-                    if allowed[j] and stamp[j] != k:
-                        stamp[j] = k
-                        score[j] = _village_score(
-                            j, c_ptr, c_idx, w, group, covered, cov, need, u, acc, touched
-                        )
-        k += 1
-    return picks[:k], gains[:k]
-
-
-@njit(cache=True)
-def _swap_demand(
-    c_ptr: np.ndarray,
-    c_idx: np.ndarray,
-    r_ptr: np.ndarray,
-    r_idx: np.ndarray,
-    w: np.ndarray,
-    chosen: np.ndarray,
-    max_rounds: int,
-    tol: float,
-) -> np.ndarray:  # pragma: no cover - compiled
-    """Improve a plan by swaps: while some chosen ``j`` and unchosen ``k`` exist such that
-    trading ``j`` for ``k`` covers more (by more than ``tol``), make the best such trade.
-
-    A round costs O(nnz + |chosen| x candidates): per chosen ``j`` its loss (rows only it
-    covers) and, for every other candidate, what it would add once ``j`` is gone (rows nobody
-    covers, plus the rows only ``j`` covered that it also serves)."""
-    n = c_ptr.size - 1
-    m = w.size
-    in_plan = np.zeros(n, dtype=np.bool_)
-    for q in range(chosen.size):
-        in_plan[chosen[q]] = True
-    count = np.zeros(m, dtype=np.int64)
-    for q in range(chosen.size):
-        j = chosen[q]
-        for t in range(c_ptr[j], c_ptr[j + 1]):
-            count[c_idx[t]] += 1
-    gain = np.zeros(n)
-    shared = np.zeros(n)
-    touched = np.empty(n, dtype=np.int64)
-    marked = np.zeros(n, dtype=np.bool_)
-    for _ in range(max_rounds):
-        for k in range(n):
-            s = 0.0
-            if not in_plan[k]:
-                for t in range(c_ptr[k], c_ptr[k + 1]):
-                    if count[c_idx[t]] == 0:
-                        s += w[c_idx[t]]
-            gain[k] = s
-        best_delta = tol
-        best_j = -1
-        best_k = -1
-        for j in range(n):
-            if not in_plan[j]:
-                continue
-            loss = 0.0
-            nt = 0
-            for t in range(c_ptr[j], c_ptr[j + 1]):
-                i = c_idx[t]
-                if count[i] == 1:
-                    loss += w[i]
-                    for u in range(r_ptr[i], r_ptr[i + 1]):
-                        k = r_idx[u]
-                        if not in_plan[k]:
-                            if not marked[k]:
-                                marked[k] = True
-                                touched[nt] = k
-                                nt += 1
-                            shared[k] += w[i]
-            top = -1.0
-            top_k = -1
-            for k in range(n):
-                if not in_plan[k]:
-                    v = gain[k] + shared[k]
-                    if v > top:
-                        top = v
-                        top_k = k
-            for q in range(nt):
-                shared[touched[q]] = 0.0
-                marked[touched[q]] = False
-            if top_k >= 0 and top - loss > best_delta:
-                best_delta = top - loss
-                best_j = j
-                best_k = top_k
-        if best_j < 0:
-            break
-        in_plan[best_j] = False
-        in_plan[best_k] = True
-        for t in range(c_ptr[best_j], c_ptr[best_j + 1]):
-            count[c_idx[t]] -= 1
-        for t in range(c_ptr[best_k], c_ptr[best_k + 1]):
-            count[c_idx[t]] += 1
-    return np.flatnonzero(in_plan)
-
-
-@njit(cache=True)
-def _lagrangian_demand(
-    c_ptr: np.ndarray,
-    c_idx: np.ndarray,
-    w: np.ndarray,
-    n_sites: int,
-    target: float,
-    max_iter: int,
-    lam0: np.ndarray,
-    mu0: float,
-) -> tuple[
-    float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
-]:  # pragma: no cover - compiled
-    """Lagrangian bound of maximal covering, and the candidates it fixes.
-
-    Relaxing ``y_i <= sum_{j serves i} x_j`` with multipliers ``0 <= lam_i <= w_i`` gives
-    ``L(lam) = sum_i (w_i - lam_i) + (sum of the n_sites largest c_j)``, ``c_j = sum_{i in j}
-    lam_i``: an upper bound on the optimum for every ``lam`` (its minimum is the LP bound).
-    ``lam`` follows projected subgradient steps (Polyak's rule towards ``target``).  At every
-    ``lam``, a candidate outside the top ``n_sites`` whose forced inclusion bounds the plan
-    below ``target`` is fixed out (``L - c_(N) + c_j < target``), and one inside whose
-    exclusion does is fixed in (``L - c_j + c_(N+1) < target``): every plan worth ``target`` or
-    more respects both.
-
-    The top ``n_sites`` candidates of every ``lam`` are also a plan; the best is returned (a
-    Lagrangian heuristic).
-
-    Returns
-    -------
-    best bound, fixed-out mask, fixed-in mask, the largest bound that justified a fixing
-    (as a 1-element array), the best ``lam``, the best plan found
-    """
-    n = c_ptr.size - 1
-    m = w.size
-    lam = lam0.copy()
-    best_lam = lam0.copy()
-    plan = np.zeros(n_sites, dtype=np.int64)
-    plan_value = -1.0
-    stamp = np.full(m, -1, dtype=np.int64)
-    c = np.zeros(n)
-    g = np.zeros(m)
-    fix_out = np.zeros(n, dtype=np.bool_)
-    fix_in = np.zeros(n, dtype=np.bool_)
-    ev_in = np.full(n, np.inf)
-    ev_out = np.full(n, np.inf)
-    best = np.inf
-    mu = mu0
-    stall = 0
-    for it in range(max_iter):
-        for j in range(n):
-            s = 0.0
-            for t in range(c_ptr[j], c_ptr[j + 1]):
-                s += lam[c_idx[t]]
-            c[j] = s
-        order = np.argsort(-c)
-        value = 0.0
-        for i in range(m):
-            value += w[i] - lam[i]
-        for q in range(n_sites):
-            value += c[order[q]]
-        c_last = c[order[n_sites - 1]]
-        c_next = c[order[n_sites]]
-        for q in range(n):
-            j = order[q]
-            if q < n_sites:
-                bound_j = value - c[j] + c_next
-                if bound_j < target and bound_j < ev_in[j]:
-                    ev_in[j] = bound_j
-                    fix_in[j] = True
-            else:
-                bound_j = value - c_last + c[j]
-                if bound_j < target and bound_j < ev_out[j]:
-                    ev_out[j] = bound_j
-                    fix_out[j] = True
-        covered = 0.0
-        for q in range(n_sites):
-            j = order[q]
-            for t in range(c_ptr[j], c_ptr[j + 1]):
-                i = c_idx[t]
-                if stamp[i] != it:
-                    stamp[i] = it
-                    covered += w[i]
-        if covered > plan_value:
-            plan_value = covered
-            plan[:] = order[:n_sites]
-        if value < best * (1.0 - 1e-9):
-            best = value
-            best_lam[:] = lam
-            stall = 0
-        else:
-            stall += 1
-            if stall >= 25:
-                mu *= 0.5
-                stall = 0
-        if mu < 1e-3 or best <= target:
-            break
-        for i in range(m):
-            g[i] = -1.0
-        for q in range(n_sites):
-            j = order[q]
-            for t in range(c_ptr[j], c_ptr[j + 1]):
-                g[c_idx[t]] += 1.0
-        norm = 0.0
-        for i in range(m):
-            if (lam[i] <= 0.0 and g[i] < 0.0) or (lam[i] >= w[i] and g[i] > 0.0):
-                g[i] = 0.0
-            norm += g[i] * g[i]
-        if norm == 0.0:
-            break
-        step = mu * (value - target) / norm
-        for i in range(m):
-            v = lam[i] - step * g[i]
-            lam[i] = min(max(v, 0.0), w[i])
-    justified = 0.0
-    for j in range(n):
-        if fix_in[j] and ev_in[j] > justified:
-            justified = ev_in[j]
-        if fix_out[j] and ev_out[j] > justified:
-            justified = ev_out[j]
-    out = np.zeros(1)
-    out[0] = justified
-    return best, fix_out, fix_in, out, best_lam, plan
-
-
-@dataclass(frozen=True)
-class _Kernel:
-    """The reduced problem in the two layouts the greedy kernels walk."""
-
-    c_ptr: NDArray[np.int64]
-    c_idx: NDArray[np.int64]
-    r_ptr: NDArray[np.int64]
-    r_idx: NDArray[np.int64]
-    w: NDArray[np.float64]
-
-    @classmethod
-    def of(cls, red: ReducedProblem, w: NDArray[np.float64] | None = None) -> _Kernel:
-        B = red.matrix
-        C = B.tocsc()
-        C.sort_indices()
-        return cls(
-            B.indptr.astype(np.int64),
-            B.indices.astype(np.int64),
-            C.indptr.astype(np.int64),
-            C.indices.astype(np.int64),
-            red.weights if w is None else w,
-        )
-
-    @property
-    def n(self) -> int:
-        return int(self.c_ptr.size - 1)
-
-    def demand(
-        self,
-        *,
-        allowed: NDArray[np.bool_] | None = None,
-        initial: NDArray[np.int64] | None = None,
-        max_picks: int | None = None,
-        stop_at: float = math.inf,
-    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        tol = _REL_TOL * float(self.w.sum())
-        return _greedy_demand(
-            self.c_ptr,
-            self.c_idx,
-            self.r_ptr,
-            self.r_idx,
-            self.w,
-            np.ones(self.n, dtype=np.bool_) if allowed is None else allowed,
-            np.zeros(0, dtype=np.int64) if initial is None else initial,
-            self.n if max_picks is None else max_picks,
-            stop_at,
-            tol,
-        )
-
-
-@dataclass(frozen=True)
-class _VillageModel:
-    """The villages objective on the reduced problem: rows grouped by (dark, fixable) village,
-    villages renumbered ``0 .. k - 1``."""
-
-    index: NDArray[np.int64]  # input index of each village of the model
-    group: NDArray[np.int64]  # model village of each reduced row
-    need: NDArray[np.float64]
-    u: NDArray[np.float64]
-    v_ptr: NDArray[np.int64]
-    v_rows: NDArray[np.int64]
-
-    def greedy(
-        self, k: _Kernel, max_picks: int, allowed: NDArray[np.bool_] | None = None
-    ) -> NDArray[np.int64]:
-        picks, _ = _greedy_villages(
-            k.c_ptr,
-            k.c_idx,
-            k.r_ptr,
-            k.r_idx,
-            k.w,
-            self.group,
-            self.v_ptr,
-            self.v_rows,
-            self.need,
-            self.u,
-            np.ones(k.n, dtype=np.bool_) if allowed is None else allowed.copy(),
-            max_picks,
-            1e-12,
-        )
-        return picks.astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1267,7 +412,7 @@ def _share(part: float, whole: float) -> float:
 
 def _relative_gap(objective: float, bound: float) -> float:
     diff = abs(bound - objective)
-    if diff <= _REL_TOL * max(abs(objective), abs(bound), 1.0):
+    if diff <= REL_TOL * max(abs(objective), abs(bound), 1.0):
         return 0.0
     return diff / abs(objective) if objective != 0 else math.inf
 
@@ -1342,187 +487,6 @@ class _Evaluator:
 
 
 # --------------------------------------------------------------------------------------------
-# HiGHS
-# --------------------------------------------------------------------------------------------
-
-
-def _highspy() -> Any:
-    try:
-        import highspy
-    except ImportError as exc:
-        raise SettingsError(
-            "planning new sites needs the HiGHS solver, which is not installed: "
-            f"{INSTALL_HINT} (or pip install highspy)"
-        ) from exc
-    _banner_to_stderr(highspy)
-    return highspy
-
-
-@functools.cache
-def _banner_to_stderr(highspy: Any) -> None:
-    """Make the process's first HiGHS solver with file descriptor 1 sent to stderr: HiGHS
-    prints its banner there when the first solver is made, and the caller's stdout may carry
-    its own output (the CLI's summary table, a library user's CSV)."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # pragma: no cover - no real stdout (an embedding)
-        highspy.Highs()
-        return
-    try:
-        os.dup2(2, 1)
-        highspy.Highs()
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-@dataclass(frozen=True)
-class _MipOutcome:
-    x: NDArray[np.float64] | None
-    status: PlanStatus
-    primal: float
-    dual_bound: float
-    nodes: int
-    seconds: float
-    warm_start_accepted: bool
-    resolved: bool = False
-
-
-def _run_highs(
-    *,
-    maximise: bool,
-    col_cost: NDArray[np.float64],
-    integer: NDArray[np.bool_],
-    rows: sp.csr_array,
-    row_lower: NDArray[np.float64],
-    row_upper: NDArray[np.float64],
-    start: NDArray[np.float64],
-    time_limit_s: float,
-    gap: float,
-    offset: float = 0.0,
-) -> _MipOutcome:
-    """Solve ``max/min offset + col_cost @ x`` s.t. ``row_lower <= rows @ x <= row_upper``,
-    ``0 <= x <= 1``, ``x[integer]`` integral, from the feasible point ``start``.
-
-    HiGHS 1.16 can report an optimal objective better than the warm start yet hand back the warm
-    start's values (seen when presolve solves the whole model).  The values returned are
-    therefore checked against the objective reported, and on a mismatch the model is solved
-    again without the warm start in the time that is left.
-    """
-    t0 = time.perf_counter()
-    R = sp.csr_array(rows, dtype=np.float64)
-    R.sort_indices()
-    out = _highs_once(
-        maximise, col_cost, integer, R, row_lower, row_upper, start, time_limit_s, gap, offset
-    )
-    if out.x is not None and not _consistent(col_cost, offset, out):
-        left = time_limit_s - (time.perf_counter() - t0)
-        if left >= _MIN_SOLVE_S:
-            again = _highs_once(
-                maximise, col_cost, integer, R, row_lower, row_upper, None, left, gap, offset
-            )
-            if again.x is not None and _consistent(col_cost, offset, again):
-                return dataclasses.replace(again, resolved=True, seconds=time.perf_counter() - t0)
-        # Keep HiGHS's bound, but not values that do not match it: the caller uses the start.
-        out = dataclasses.replace(out, x=None, resolved=True)
-    return dataclasses.replace(out, seconds=time.perf_counter() - t0)
-
-
-def _interrupt_at(h: Any, deadline: float) -> None:
-    """Interrupt HiGHS at ``deadline`` from its simplex, IPM and MIP interrupt callbacks
-    (its own ``time_limit`` is checked only between some steps, and a long root LP can
-    overrun it by seconds)."""
-
-    def check(event: Any) -> None:
-        if time.perf_counter() > deadline:
-            event.interrupt()
-
-    for name in ("cbSimplexInterrupt", "cbIpmInterrupt", "cbMipInterrupt"):
-        callback = getattr(h, name, None)
-        if callback is not None:
-            callback.subscribe(check)
-
-
-def _consistent(col_cost: NDArray[np.float64], offset: float, out: _MipOutcome) -> bool:
-    assert out.x is not None
-    value = offset + float(col_cost @ out.x)
-    return abs(value - out.primal) <= 1e-6 * max(1.0, abs(out.primal))
-
-
-def _highs_once(
-    maximise: bool,
-    col_cost: NDArray[np.float64],
-    integer: NDArray[np.bool_],
-    R: sp.csr_array,
-    row_lower: NDArray[np.float64],
-    row_upper: NDArray[np.float64],
-    start: NDArray[np.float64] | None,
-    time_limit_s: float,
-    gap: float,
-    offset: float = 0.0,
-) -> _MipOutcome:
-    highspy = _highspy()
-    t0 = time.perf_counter()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", float(gap))
-    h.setOptionValue("mip_abs_gap", _ABS_GAP)
-    h.setOptionValue("random_seed", 0)
-    inf = highspy.kHighsInf
-    nc = int(col_cost.size)
-    status = h.passModel(
-        nc,
-        int(R.shape[0]),
-        int(R.nnz),
-        2,  # row-wise matrix
-        -1 if maximise else 1,
-        float(offset),
-        np.ascontiguousarray(col_cost, dtype=np.float64),
-        np.zeros(nc),
-        np.ones(nc),
-        np.where(np.isfinite(row_lower), row_lower, -inf),
-        np.where(np.isfinite(row_upper), row_upper, inf),
-        R.indptr.astype(np.int32),
-        R.indices.astype(np.int32),
-        R.data,
-        integer.astype(np.int32),
-    )
-    if status != highspy.HighsStatus.kOk:
-        return _MipOutcome(None, "solver_error", math.nan, math.nan, 0, 0.0, False)
-    accepted = start is not None and (
-        h.setSolution(nc, np.arange(nc, dtype=np.int32), np.asarray(start, dtype=np.float64))
-        == highspy.HighsStatus.kOk
-    )
-    _interrupt_at(h, t0 + time_limit_s)
-    h.run()
-    ours = _HIGHS_STATUS.get(h.getModelStatus().name, "solver_error")
-    if ours == "interrupted" and time.perf_counter() > t0 + time_limit_s:
-        ours = "time_limit"  # our deadline interrupt
-    info = h.getInfo()
-    sol = h.getSolution()
-    x = np.asarray(sol.col_value, dtype=np.float64) if sol.value_valid else None
-    return _MipOutcome(
-        x=x,
-        status=ours,
-        primal=float(info.objective_function_value),
-        dual_bound=float(info.mip_dual_bound),
-        nodes=int(info.mip_node_count),
-        seconds=time.perf_counter() - t0,
-        warm_start_accepted=accepted,
-    )
-
-
-def _coverage_rows(B: sp.csr_array) -> sp.csr_array:
-    """Rows ``y_i - sum_{j serves i} x_j <= 0`` for columns ``[x (n), y (rows)]``."""
-    p = B.shape[1]
-    Bt = sp.csr_array(B.T, dtype=np.float64)
-    return sp.csr_array(sp.hstack([-Bt, sp.eye_array(p, format="csr")], format="csr"))
-
-
-# --------------------------------------------------------------------------------------------
 # Shared set-up of both problems
 # --------------------------------------------------------------------------------------------
 
@@ -1553,9 +517,9 @@ def _setup(
 ) -> _Setup:
     t0 = time.perf_counter()
     _check_limits(time_limit_s, gap)
-    w = _weights(weights)
-    M = _matrix(A, w.size)
-    c = None if cost is None else _cost(cost, M.shape[0])
+    w = as_weights(weights)
+    M = as_matrix(A, w.size)
+    c = None if cost is None else as_cost(cost, M.shape[0])
     va = None if villages is None else _villages(villages, w.size)
     reach = np.diff(M.tocsc().indptr) > 0
     return _Setup(
@@ -1652,7 +616,9 @@ def _result(
     )
 
 
-def _rank_demand(k: _Kernel, red: ReducedProblem, picks: NDArray[np.int64]) -> NDArray[np.int64]:
+def _rank_demand(
+    k: GreedyKernel, red: ReducedProblem, picks: NDArray[np.int64]
+) -> NDArray[np.int64]:
     """Reduced candidates ``picks`` in order of marginal demand; those adding nothing dropped."""
     if picks.size == 0:
         return picks
@@ -1663,7 +629,7 @@ def _rank_demand(k: _Kernel, red: ReducedProblem, picks: NDArray[np.int64]) -> N
 
 
 def _prune_villages(
-    vm: _VillageModel, red: ReducedProblem, picks: NDArray[np.int64]
+    vm: VillageModel, red: ReducedProblem, picks: NDArray[np.int64]
 ) -> NDArray[np.int64]:
     """Drop chosen sites without which every village the plan fixes stays fixed (the villages
     objective puts no price on a site, so the solver may add useless ones).  Tried from the
@@ -1782,14 +748,14 @@ def max_covering(
             fields=("villages",),
         )
     s = _setup(A, weights, villages, cost, time_limit_s, gap)
-    _highspy()  # fail early, before any work, when the solver is missing
+    require_highspy()  # fail early, before any work, when the solver is missing
     if objective == "villages":
         return _max_villages(s, n_sites, time_limit_s, gap)
 
     red = reduce_problem(s.M, s.w, cost=s.cost)
     s.timings["reduce"] = red.seconds
     t = time.perf_counter()
-    k = _Kernel.of(red)
+    k = GreedyKernel.of(red)
     picks, _ = k.demand(max_picks=n_sites)
     greedy = _greedy_plan(s, red.candidates[picks], s.evaluate(red.candidates[picks]).demand)
     s.timings["greedy"] = time.perf_counter() - t
@@ -1849,7 +815,7 @@ def _restricted_lp(
 
     ``None`` when the LP was not solved within ``time_limit_s``.
     """
-    highspy = _highspy()
+    highspy = require_highspy()
     sub = reduce_problem(sp.csr_array(red.matrix[C]), red.weights)
     W = float(red.weights.sum())
     n, p = sub.matrix.shape
@@ -1858,11 +824,11 @@ def _restricted_lp(
         lam = np.where(r >= 0, 0.0, red.weights)
         return lam, C[sub.candidates].astype(np.int64)
     budget = sp.csr_array(np.concatenate([np.ones(n), np.zeros(p)])[None, :])
-    R = sp.csr_array(sp.vstack([_coverage_rows(sub.matrix), budget], format="csr"))
+    R = sp.csr_array(sp.vstack([coverage_rows(sub.matrix), budget], format="csr"))
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
-    _interrupt_at(h, time.perf_counter() + max(float(time_limit_s), 0.01))
+    interrupt_at(h, time.perf_counter() + max(float(time_limit_s), 0.01))
     nc = n + p
     inf = highspy.kHighsInf
     h.passModel(
@@ -1907,7 +873,7 @@ class _CoverSolution:
 
 def _solve_max_cover(
     red: ReducedProblem,
-    k: _Kernel,
+    k: GreedyKernel,
     n_sites: int,
     start: NDArray[np.int64],
     bound: float,
@@ -1921,9 +887,9 @@ def _solve_max_cover(
     """Maximal covering on a reduced problem (``0 < n_sites < candidates``), from the plan
     ``start`` and a known upper ``bound``.
 
-    1. The start is improved by swaps (:func:`_swap_demand`).
-    2. The Lagrangian bound (:func:`_lagrangian_demand`) may prove it within ``gap``; else it
-       fixes candidates in and out, against a target of the incumbent x (1 + gap / 2).
+    1. The start is improved by swaps (:meth:`.GreedyKernel.swap`).
+    2. The Lagrangian bound (:meth:`.GreedyKernel.lagrangian`) may prove it within ``gap``;
+       else it fixes candidates in and out, against a target of the incumbent x (1 + gap / 2).
     3. What is left (free candidates, the rows the fixed-in ones do not cover) is reduced
        again and solved as a MIP by HiGHS, the fixed-in coverage as the objective's offset.
     The bound returned is valid for the whole problem: the residual's bound, or, when larger,
@@ -1936,17 +902,17 @@ def _solve_max_cover(
     timings: dict[str, float] = {}
     sizes: dict[str, int] = {}
     W = float(red.weights.sum())
-    tol = _REL_TOL * W
+    tol = REL_TOL * W
     t = time.perf_counter()
     rounds = max(10, 4 * n_sites)
-    inc = _swap_demand(k.c_ptr, k.c_idx, k.r_ptr, k.r_idx, k.w, start, rounds, tol).astype(np.int64)
+    inc = k.swap(start, rounds, tol)
     value = _covered_weight(red, inc)
     timings["local_search"] = time.perf_counter() - t
 
     def proven(b: float) -> bool:
         if decide is not None and (value >= decide or b < decide):
             return True
-        return b - value <= gap * value + _ABS_GAP * W
+        return b - value <= gap * value + ABS_GAP * W
 
     def target() -> float:
         return decide if decide is not None else value * (1 + gap / 2)
@@ -1963,9 +929,7 @@ def _solve_max_cover(
     def consider(plan: NDArray[np.int64]) -> None:
         """Improve ``plan`` by swaps and keep it if it beats the incumbent."""
         nonlocal inc, value
-        better = _swap_demand(
-            k.c_ptr, k.c_idx, k.r_ptr, k.r_idx, k.w, plan.astype(np.int64), rounds, tol
-        ).astype(np.int64)
+        better = k.swap(plan.astype(np.int64), rounds, tol)
         v = _covered_weight(red, better)
         if v > value + tol:
             inc, value = better, v
@@ -1976,14 +940,12 @@ def _solve_max_cover(
         """Run the Lagrangian kernel from ``lam0``; keep its bound and its fixings (every
         fixing is justified below its own target, which is at most the current one)."""
         nonlocal bound, justified
-        lag, out_, in_, just, lam, plan = _lagrangian_demand(
-            k.c_ptr, k.c_idx, k.w, n_sites, target(), iters, lam0, mu0
-        )
-        bound = min(bound, float(lag))
-        fix_out[:] |= out_
-        fix_in[:] |= in_
-        justified = max(justified, float(just[0]))
-        return lam, plan.astype(np.int64)
+        lag = k.lagrangian(n_sites, target(), iters, lam0, mu0)
+        bound = min(bound, lag.bound)
+        fix_out[:] |= lag.fixed_out
+        fix_in[:] |= lag.fixed_in
+        justified = max(justified, lag.justified)
+        return lag.lam, lag.plan
 
     lam, plan = lagrangian(0.5 * k.w, 1.0, 500)
     consider(plan)
@@ -2058,22 +1020,20 @@ def _solve_max_cover(
             sizes,
         )
     left = deadline - time.perf_counter()
-    if left < _MIN_SOLVE_S:
+    if left < MIN_SOLVE_S:
         return _CoverSolution(
             inc, value, bound, "time_limit", "time limit reached before the solver", timings, sizes
         )
-    k2 = _Kernel.of(red2)
+    k2 = GreedyKernel.of(red2)
     g2, _ = k2.demand(max_picks=n2)
-    warm = _swap_demand(k2.c_ptr, k2.c_idx, k2.r_ptr, k2.r_idx, k2.w, g2, rounds, tol).astype(
-        np.int64
-    )
+    warm = k2.swap(g2, rounds, tol)
     n, p = red2.matrix.shape
     budget = sp.csr_array(np.concatenate([np.ones(n), np.zeros(p)])[None, :])
-    rows = sp.csr_array(sp.vstack([_coverage_rows(red2.matrix), budget], format="csr"))
+    rows = sp.csr_array(sp.vstack([coverage_rows(red2.matrix), budget], format="csr"))
     x0 = np.zeros(n + p)
     x0[warm] = 1.0
     x0[n:] = _covered_rows(red2, warm)
-    out = _run_highs(
+    out = run_highs(
         maximise=True,
         col_cost=np.concatenate([np.zeros(n), red2.weights / W]),
         integer=np.concatenate([np.ones(n, bool), np.zeros(p, bool)]),
@@ -2113,7 +1073,7 @@ def _covered_weight(red: ReducedProblem, picks: NDArray[np.int64]) -> float:
     return float(red.weights @ _covered_rows(red, picks))
 
 
-def _message(out: _MipOutcome) -> str:
+def _message(out: MipOutcome) -> str:
     ws = "warm start accepted" if out.warm_start_accepted else "no warm start"
     again = " (solved again: the values HiGHS returned did not match its objective)"
     return f"HiGHS: {out.status} after {out.seconds:.2f} s, {out.nodes} node(s), {ws}" + (
@@ -2141,7 +1101,7 @@ def _max_villages(s: _Setup, n_sites: int, time_limit_s: float, gap: float) -> P
     group = renum[red.groups]
     order = np.argsort(group, kind="stable")
     v_ptr = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=index.size))])
-    vm = _VillageModel(
+    vm = VillageModel(
         index=index,
         group=group,
         need=need[index],
@@ -2149,7 +1109,7 @@ def _max_villages(s: _Setup, n_sites: int, time_limit_s: float, gap: float) -> P
         v_ptr=v_ptr.astype(np.int64),
         v_rows=order.astype(np.int64),
     )
-    k = _Kernel.of(red)
+    k = GreedyKernel.of(red)
     picks = vm.greedy(k, n_sites)
     g_value = s.evaluate(red.candidates[picks]).villages
     greedy = _greedy_plan(s, red.candidates[picks], g_value)
@@ -2191,7 +1151,7 @@ def _max_villages(s: _Setup, n_sites: int, time_limit_s: float, gap: float) -> P
             n_sites=n_sites,
         )
 
-    if index.size == 0 or g_value >= simple_bound * (1 - _REL_TOL) or n_sites >= red.n_kept:
+    if index.size == 0 or g_value >= simple_bound * (1 - REL_TOL) or n_sites >= red.n_kept:
         chosen = np.arange(red.n_kept) if n_sites >= red.n_kept else picks
         return done(
             "optimal",
@@ -2200,7 +1160,7 @@ def _max_villages(s: _Setup, n_sites: int, time_limit_s: float, gap: float) -> P
             "solved without the solver",
         )
     left = _time_left(s, time_limit_s)
-    if left < _MIN_SOLVE_S:
+    if left < MIN_SOLVE_S:
         return done("time_limit", picks, simple_bound, "time limit reached before the solver")
 
     n, p = red.matrix.shape
@@ -2209,7 +1169,7 @@ def _max_villages(s: _Setup, n_sites: int, time_limit_s: float, gap: float) -> P
     V = sp.csr_array(
         (-red.weights / vm.need[group], (group, np.arange(p))), shape=(nv, p), dtype=np.float64
     )
-    top = sp.hstack([_coverage_rows(red.matrix), sp.csr_array((p, nv))], format="csr")
+    top = sp.hstack([coverage_rows(red.matrix), sp.csr_array((p, nv))], format="csr")
     mid = sp.hstack([sp.csr_array((nv, n)), V, sp.eye_array(nv, format="csr")], format="csr")
     budget = sp.csr_array(np.concatenate([np.ones(n), np.zeros(p + nv)])[None, :])
     rows = sp.csr_array(sp.vstack([top, mid, budget], format="csr"))
@@ -2218,7 +1178,7 @@ def _max_villages(s: _Setup, n_sites: int, time_limit_s: float, gap: float) -> P
     start[n : n + p] = _covered_rows(red, picks)
     got = np.bincount(group, weights=red.weights * start[n : n + p], minlength=nv)
     start[n + p :] = (got >= vm.need).astype(np.float64)
-    out = _run_highs(
+    out = run_highs(
         maximise=True,
         col_cost=np.concatenate([np.zeros(n + p), vm.u]),
         integer=np.concatenate([np.ones(n, bool), np.zeros(p, bool), np.ones(nv, bool)]),
@@ -2310,13 +1270,13 @@ def set_cover(
             f"share_of must be 'coverable' or 'total', got {share_of!r}", fields=("share_of",)
         )
     s = _setup(A, weights, villages, cost, time_limit_s, gap)
-    _highspy()
+    require_highspy()
     red = reduce_problem(s.M, s.w, cost=s.cost)
     s.timings["reduce"] = red.seconds
     base = s.coverable_demand if share_of == "coverable" else s.total_demand
-    required = target_share * base - _REL_TOL * base
+    required = target_share * base - REL_TOL * base
     t = time.perf_counter()
-    k = _Kernel.of(red)
+    k = GreedyKernel.of(red)
 
     def done(
         status: PlanStatus,
@@ -2364,12 +1324,10 @@ def set_cover(
     # Fewer sites by the heuristics: while greedy + swaps with one site less still reach the
     # target, take that plan.
     best = picks
-    tol = _REL_TOL * float(red.weights.sum())
+    tol = REL_TOL * float(red.weights.sum())
     while best.size - 1 >= simple_bound:
         g, _ = k.demand(max_picks=best.size - 1)
-        trial = _swap_demand(
-            k.c_ptr, k.c_idx, k.r_ptr, k.r_idx, k.w, g, max(10, 4 * g.size), tol
-        ).astype(np.int64)
+        trial = k.swap(g, max(10, 4 * g.size), tol)
         if _covered_weight(red, trial) < required:
             break
         best = trial
@@ -2382,7 +1340,7 @@ def set_cover(
     cost_red = None if s.cost is None else s.cost[red.candidates]
     while best.size > lower:
         n_try = best.size - 1
-        if _time_left(s, time_limit_s) < _MIN_SOLVE_S:
+        if _time_left(s, time_limit_s) < MIN_SOLVE_S:
             status, message = "time_limit", "time limit reached"
             break
         start, _ = k.demand(max_picks=n_try)
@@ -2418,7 +1376,7 @@ def set_cover(
 
 def _cover_lower_bound(
     red: ReducedProblem,
-    k: _Kernel,
+    k: GreedyKernel,
     single: NDArray[np.float64],
     required: float,
     lower: float,
@@ -2430,7 +1388,7 @@ def _cover_lower_bound(
     are too few when the maximal covering bound with ``n`` sites (simple, Lagrangian and LP,
     no MIP) is below the required demand.  Stops at the time limit."""
     lo, hi = int(lower), upper  # lo sites may suffice; hi sites are undecided
-    while lo < hi and _time_left(s, time_limit_s) >= _MIN_SOLVE_S:
+    while lo < hi and _time_left(s, time_limit_s) >= MIN_SOLVE_S:
         mid = (lo + hi) // 2
         if mid < 1:
             lo = 1

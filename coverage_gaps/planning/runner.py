@@ -119,12 +119,12 @@ def plan(
         The output folder cannot be written.
     """
     from coverage_gaps.budget import memory_budget_bytes
-    from coverage_gaps.planning.core import _highspy
     from coverage_gaps.planning.geo import plan_area
+    from coverage_gaps.planning.highs import require_highspy
     from coverage_gaps.planning.outputs import PLAN_WRITERS, plan_kinds
     from coverage_gaps.sites import collapse_sites
 
-    _highspy()  # the solver's absence is known before anything is read
+    require_highspy()  # the solver's absence is known before anything is read
     progress = progress or Progress()
     read = read_inputs(config, progress=progress, dem_used=True)
     inputs = resolve_at(read, config.towers.as_of or date.today(), progress=progress)
