@@ -199,7 +199,7 @@ def bench_real(args: argparse.Namespace) -> list[dict[str, Any]]:
 
     from coverage_gaps.coverage.models import coverage_on_grid
     from coverage_gaps.io.sources import DemTiles
-    from coverage_gaps.planning.geo import _emitters, plan_area
+    from coverage_gaps.planning.geo import candidate_emitters, plan_area
     from coverage_gaps.runner import analyse, read_inputs, resolve_at
     from coverage_gaps.settings import (
         AnalysisOptions,
@@ -273,7 +273,7 @@ def bench_real(args: argparse.Namespace) -> list[dict[str, Any]]:
         for j in sample:
             coverage_on_grid(
                 cmodel,
-                _emitters(cx, cy, np.array([j]), radio="LTE", range_m=4000.0),
+                candidate_emitters(cx, cy, np.array([j]), radio="LTE", range_m=4000.0),
                 result.grid,
                 dem=dem,
                 terrain_resolution_m=inputs.coverage.terrain_resolution_m,

@@ -4,6 +4,7 @@ errors, and its files."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -249,7 +250,8 @@ def test_tiny_world_plan_by_area(tiny_world: dict, tmp_path: Path) -> None:
 def test_no_plot_without_matplotlib(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from coverage_gaps.planning import outputs
 
-    monkeypatch.setattr(outputs, "_has_matplotlib", lambda: False)
+    # as if matplotlib were not installed: an import of it fails, find_spec finds nothing
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert "png" not in outputs.plan_kinds(("csv", "xlsx", "gpkg", "html"))
     assert outputs.write_plan_plot(None, None) == []  # type: ignore[arg-type]
     monkeypatch.undo()

@@ -30,7 +30,7 @@ from coverage_gaps.planning import area_demand, candidate_model, coverage_matrix
 from coverage_gaps.planning.geo import (
     KIND_COST,
     PLAN_SITE_COLUMNS,
-    _emitters,
+    candidate_emitters,
     first_ranks,
     serving_reach_m,
 )
@@ -261,7 +261,9 @@ def test_windowed_batches_equal_each_candidate_on_the_whole_grid(model_name: str
     cov = CoverageOptions(model=model_name, max_range_m=3000, terrain_resolution_m=50)
     model = candidate_model(cov, radio="LTE", antenna_height_m=30)
     radius = cov.fixed_radii_m["LTE"]
-    reach = serving_reach_m(model, _emitters(x, y, np.arange(n), radio="LTE", range_m=radius))
+    reach = serving_reach_m(
+        model, candidate_emitters(x, y, np.arange(n), radio="LTE", range_m=radius)
+    )
     cm = coverage_matrix(
         model, x, y, grid, idx, radio="LTE", range_m=radius, reach_m=reach, dem=Dem(),
         terrain_resolution_m=50,
@@ -272,7 +274,7 @@ def test_windowed_batches_equal_each_candidate_on_the_whole_grid(model_name: str
     for j in range(n):
         alone = coverage_on_grid(
             model,
-            _emitters(x, y, np.array([j]), radio="LTE", range_m=radius),
+            candidate_emitters(x, y, np.array([j]), radio="LTE", range_m=radius),
             grid,
             dem=Dem(),
             terrain_resolution_m=50,
@@ -314,7 +316,9 @@ def test_high_points_are_each_tiles_highest_powered_cell(world: AreaResult) -> N
 def test_antenna_height_reaches_the_propagation_model() -> None:
     low = candidate_model(CoverageOptions(model="hata"), radio="LTE", antenna_height_m=10)
     high = candidate_model(CoverageOptions(model="hata"), radio="LTE", antenna_height_m=60)
-    e = _emitters(np.zeros(1), np.zeros(1), np.zeros(1, np.int64), radio="LTE", range_m=1.0)
+    e = candidate_emitters(
+        np.zeros(1), np.zeros(1), np.zeros(1, np.int64), radio="LTE", range_m=1.0
+    )
     assert serving_reach_m(high, e) > serving_reach_m(low, e) > 0
 
 

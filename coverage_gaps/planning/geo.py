@@ -81,6 +81,7 @@ __all__ = [
     "AreaPlan",
     "CoverageMatrix",
     "area_demand",
+    "candidate_emitters",
     "candidate_model",
     "candidate_sites",
     "coverage_matrix",
@@ -584,10 +585,26 @@ def _offsets(grid: AnalysisGrid, window: AnalysisGrid) -> tuple[int, int]:
     )
 
 
-def _emitters(
+def candidate_emitters(
     x: np.ndarray, y: np.ndarray, index: np.ndarray, *, radio: str, range_m: float
 ) -> Emitters:
-    """Candidates ``index`` as emitters of ``radio``, each its own operator bit."""
+    """Candidates ``index`` as emitters of ``radio``, each its own operator.
+
+    Candidate ``k`` of ``index`` is operator ``k``, so that a coverage model's serving mask
+    says which candidate serves a cell (:func:`coverage_matrix` gives at most :data:`BATCH`
+    at a time, one per bit).
+
+    Parameters
+    ----------
+    x, y
+        Positions of all the candidates, in the grid's CRS.
+    index
+        Which candidates.
+    radio
+        The planned technology (one of :data:`coverage_gaps.network.RADIOS`).
+    range_m
+        The disc radius of ``radio``.
+    """
     n = index.size
     return Emitters(
         x=np.ascontiguousarray(x[index], dtype="f8"),
@@ -677,7 +694,7 @@ def coverage_matrix(
             continue
         result = coverage_on_grid(
             model,
-            _emitters(x, y, batch, radio=radio, range_m=range_m),
+            candidate_emitters(x, y, batch, radio=radio, range_m=range_m),
             window,
             dem=dem,
             terrain_resolution_m=terrain_resolution_m,
@@ -725,7 +742,7 @@ def served_rank(
         batch = order[start : start + BATCH]
         result = coverage_on_grid(
             model,
-            _emitters(
+            candidate_emitters(
                 np.asarray(x, "f8"), np.asarray(y, "f8"), batch, radio=radio, range_m=range_m
             ),
             grid,
@@ -1079,7 +1096,9 @@ def plan_area(
         raise SettingsError(f"--model {model.name} needs an elevation model: give --dem F")
     # A new site has no observed range: its disc is the radio's by the run's range model.
     range_m = float(disc_radii(pd.DataFrame({"radio": [radio], "range_m": [np.nan]}), coverage)[0])
-    probe = _emitters(np.zeros(1), np.zeros(1), np.zeros(1, np.int64), radio=radio, range_m=range_m)
+    probe = candidate_emitters(
+        np.zeros(1), np.zeros(1), np.zeros(1, np.int64), radio=radio, range_m=range_m
+    )
     reach = serving_reach_m(model, probe)
     grid = result.grid
     name = result.name
