@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coverage_gaps.outputs.report import format_number, write_area_report, write_report
+from coverage_gaps.outputs.report import write_area_report, write_report
 from coverage_gaps.outputs.webmap import STATUS_COLOURS
 from coverage_gaps.outputs.workbooks import RunStamp
 from tests.outputs_support import NAMES, small_area, target
@@ -36,13 +36,6 @@ def page_text(pdf: Path, page: int) -> str:
 def report(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("pdf")
     return write_area_report(small_area(), target(folder, kinds=("csv", "xlsx", "pdf")))[0]
-
-
-def test_format_number_by_hand() -> None:
-    assert format_number(1234.5, 1, "en") == "1,234.5"
-    assert format_number(1234.5, 1, "vi") == "1.234,5"
-    assert format_number(0.785, 1, "vi", percent=True) == "78,5%"
-    assert format_number(float("nan"), 0, "vi") == "—" and format_number(None) == "—"
 
 
 @requires_poppler

@@ -41,11 +41,10 @@ from coverage_gaps.outputs.webmap import (
     _attribution,
     _bases,
     _comment,
-    _encode,
-    _json_for_script,
-    _number,
     _own_asset,
     _safe_raw,
+    encode_geometry,
+    json_for_script,
     leaflet_asset,
     simplify_outlines,
 )
@@ -332,7 +331,7 @@ def _class_of(value: float, breaks: Sequence[float]) -> int:
 def _class_labels(breaks: Sequence[float], lang: str) -> list[str]:
     out, low = [], 1.0
     for b in breaks:
-        lo, hi = _number(low, 0, lang), _number(b, 0, lang)
+        lo, hi = labels.format_number(low, 0, lang), labels.format_number(b, 0, lang)
         out.append(lo if lo == hi else f"{lo}–{hi}")
         low = math.floor(b) + 1
     return out
@@ -363,8 +362,8 @@ def _size(n: int | None, lang: str) -> str:
         return "—"
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= scale:
-            return f"{_number(n / scale, 1, lang)} {unit}"
-    return f"{_number(n, 0, lang)} B"
+            return f"{labels.format_number(n / scale, 1, lang)} {unit}"
+    return f"{labels.format_number(n, 0, lang)} B"
 
 
 def _area_files(area: RunArea, lang: str) -> list[tuple[str, str, Path]]:
@@ -394,7 +393,7 @@ def _measure(summary: pd.DataFrame) -> str:
 
 def _figure(value: Any, column: str, lang: str) -> str:
     digits = 1 if column == "uncovered_electrified_km2" else 0
-    return _number(value, digits, lang)
+    return labels.format_number(value, digits, lang)
 
 
 def _table_columns(summary: pd.DataFrame, measure: str) -> list[str]:
@@ -529,7 +528,9 @@ def _setting_rows(settings: Mapping[str, Any], lang: str) -> list[tuple[str, str
         )
     analysis = settings.get("analysis") or {}
     if analysis.get("resolution_m"):
-        rows.append((t("grid", lang), f"{_number(analysis['resolution_m'], 0, lang)} m"))
+        rows.append(
+            (t("grid", lang), f"{labels.format_number(analysis['resolution_m'], 0, lang)} m")
+        )
     th = analysis.get("thresholds") or {}
     if th:
         rows.append(
@@ -619,7 +620,7 @@ def index_data(
         zip(areas, files_of, summary.to_dict("records"), strict=True)
     ):
         geom = None if area is None or area.outline is None else shapely.from_wkb(area.outline)
-        encoded = None if geom is None else _encode(geom)
+        encoded = None if geom is None else encode_geometry(geom)
         if area is None or geom is None or encoded is None:
             missing.append(str(row.get("province", "")))
             continue
@@ -645,7 +646,7 @@ def index_data(
                 "links": [[label, p.name] for k, label, p in files if k != "file_style"],
             }
         )
-    legend = [{"colour": NONE_COLOUR, "label": _number(0, 0, lang)}]
+    legend = [{"colour": NONE_COLOUR, "label": labels.format_number(0, 0, lang)}]
     legend += [
         {"colour": c, "label": lab}
         for c, lab in zip(CLASS_COLOURS, _class_labels(breaks, lang), strict=False)
@@ -696,14 +697,16 @@ def index_page(run: RunRecord, *, lang: str | None = None) -> str:
     intro = t(
         "index_intro",
         lang,
-        provinces=_number(len(summary), 0, lang),
-        villages=_number(total("villages"), 0, lang),
-        dead=_number(total("dead_zone"), 0, lang),
-        partial=_number(total("partial"), 0, lang),
+        provinces=labels.format_number(len(summary), 0, lang),
+        villages=labels.format_number(total("villages"), 0, lang),
+        dead=labels.format_number(total("dead_zone"), 0, lang),
+        partial=labels.format_number(total("partial"), 0, lang),
     )
     if measure == "uncovered_population":
         intro += " " + t(
-            "index_people", lang, people=_number(total("uncovered_population"), 0, lang)
+            "index_people",
+            lang,
+            people=labels.format_number(total("uncovered_population"), 0, lang),
         )
     body = (
         f"<header><h1>{_E(t('index_title', lang))}</h1>"
@@ -734,7 +737,7 @@ def index_page(run: RunRecord, *, lang: str | None = None) -> str:
         "BODY": body,
         "LEAFLET_JS": _safe_raw(leaflet.js, "script"),
         "PAGE_JS": _safe_raw(_own_asset("common.js") + _own_asset("index.js"), "script"),
-        "DATA": _json_for_script(index_data(run, areas, files_of, measure=measure, lang=lang)),
+        "DATA": json_for_script(index_data(run, areas, files_of, measure=measure, lang=lang)),
     }
     # One pass over the template: text put in is never searched again.
     return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m[1]], _own_asset("index.html"))

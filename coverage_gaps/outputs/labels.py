@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 
 from coverage_gaps.settings import Lang, choices_of
 
@@ -31,6 +34,8 @@ __all__ = [
     "Lang",
     "column_help",
     "column_label",
+    "format_number",
+    "format_percent",
     "reason_label",
     "reason_meaning",
     "reasons_text",
@@ -921,6 +926,28 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "vi": "Hãy ghi ngày dạng 2025-03-14 (năm-tháng-ngày).",
     },
 }
+
+
+_VI_SEPARATORS = str.maketrans(",.", ".,")
+
+
+def format_number(value: Any, digits: int, lang: str) -> str:
+    """``value`` with ``digits`` decimals as ``lang`` writes it: ``1.234,5`` in Vietnamese,
+    ``1,234.5`` in English, with a real minus sign (U+2212); "—" for a missing value."""
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{float(value):,.{digits}f}"
+    if lang == "vi":
+        text = text.translate(_VI_SEPARATORS)
+    return text.replace("-", "\u2212")
+
+
+def format_percent(value: Any, lang: str, digits: int = 0) -> str:
+    """``value``, a share, as a percentage in ``lang``'s digits (``0.444`` is ``44%``); "—" for
+    a missing value."""
+    if value is None or pd.isna(value):
+        return "—"
+    return format_number(100 * float(value), digits, lang) + "%"
 
 
 def _pick(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:

@@ -27,6 +27,7 @@ import shapely
 from coverage_gaps.errors import SettingsError
 from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.atomic import atomic_path
+from coverage_gaps.outputs.labels import format_number
 from coverage_gaps.outputs.tables import to_fix_table
 from coverage_gaps.outputs.webmap import STATUS_COLOURS
 from coverage_gaps.outputs.workbooks import RunStamp
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from coverage_gaps.outputs import AreaTarget
     from coverage_gaps.pipeline import AreaResult
 
-__all__ = ["A4_INCHES", "TOP_N", "format_number", "write_area_report", "write_report"]
+__all__ = ["A4_INCHES", "TOP_N", "write_area_report", "write_report"]
 
 #: A4 portrait, in inches (210 x 297 mm).
 A4_INCHES = (210 / 25.4, 297 / 25.4)
@@ -45,17 +46,6 @@ TOP_N = 20
 FONT = "DejaVu Sans"
 _SITE_COLOUR = "#222222"
 _DRAW_ORDER = {"not_electrified": 0, "covered": 1, "partial": 2, "dead_zone": 3}
-
-
-def format_number(value: Any, decimals: int = 0, lang: str = "vi", *, percent: bool = False) -> str:
-    """``1234.5`` as ``"1,234.5"`` (en) or ``"1.234,5"`` (vi); missing as ``"—"``."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    number = float(value) * (100.0 if percent else 1.0)
-    text = f"{number:,.{decimals}f}"
-    if lang == "vi":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text + ("%" if percent else "")
 
 
 def _nfc(text: Any) -> str:
@@ -230,7 +220,10 @@ def _summary_rows(result: AreaResult, lang: str) -> list[tuple[str, str]]:
         rows.append((labels.text("people_without_signal", lang), format_number(people, 0, lang)))
     land = float(v["uncovered_electrified_km2"].sum())
     rows.append(
-        (labels.text("electrified_without_signal", lang), f"{format_number(land, 2, lang)} km²")
+        (
+            labels.text("electrified_without_signal", lang),
+            f"{format_number(land, 2, lang)} km²",
+        )
     )
     rows.append(
         (labels.text("sites_in_reach", lang), format_number(len(result.site_table), 0, lang))

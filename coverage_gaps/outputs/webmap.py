@@ -60,6 +60,8 @@ __all__ = [
     "STATUS_COLOURS",
     "MapAsset",
     "SignalClasses",
+    "encode_geometry",
+    "json_for_script",
     "leaflet_asset",
     "map_data",
     "map_page",
@@ -203,22 +205,7 @@ def signal_classes(radio: str, budget: LinkBudget | None = None) -> SignalClasse
 # Numbers and geometry as the page wants them
 
 
-_VI_SEPARATORS = str.maketrans(",.", ".,")
 _GENERATION: dict[str, str] = {str(k): v for k, v in GENERATIONS.items()}
-
-
-def _number(value: Any, digits: int, lang: str) -> str:
-    """``1.234,5`` in Vietnamese, ``1,234.5`` in English, a real minus sign; "—" for NA."""
-    if value is None or pd.isna(value):
-        return "—"
-    text = f"{float(value):,.{digits}f}"
-    if lang == "vi":
-        text = text.translate(_VI_SEPARATORS)
-    return text.replace("-", "\u2212")
-
-
-def _percent(value: Any, lang: str) -> str:
-    return "—" if value is None or pd.isna(value) else _number(100 * float(value), 0, lang) + "%"
 
 
 T = TypeVar("T")
@@ -274,7 +261,7 @@ def _ring(coords: np.ndarray) -> list[int]:
     return flat
 
 
-def _encode(geom: Any) -> list[Any] | None:
+def encode_geometry(geom: Any) -> list[Any] | None:
     """A point as ``[x, y]``, a (multi)polygon as polygons of rings (:func:`_ring`); ``None``
     for an empty or other geometry."""
     if geom is None or geom.is_empty:
@@ -291,7 +278,7 @@ def _encode(geom: Any) -> list[Any] | None:
             polys.append(rings)
         return polys or None
     if geom.geom_type == "MultiPoint" or geom.geom_type == "GeometryCollection":
-        return _encode(geom.representative_point())
+        return encode_geometry(geom.representative_point())
     return None
 
 
@@ -467,20 +454,28 @@ def _village_rows(v: gpd.GeoDataFrame, lang: str) -> tuple[list[str], list[list[
     status."""
     cols: list[tuple[str, Any]] = [
         ("village_id", lambda r: str(r["village_id"])),
-        ("priority", lambda r: _number(r["priority"], 0, lang)),
+        ("priority", lambda r: labels.format_number(r["priority"], 0, lang)),
         ("commune", lambda r: str(r["commune"])),
         ("status", lambda r: labels.status_label(str(r["status"]), lang)),
         ("reason", lambda r: labels.reasons_text(r["reason"], lang) or "—"),
-        ("covered_share", lambda r: _percent(r["covered_share"], lang)),
-        ("uncovered_electrified_km2", lambda r: _number(r["uncovered_electrified_km2"], 2, lang)),
+        ("covered_share", lambda r: labels.format_percent(r["covered_share"], lang)),
+        (
+            "uncovered_electrified_km2",
+            lambda r: labels.format_number(r["uncovered_electrified_km2"], 2, lang),
+        ),
     ]
     if "population" in v and v["population"].notna().any():
         cols += [
-            ("population", lambda r: _number(r["population"], 0, lang)),
-            ("uncovered_population", lambda r: _number(r["uncovered_population"], 0, lang)),
+            ("population", lambda r: labels.format_number(r["population"], 0, lang)),
+            (
+                "uncovered_population",
+                lambda r: labels.format_number(r["uncovered_population"], 0, lang),
+            ),
         ]
     if "best_signal_dbm" in v and v["best_signal_dbm"].notna().any():
-        cols.append(("best_signal_dbm", lambda r: _number(r["best_signal_dbm"], 0, lang)))
+        cols.append(
+            ("best_signal_dbm", lambda r: labels.format_number(r["best_signal_dbm"], 0, lang))
+        )
     cols.append(
         (
             "operator_names",
@@ -491,12 +486,14 @@ def _village_rows(v: gpd.GeoDataFrame, lang: str) -> tuple[list[str], list[list[
         )
     )
     if "nearest_site_m" in v:
-        cols.append(("nearest_site_m", lambda r: _number(r["nearest_site_m"], 0, lang)))
+        cols.append(
+            ("nearest_site_m", lambda r: labels.format_number(r["nearest_site_m"], 0, lang))
+        )
     # the evidence behind the verdict, and an official's check when there is one
     cols += [
-        ("serving_sites", lambda r: _number(r["serving_sites"], 0, lang)),
+        ("serving_sites", lambda r: labels.format_number(r["serving_sites"], 0, lang)),
         ("best_site_id", lambda r: "—" if r["best_site_id"] is None else str(r["best_site_id"])),
-        ("evidence_samples", lambda r: _number(r["evidence_samples"], 0, lang)),
+        ("evidence_samples", lambda r: labels.format_number(r["evidence_samples"], 0, lang)),
         ("last_seen", lambda r: str(r["last_seen"] or "—")),
         (
             "confidence",
@@ -609,8 +606,8 @@ def map_data(
     statuses = list(STATUS_COLOURS)
     status_index = {s: i for i, s in enumerate(statuses)}
     fields, rows, status_field = _village_rows(v, lang)
-    geoms = [_encode(g) for g in _light(v.geometry, tolerance, grid.crs)]
-    points = [_encode(shapely.Point(x, y)) for x, y in zip(v["lon"], v["lat"], strict=True)]
+    geoms = [encode_geometry(g) for g in _light(v.geometry, tolerance, grid.crs)]
+    points = [encode_geometry(shapely.Point(x, y)) for x, y in zip(v["lon"], v["lat"], strict=True)]
     village_geom = [g if g is not None else p for g, p in zip(geoms, points, strict=True)]
     villages = {
         "name": [str(x) for x in v["village_name"].fillna("")],
@@ -632,14 +629,18 @@ def map_data(
     c_names, c_lon, c_lat, c_geoms = _commune_labels(result, result.villages, area.iloc[0])
     commune_geom: list[Any] = []
     if c_geoms is not None:
-        commune_geom = [g for g in (_encode(g) for g in _light(c_geoms, tolerance, grid.crs)) if g]
+        commune_geom = [
+            g for g in (encode_geometry(g) for g in _light(c_geoms, tolerance, grid.crs)) if g
+        ]
     communes = {"name": c_names, "lon": c_lon, "lat": c_lat, "geom": commune_geom}
 
     # Dead-zone land.
     dead_geom: list[Any] = []
     dz = result.dead_zones
     if len(dz):
-        dead_geom = [g for g in (_encode(g) for g in _light(dz.geometry, tolerance, grid.crs)) if g]
+        dead_geom = [
+            g for g in (encode_geometry(g) for g in _light(dz.geometry, tolerance, grid.crs)) if g
+        ]
 
     # Sites.
     s = result.sites
@@ -655,7 +656,7 @@ def map_data(
         ),
         "cells": [int(c) for c in s["cells"]] if "cells" in s else [],
         "range": _per_value(
-            s["range_m"], lambda r: _number(r, 0, lang) + " m" if pd.notna(r) else "—"
+            s["range_m"], lambda r: labels.format_number(r, 0, lang) + " m" if pd.notna(r) else "—"
         )
         if "range_m" in s
         else [],
@@ -692,8 +693,8 @@ def map_data(
         ]
         words = {
             "measure": cls.measure,
-            "usable": _number(cls.usable_dbm, 0, lang),
-            "good": _number(cls.good_dbm, 0, lang),
+            "usable": labels.format_number(cls.usable_dbm, 0, lang),
+            "good": labels.format_number(cls.good_dbm, 0, lang),
         }
         images.append(
             {
@@ -787,7 +788,7 @@ def map_data(
 # The page
 
 
-def _json_for_script(data: Mapping[str, Any]) -> str:
+def json_for_script(data: Mapping[str, Any]) -> str:
     """JSON that can sit inside ``<script type="application/json">``: no ``<``, ``>`` or ``&``
     left as such, so no text can end the element or open a comment."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -838,7 +839,7 @@ def render_page(data: Mapping[str, Any]) -> str:
         "PAGE_CSS": _safe_raw(_own_asset("map.css"), "style"),
         "LEAFLET_JS": _safe_raw(leaflet.js, "script"),
         "PAGE_JS": _safe_raw(_own_asset("common.js") + _own_asset("map.js"), "script"),
-        "DATA": _json_for_script(data),
+        "DATA": json_for_script(data),
     }
     # One pass over the template: text put in is never searched again.
     return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m[1]], _own_asset("map.html"))

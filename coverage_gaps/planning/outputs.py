@@ -341,8 +341,6 @@ def plan_map_data(
         _class_image,
         _data_url,
         _legend_row,
-        _number,
-        _percent,
         _q,
         map_data,
         png_palette,
@@ -354,7 +352,7 @@ def plan_map_data(
     share = float(sites["cumulative_share"].iloc[-1]) if len(sites) else 0.0
     data["title"] = labels.text("plan_title", lang, province=plan.name)
     data["subtitle"] = labels.text(
-        "plan_subtitle", lang, sites=len(sites), share=_percent(share, lang)
+        "plan_subtitle", lang, sites=len(sites), share=labels.format_percent(share, lang)
     )
     new = ((plan.served > 0) & (area.coverage.serving == 0)).astype(np.uint8)
     img, bounds = _class_image(new, area.grid)
@@ -404,12 +402,12 @@ def plan_map_data(
             "site_id": str(r["site_id"]),
             "kind": labels.text(f"kind_{r['kind']}", lang)
             + (f" ({r['existing_operator']})" if r["existing_operator"] else ""),
-            "demand_covered": _number(r["demand_covered"], 0 if people else 2, lang),
-            "people_covered": _number(r["people_covered"], 0, lang),
-            "land_covered_km2": _number(r["land_covered_km2"], 2, lang),
-            "villages_fixed": _number(r["villages_fixed"], 0, lang),
-            "cumulative_share": _percent(r["cumulative_share"], lang),
-            "elevation_m": _number(r["elevation_m"], 0, lang),
+            "demand_covered": labels.format_number(r["demand_covered"], 0 if people else 2, lang),
+            "people_covered": labels.format_number(r["people_covered"], 0, lang),
+            "land_covered_km2": labels.format_number(r["land_covered_km2"], 2, lang),
+            "villages_fixed": labels.format_number(r["villages_fixed"], 0, lang),
+            "cumulative_share": labels.format_percent(r["cumulative_share"], lang),
+            "elevation_m": labels.format_number(r["elevation_m"], 0, lang),
         }
         rows.append([values[k] for k in keys])
     data["plan"] = {
