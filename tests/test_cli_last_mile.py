@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from coverage_gaps.cli import _common
-from coverage_gaps.cli.main import _show_warning, cli
+from coverage_gaps.cli import common
+from coverage_gaps.cli.main import cli
 from coverage_gaps.errors import CoverageGapsWarning
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +27,7 @@ LOG_LINE = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+): ")
 @pytest.fixture
 def verbosity() -> Iterator[None]:
     yield
-    _common.configure_logging(0)
+    common.configure_logging(0)
 
 
 def _emit_everywhere() -> None:
@@ -50,16 +50,16 @@ def test_other_libraries_log_lines_stay_out(
         (1, {"ours warning", "ours info"}),
         (2, {"ours warning", "ours info", "ours debug"}),
     ):
-        _common.configure_logging(level)
+        common.configure_logging(level)
         _emit_everywhere()
         err = capsys.readouterr().err
         assert "lib " not in err, (level, err)
         assert {m for m in ("ours debug", "ours info", "ours warning") if m in err} == shown
     # their errors still show (they may explain a failure), and -vvv shows everything
-    _common.configure_logging(2)
+    common.configure_logging(2)
     logging.getLogger("rasterio._env").error("lib error")
     assert "ERROR rasterio._env: lib error" in capsys.readouterr().err
-    _common.configure_logging(3)
+    common.configure_logging(3)
     logging.getLogger("numba.core").debug("lib debug numba")
     assert "lib debug numba" in capsys.readouterr().err
 
@@ -67,13 +67,15 @@ def test_other_libraries_log_lines_stay_out(
 def test_other_libraries_warnings_only_at_vv(
     capsys: pytest.CaptureFixture[str], verbosity: None
 ) -> None:
-    _common.configure_logging(1)
-    _show_warning(UserWarning("Port 8787 is already in use"), UserWarning, "node.py", 196)
-    _show_warning(CoverageGapsWarning("3 villages in no province"), CoverageGapsWarning, "a", 1)
+    common.configure_logging(1)
+    common.show_warning(UserWarning("Port 8787 is already in use"), UserWarning, "node.py", 196)
+    common.show_warning(
+        CoverageGapsWarning("3 villages in no province"), CoverageGapsWarning, "a", 1
+    )
     err = capsys.readouterr().err
     assert "8787" not in err and "Warning: 3 villages in no province" in err
-    _common.configure_logging(2)
-    _show_warning(UserWarning("Port 8787 is already in use"), UserWarning, "node.py", 196)
+    common.configure_logging(2)
+    common.show_warning(UserWarning("Port 8787 is already in use"), UserWarning, "node.py", 196)
     assert "Warning (UserWarning, node.py:196): Port 8787" in capsys.readouterr().err
 
 
@@ -83,13 +85,13 @@ def test_first_run_says_it_compiles(
     from tests.helpers import run_args
 
     for cached, said in ((False, True), (True, False), (None, False)):
-        monkeypatch.setattr(_common, "kernels_cached", lambda c=cached: c)
+        monkeypatch.setattr(common, "kernels_cached", lambda c=cached: c)
         result = CliRunner().invoke(cli, run_args(tiny_world, tmp_path / str(cached)))
         assert result.exit_code == 0, result.output
-        assert (_common.FIRST_RUN in result.stderr) is said
-    monkeypatch.setattr(_common, "kernels_cached", lambda: False)
+        assert (common.FIRST_RUN in result.stderr) is said
+    monkeypatch.setattr(common, "kernels_cached", lambda: False)
     quiet = CliRunner().invoke(cli, ["-q", *run_args(tiny_world, tmp_path / "q")])
-    assert _common.FIRST_RUN not in quiet.stderr
+    assert common.FIRST_RUN not in quiet.stderr
 
 
 def test_kernels_cached_reads_numba_s_cache(tiny_world: dict, tmp_path: Path) -> None:
@@ -98,9 +100,9 @@ def test_kernels_cached_reads_numba_s_cache(tiny_world: dict, tmp_path: Path) ->
     # a run compiles (and caches) every kernel it uses
     result = CliRunner().invoke(cli, ["-q", *run_args(tiny_world, tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert _common.kernels_cached() is True
+    assert common.kernels_cached() is True
     # a process whose numba cache folder is empty has nothing compiled yet
-    code = "from coverage_gaps.cli._common import kernels_cached; print(kernels_cached())"
+    code = "from coverage_gaps.cli.common import kernels_cached; print(kernels_cached())"
     empty = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -176,7 +178,7 @@ def test_files_to_open_follow_the_names_the_files_were_written_under() -> None:
         notes=[],
         slugs=["lao-cai", "lao-cai-2"],
     )
-    shown = [(label, path.name) for label, path in _common.files_to_open(summary)]
+    shown = [(label, path.name) for label, path in common.files_to_open(summary)]
     assert shown == [
         ("Open the run's page in a browser:", "index.html"),
         ("The map of Lao Cai:", "lao-cai-2.html"),

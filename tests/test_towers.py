@@ -530,7 +530,7 @@ def test_progress_is_called_back(tmp_path: Path) -> None:
 def test_the_command_line_shows_the_reading_rate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from coverage_gaps.cli._common import CliProgress
+    from coverage_gaps.cli.common import CliProgress
 
     path = write(tmp_path / "c.csv", "x" * 2_000_000)
     show = CliProgress(quiet=False).reading(path, every_s=0.0)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from coverage_gaps.cli._common import verbosity, verbosity_options
+from coverage_gaps.cli.common import verbosity, verbosity_options
 from coverage_gaps.settings import Lang, OutputOptions, choices_of, default_of
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from coverage_gaps.cli import options as o
-from coverage_gaps.cli._common import GroupedCommand, execute, report, verbosity, verbosity_options
+from coverage_gaps.cli.common import GroupedCommand, execute, report, verbosity, verbosity_options
 from coverage_gaps.coverage.models import MODELS
 from coverage_gaps.settings import (
     AnalysisOptions,

@@ -21,11 +21,10 @@ from typing import Any
 import click
 
 from coverage_gaps import __version__
-from coverage_gaps.cli._common import configure_logging, show_warning, verbosity
+from coverage_gaps.cli.common import configure_logging, show_warning, verbosity
 from coverage_gaps.cli.options import FLAGS
 from coverage_gaps.errors import (
     CoverageGapsError,
-    CoverageGapsWarning,
     InputError,
     OutputError,
     SelectionError,
@@ -79,24 +78,6 @@ class _Group(click.Group):
             ctx.exit(exit_code(exc))
 
 
-def _show_warning(
-    message: Any,
-    category: Any,
-    filename: str,
-    lineno: int,
-    file: Any = None,
-    line: str | None = None,
-) -> None:
-    # Our warnings are about the user's data; other libraries' (dask's ports, GDAL's
-    # georeferencing notes) only with -vv, and then with where they came from.
-    if not show_warning(category):
-        return
-    if issubclass(category, CoverageGapsWarning):
-        click.echo(f"Warning: {message}", err=True)
-    else:
-        click.echo(f"Warning ({category.__name__}, {filename}:{lineno}): {message}", err=True)
-
-
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", "verbose", count=True, help="More detail (-vv for debug).")
 @click.option("-q", "--quiet", "quiet", count=True, help="No progress display.")
@@ -119,7 +100,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     obj = ctx.ensure_object(dict)
     obj["verbosity"] = obj.get("verbosity", 0) + verbose - quiet
     configure_logging(obj["verbosity"])
-    warnings.showwarning = _show_warning
+    warnings.showwarning = show_warning
 
 
 def _register() -> None:

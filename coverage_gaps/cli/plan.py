@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from coverage_gaps.cli import options as o
-from coverage_gaps.cli._common import CliProgress, GroupedCommand, verbosity, verbosity_options
+from coverage_gaps.cli.common import CliProgress, GroupedCommand, verbosity, verbosity_options
 from coverage_gaps.cli.run import build_config
 
 

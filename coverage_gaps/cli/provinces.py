@@ -10,7 +10,7 @@ import click
 import pandas as pd
 
 from coverage_gaps.cli import options as o
-from coverage_gaps.cli._common import GroupedCommand, verbosity_options
+from coverage_gaps.cli.common import GroupedCommand, verbosity_options
 from coverage_gaps.names import vi_sort_key
 from coverage_gaps.runner import NO_PROVINCE, load_villages
 

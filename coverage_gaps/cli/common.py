@@ -16,6 +16,22 @@ from coverage_gaps.cli.options import GroupedOption
 from coverage_gaps.runner import Area, AreaOutcome, Progress, RunSummary
 from coverage_gaps.settings import RunConfig
 
+__all__ = [
+    "FIRST_RUN",
+    "SECTIONS",
+    "THIRD_PARTY_LEVEL",
+    "CliProgress",
+    "GroupedCommand",
+    "configure_logging",
+    "execute",
+    "files_to_open",
+    "kernels_cached",
+    "report",
+    "show_warning",
+    "verbosity",
+    "verbosity_options",
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The order of the help sections; options of other sections come after.
@@ -130,12 +146,25 @@ def configure_logging(verbosity: int) -> None:
     root.setLevel(logging.DEBUG if everything else logging.WARNING)
 
 
-def show_warning(category: type[Warning]) -> bool:
-    """Whether a warning is shown: coverage-gaps' own always (they are about the user's data),
-    other libraries' only with ``-vv``."""
+def show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning as one line on stderr (the command line's ``warnings.showwarning``).
+
+    coverage-gaps' own warnings are about the user's data and always show, as
+    ``Warning: <message>``; other libraries' (dask's ports, GDAL's georeferencing notes) only
+    with ``-vv``, and then with where they came from."""
     from coverage_gaps.errors import CoverageGapsWarning
 
-    return issubclass(category, CoverageGapsWarning) or _VERBOSITY >= 2
+    if issubclass(category, CoverageGapsWarning):
+        click.echo(f"Warning: {message}", err=True)
+    elif _VERBOSITY >= 2:
+        click.echo(f"Warning ({category.__name__}, {filename}:{lineno}): {message}", err=True)
 
 
 def kernels_cached() -> bool | None:
