@@ -71,6 +71,7 @@ __all__ = [
     "evidence_columns",
     "mask_polygons",
     "mask_shapes",
+    "nearest_observation_m",
     "retired_service",
     "village_mask_polygons",
 ]
@@ -599,32 +600,51 @@ def retired_service(
 def _observed_m(
     metric: np.ndarray, grid: AnalysisGrid, observations: pd.DataFrame, which: np.ndarray
 ) -> np.ndarray:
-    return nearest_observation_m(metric[which], grid, observations)
+    from coverage_gaps.gaps import NO_MEASUREMENTS_M
+
+    # only whether a cell was observed within NO_MEASUREMENTS_M matters to the reasons
+    return nearest_observation_m(metric[which], grid, observations, within_m=NO_MEASUREMENTS_M)
 
 
 def nearest_observation_m(
-    metric: np.ndarray, grid: AnalysisGrid, observations: pd.DataFrame
+    metric: np.ndarray,
+    grid: AnalysisGrid,
+    observations: pd.DataFrame,
+    *,
+    within_m: float | None = None,
 ) -> np.ndarray:
     """Distance (m) from each village (``metric``: geometries in the grid's CRS) to the
-    nearest observed cell; NaN when none is within 50 km of the villages."""
+    nearest observed cell (``observations``: columns ``lon``, ``lat``).
+
+    Only the observations in the villages' box widened by ``within_m`` are searched, and a
+    village with none within ``within_m`` gets NaN; the other distances are exact.  Without
+    ``within_m``, the box is widened by 50 km and every distance found in it is kept.
+    """
     from rasterio.warp import transform_bounds
 
     from coverage_gaps.gaps import NO_MEASUREMENTS_M
 
-    pad = 5 * NO_MEASUREMENTS_M
+    if within_m is not None and not (np.isfinite(within_m) and within_m > 0):
+        raise ValueError(f"within_m={within_m!r} is not a positive distance in metres")
+    pad = 5 * NO_MEASUREMENTS_M if within_m is None else float(within_m)
     if not len(metric):
         return np.full(0, np.nan)
     x0, y0, x1, y1 = shapely.total_bounds(metric)
+    # the box in lon/lat holds the widened box (its edges densified, then a 1 % margin)
     lon0, lat0, lon1, lat1 = transform_bounds(
         grid.crs, "EPSG:4326", x0 - pad, y0 - pad, x1 + pad, y1 + pad, densify_pts=21
     )
+    mx, my = 0.01 * (lon1 - lon0), 0.01 * (lat1 - lat0)
     lon = observations["lon"].to_numpy(dtype="f8")
     lat = observations["lat"].to_numpy(dtype="f8")
-    box = (lon >= lon0) & (lon <= lon1) & (lat >= lat0) & (lat <= lat1)
+    box = (lon >= lon0 - mx) & (lon <= lon1 + mx) & (lat >= lat0 - my) & (lat <= lat1 + my)
     if not box.any():
         return np.full(len(metric), np.nan)
     near = pd.DataFrame({"lon": lon[box], "lat": lat[box]})  # projected by nearest_site_m
-    return nearest_site_m(metric, grid.crs, near, near)
+    dist = nearest_site_m(metric, grid.crs, near, near)
+    if within_m is not None:
+        dist[dist > within_m] = np.nan
+    return dist
 
 
 def _assemble(

@@ -228,3 +228,37 @@ def test_multipoint_village_is_the_union_of_its_discs() -> None:
     assert got["electrified_km2"] == pytest.approx(
         union.area / 1e6, abs=0.75 * 20 * union.length / 1e6
     )
+
+
+def test_nearest_observation_within_a_distance_matches_brute_force() -> None:
+    """The bounded search finds every observation within ``within_m`` (exact distances, the
+    unbounded search's too) and NaN beyond it, checked against all pairwise distances."""
+    from pyproj import CRS, Transformer
+
+    from coverage_gaps.grid import AnalysisGrid
+    from coverage_gaps.pipeline import nearest_observation_m
+
+    rng = np.random.default_rng(7)
+    crs = CRS.from_user_input(UTM)
+    vx = X0 + rng.uniform(0, 40_000, 60)
+    vy = Y0 + rng.uniform(0, 40_000, 60)
+    villages = shapely.points(vx, vy)
+    # observations spread well beyond the villages' box, a few of them close to its edges
+    ox = X0 + rng.uniform(-30_000, 70_000, 400)
+    oy = Y0 + rng.uniform(-30_000, 70_000, 400)
+    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(ox, oy)
+    observations = pd.DataFrame({"lon": lon, "lat": lat})
+    grid = AnalysisGrid.covering(
+        (X0, Y0, X0 + 40_000, Y0 + 40_000), resolution=100.0, crs=crs, margin=100.0
+    )
+    brute = np.hypot(vx[:, None] - ox[None, :], vy[:, None] - oy[None, :]).min(axis=1)
+    for within in (1_500.0, 4_000.0):
+        got = nearest_observation_m(villages, grid, observations, within_m=within)
+        near = brute <= within
+        assert near.any() and (~near).any()  # both kinds are checked
+        np.testing.assert_allclose(got[near], brute[near], atol=0.06)  # rounded to 0.1 m
+        assert np.isnan(got[~near]).all()
+    unbounded = nearest_observation_m(villages, grid, observations)
+    np.testing.assert_allclose(unbounded, brute, atol=0.06)
+    with pytest.raises(ValueError, match=r"within_m=0\.0 is not a positive distance"):
+        nearest_observation_m(villages, grid, observations, within_m=0.0)
