@@ -93,6 +93,24 @@ def test_rerun_overwrites_and_leaves_no_temporary_files(tiny_world: dict, tmp_pa
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
+def test_a_narrower_rerun_says_what_it_removed_and_wrote(tiny_world: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke(*base(tiny_world, out)).exit_code == 0
+    before = {p.name for p in out.iterdir()}
+    result = CliRunner().invoke(cli, [*base(tiny_world, out), "--outputs", "csv"])
+    after = {p.name for p in out.iterdir()}
+    assert result.exit_code == 0
+    removed = len(before - after)
+    assert removed > 0
+    assert (
+        f"Removed {removed} files of an earlier run that this one did not write again"
+        in result.stderr
+    )
+    assert f"Wrote {len(after)} files to {out}/" in result.stderr
+    quiet = CliRunner().invoke(cli, ["-q", *base(tiny_world, out), "--outputs", "csv"])
+    assert "Wrote" not in quiet.stderr and "Removed" not in quiet.stderr
+
+
 def test_unknown_province_exits_2_with_suggestions(tiny_world: dict, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, [*base(tiny_world, tmp_path / "o"), "--province", "Lao Kai"])
     assert result.exit_code == 2

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +23,7 @@ __all__ = [
     "CliProgress",
     "GroupedCommand",
     "configure_logging",
+    "echo_files",
     "execute",
     "files_to_open",
     "kernels_cached",
@@ -277,19 +278,30 @@ def report(summary: RunSummary, *, quiet: bool, open_next: bool = False) -> None
     if "uncovered_population" in table:
         table["uncovered_population"] = table["uncovered_population"].round(0)
     click.echo(table.to_string(index=False))
-    if summary.removed and not quiet:
-        click.echo(
-            f"Removed {len(summary.removed)} files of an earlier run that this run did not "
-            "write again",
-            err=True,
-        )
+    echo_files(summary.files, summary.removed, earlier="run", quiet=quiet)
     if not quiet and summary.files:
-        click.echo(f"\nWrote {len(summary.files)} files to {summary.files[0].parent}/", err=True)
         for label, path in files_to_open(summary, every=open_next):
             click.echo(f"  {label:<{_LABEL_WIDTH}} {path}", err=True)
 
 
 _LABEL_WIDTH = 32
+
+
+def echo_files(
+    files: Sequence[Path], removed: Sequence[Path], *, earlier: str, quiet: bool
+) -> None:
+    """Say on stderr how many files an earlier ``run`` or ``plan`` left that were removed, and
+    how many were written where (nothing with ``quiet``)."""
+    if quiet:
+        return
+    if removed:
+        click.echo(
+            f"Removed {len(removed)} files of an earlier {earlier} that this one did not "
+            "write again",
+            err=True,
+        )
+    if files:
+        click.echo(f"\nWrote {len(files)} files to {files[0].parent}/", err=True)
 
 
 def files_to_open(summary: RunSummary, *, every: bool = True) -> list[tuple[str, Path]]:

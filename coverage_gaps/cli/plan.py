@@ -7,7 +7,13 @@ from typing import Any
 import click
 
 from coverage_gaps.cli import options as o
-from coverage_gaps.cli.common import CliProgress, GroupedCommand, verbosity, verbosity_options
+from coverage_gaps.cli.common import (
+    CliProgress,
+    GroupedCommand,
+    echo_files,
+    verbosity,
+    verbosity_options,
+)
 from coverage_gaps.cli.run import build_config
 
 
@@ -79,11 +85,4 @@ def plan(ctx: click.Context, /, **kw: Any) -> None:
         if col in table:
             table[col] = table[col].round(digits)
     click.echo(table.to_string(index=False))
-    if summary.removed and not quiet:
-        click.echo(
-            f"Removed {len(summary.removed)} files of an earlier plan that this one did not "
-            "write again",
-            err=True,
-        )
-    if not quiet and summary.files:
-        click.echo(f"\nWrote {len(summary.files)} files to {summary.files[0].parent}/", err=True)
+    echo_files(summary.files, summary.removed, earlier="plan", quiet=quiet)
