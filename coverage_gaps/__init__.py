@@ -25,9 +25,11 @@ A run::
         provinces=("Lào Cai",), towers=cg.TowerOptions(mcc=(452,))))
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from coverage_gaps import coverage, io, outputs, planning
+from coverage_gaps import coverage, io, outputs
 from coverage_gaps.errors import (
     BadRowsError,
     ColumnError,
@@ -43,7 +45,6 @@ from coverage_gaps.errors import (
 )
 from coverage_gaps.io import read_towers, read_villages
 from coverage_gaps.pipeline import AreaResult, analyse_area
-from coverage_gaps.planning import AreaPlan, plan_area
 from coverage_gaps.runner import RunSummary, prepare, run
 from coverage_gaps.settings import (
     AdminLayer,
@@ -59,6 +60,33 @@ from coverage_gaps.settings import (
     VillageOptions,
 )
 from coverage_gaps.sites import collapse_sites, select_cells
+
+if TYPE_CHECKING:
+    from coverage_gaps import planning
+    from coverage_gaps.planning import AreaPlan, plan_area
+
+#: Names loaded on first use: planning's optimisation core and its numba kernels are not
+#: needed by a run, so ``import coverage_gaps`` (and every command) does not pay for them.
+_LAZY = {
+    "planning": ("coverage_gaps.planning", None),
+    "AreaPlan": ("coverage_gaps.planning", "AreaPlan"),
+    "plan_area": ("coverage_gaps.planning", "plan_area"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'coverage_gaps' has no attribute {name!r}") from None
+    value = import_module(module) if attr is None else getattr(import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 try:
     __version__ = version("coverage-gaps")

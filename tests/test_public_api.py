@@ -7,6 +7,8 @@ import ast
 import importlib
 import importlib.metadata
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,28 @@ def test_the_top_level_api() -> None:
         assert sub in cg.__all__ and getattr(cg, sub).__all__
     assert cg.__version__ == importlib.metadata.version("coverage-gaps")
     assert (Path(cg.__file__).parent / "py.typed").is_file()
+
+
+def test_planning_loads_on_first_use() -> None:
+    """``import coverage_gaps`` and the CLI leave the planning core unloaded until a planning
+    name is used, and the lazy names are the planning module's own."""
+    code = (
+        "import sys, coverage_gaps as cg, coverage_gaps.cli.main\n"
+        "assert 'coverage_gaps.planning' not in sys.modules\n"
+        "assert {'planning', 'plan_area', 'AreaPlan'} <= set(dir(cg))\n"
+        "from coverage_gaps import plan_area\n"
+        "import coverage_gaps.planning.geo as geo\n"
+        "assert plan_area is geo.plan_area and cg.AreaPlan is geo.AreaPlan\n"
+        "assert cg.planning is sys.modules['coverage_gaps.planning']\n"
+        "try:\n"
+        "    cg.no_such_name\n"
+        "except AttributeError as exc:\n"
+        "    assert 'no_such_name' in str(exc)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def _private_reaches(source: str) -> list[str]:
