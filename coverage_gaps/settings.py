@@ -54,6 +54,7 @@ __all__ = [
     "StatusThresholds",
     "TowerOptions",
     "VillageOptions",
+    "check_whole",
     "default_of",
 ]
 
@@ -119,7 +120,7 @@ def _number(
     return v
 
 
-def _whole(owner: str, name: str, value: Any, *, minimum: int, noun: str) -> None:
+def check_whole(owner: str, name: str, value: Any, *, minimum: int, noun: str) -> None:
     """Refuse ``value`` unless it is an int (not a bool) of at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise SettingsError(
@@ -320,7 +321,7 @@ class TowerOptions:
                     fields=("TowerOptions.mcc",),
                 )
         _set(self, "mcc", mcc)
-        _whole("TowerOptions", "min_samples", self.min_samples, minimum=1, noun="an integer")
+        check_whole("TowerOptions", "min_samples", self.min_samples, minimum=1, noun="an integer")
         if isinstance(self.as_of, str):
             try:
                 _set(self, "as_of", date.fromisoformat(self.as_of))
@@ -675,7 +676,7 @@ class PlanOptions:
                 fields=("PlanOptions.n_sites", "PlanOptions.target_share"),
             )
         if self.n_sites is not None:
-            _whole(
+            check_whole(
                 "PlanOptions", "n_sites", self.n_sites, minimum=1, noun="a whole number of sites"
             )
         if self.target_share is not None:
@@ -712,7 +713,9 @@ class PlanOptions:
                 fields=("PlanOptions.gap",),
             )
         _choice("PlanOptions", "share_of", self.share_of, PlanShareOf)
-        _whole("PlanOptions", "curve_points", self.curve_points, minimum=0, noun="a whole number")
+        check_whole(
+            "PlanOptions", "curve_points", self.curve_points, minimum=0, noun="a whole number"
+        )
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ __all__ = [
     "VillageGeometry",
     "VillageSpans",
     "VillageTotals",
+    "kernels_cached",
     "mark_spans",
     "span_cells",
     "village_distance_to",
@@ -445,6 +446,20 @@ def village_totals(
         retired is not None,
     )
     return VillageTotals(*out)
+
+
+def kernels_cached() -> bool | None:
+    """Whether numba's cache holds the compiled analysis kernels (``None``: cannot tell).
+
+    The kernels are compiled on first use and cached beside the package (or in
+    ``NUMBA_CACHE_DIR``); a first run spends about a minute compiling them.  Checked on the
+    kernel every run uses (:func:`village_totals`' reduction) through numba's cache index,
+    which also tells a cache made for other source files."""
+    try:
+        cache = _reduce._cache  # type: ignore[attr-defined]
+        return bool(cache._cache_file._load_index())
+    except Exception:  # numba's internals moved: say nothing rather than something wrong
+        return None
 
 
 @njit(cache=True, parallel=True)

@@ -157,3 +157,28 @@ def test_tests_and_benchmarks_use_only_public_names() -> None:
         for reach in _private_reaches(path.read_text(encoding="utf-8"))
     }
     assert not reaches, "private names used outside the package:\n" + "\n".join(sorted(reaches))
+
+
+#: Private modules a subpackage keeps for its own modules (not part of any face).
+PACKAGE_PRIVATE_MODULES = {"coverage_gaps.io._vector"}
+
+
+def test_modules_share_only_public_names_and_compiled_kernels() -> None:
+    """Inside the package a module uses another's private name only for a numba kernel (a
+    private function on plain arrays that other kernels call, as xarray-spatial does) or from
+    a subpackage's own private module; every other shared helper is public."""
+    from numba.core.registry import CPUDispatcher
+
+    odd = []
+    for path in sorted((ROOT / "coverage_gaps").rglob("*.py")):
+        for reach in _private_reaches(path.read_text(encoding="utf-8")):
+            if reach in PACKAGE_PRIVATE_MODULES:
+                continue
+            module, _, name = reach.rpartition(".")
+            try:
+                shared = getattr(importlib.import_module(module), name)
+            except (ImportError, AttributeError):
+                shared = None
+            if not isinstance(shared, CPUDispatcher):
+                odd.append(f"{path.relative_to(ROOT)}: {reach}")
+    assert not odd, "private names shared between modules:\n" + "\n".join(odd)

@@ -15,6 +15,7 @@ import click
 from coverage_gaps.cli.options import GroupedOption
 from coverage_gaps.runner import Area, AreaOutcome, Progress, RunSummary
 from coverage_gaps.settings import RunConfig
+from coverage_gaps.zonal import kernels_cached
 
 __all__ = [
     "FIRST_RUN",
@@ -166,22 +167,6 @@ def show_warning(
         click.echo(f"Warning: {message}", err=True)
     elif _VERBOSITY >= 2:
         click.echo(f"Warning ({category.__name__}, {filename}:{lineno}): {message}", err=True)
-
-
-def kernels_cached() -> bool | None:
-    """Whether numba's cache holds the compiled analysis kernels (``None``: cannot tell).
-
-    The kernels are compiled on first use and cached beside the package (or in
-    ``NUMBA_CACHE_DIR``); a first run spends about a minute compiling them.  Checked on the
-    kernel every run uses (:func:`coverage_gaps.zonal.village_totals`' reduction) through
-    numba's cache index, which also tells a cache made for other source files."""
-    try:
-        from coverage_gaps import zonal
-
-        cache = zonal._reduce._cache  # type: ignore[attr-defined]
-        return bool(cache._cache_file._load_index())
-    except Exception:  # numba's internals moved: say nothing rather than something wrong
-        return None
 
 
 #: Printed before a run when the kernels are not yet compiled.

@@ -101,7 +101,7 @@ from coverage_gaps.errors import (
     SettingsError,
 )
 from coverage_gaps.network import RADIOS
-from coverage_gaps.settings import TowerOptions, _whole
+from coverage_gaps.settings import TowerOptions, check_whole
 
 __all__ = [
     "BLOCK_SIZE",
@@ -1036,7 +1036,7 @@ def read_towers(
         ("max_row_bytes", max_row_bytes),
         ("rows_per_call", rows_per_call),
     ):
-        _whole("read_towers", name, value, minimum=1, noun="a whole number")
+        check_whole("read_towers", name, value, minimum=1, noun="a whole number")
     path = Path(path)
     options = options or TowerOptions()
     reader = _Reader(path, options, max_row=max_row_bytes, rows_per_call=rows_per_call)

@@ -33,13 +33,13 @@ from coverage_gaps.outputs.atomic import atomic_path
 from coverage_gaps.outputs.stamp import RunStamp
 from coverage_gaps.outputs.tables import FORMULA_START, to_fix_table
 from coverage_gaps.outputs.workbooks import (
-    _format_of,
-    _kind,
-    _python_values,
-    _sheet_name,
-    _stamp_properties,
-    _width,
+    column_format,
+    column_kind,
+    column_width,
+    python_values,
     reader_table,
+    safe_sheet_name,
+    stamp_properties,
 )
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ def _form_sheet(
     from openpyxl.utils import get_column_letter
 
     sheet = workbook.active
-    sheet.title = _sheet_name(labels.text("sheet_field_check", lang))
+    sheet.title = safe_sheet_name(labels.text("sheet_field_check", lang))
     context = [c for c in form.columns if c != "village_id"]
     columns = [*FILL_IN_COLUMNS, *context]
     bold = Font(bold=True)
@@ -228,10 +228,10 @@ def _form_sheet(
                 _set(cell, ids[i - 2])
             cell.number_format = fmt
             cell.protection = unlocked
-    kinds = {c: _kind(form[c]) for c in context}
-    values = {c: _python_values(form[c], kinds[c]) for c in context}
+    kinds = {c: column_kind(form[c]) for c in context}
+    values = {c: python_values(form[c], kinds[c]) for c in context}
     for j, col in enumerate(context, start=len(FILL_IN_COLUMNS) + 1):
-        fmt = _format_of(col, kinds[col])
+        fmt = column_format(col, kinds[col])
         for i, v in enumerate(values[col], start=2):
             cell = sheet.cell(row=i, column=j)
             if v is not None:
@@ -243,11 +243,11 @@ def _form_sheet(
     for j, col in enumerate(columns, start=1):
         letter = get_column_letter(j)
         if col == "village_id":
-            width = _width(col, ids, "text", "@")
+            width = column_width(col, ids, "text", "@")
         elif col in FILL_IN_COLUMNS:
             width = _FILL_WIDTHS[col]
         else:
-            width = _width(labels.column_label(col, lang), values[col], kinds[col], "@")
+            width = column_width(labels.column_label(col, lang), values[col], kinds[col], "@")
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "B2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(n + 1, 2)}"
@@ -276,7 +276,7 @@ def _how_to_sheet(
     from openpyxl.styles import Alignment, Font, PatternFill
 
     t = labels.text
-    sheet = workbook.create_sheet(_sheet_name(t("sheet_how_to", lang)))
+    sheet = workbook.create_sheet(safe_sheet_name(t("sheet_how_to", lang)))
     sheet.column_dimensions["A"].width = 18.0
     sheet.column_dimensions["B"].width = 100.0
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -347,7 +347,7 @@ def write_field_check(
     stamp = stamp or RunStamp.now()
     title = labels.text("field_check_title", lang, province=province)
     workbook = Workbook()
-    _stamp_properties(workbook, title=title, stamp=stamp, lang=lang)
+    stamp_properties(workbook, title=title, stamp=stamp, lang=lang)
     author = f"coverage-gaps {stamp.version}"
     _form_sheet(
         workbook,

@@ -38,14 +38,14 @@ from coverage_gaps.names import name_key
 from coverage_gaps.outputs import INDEX_FILE, RUN_WRITERS, RunArea, labels
 from coverage_gaps.outputs.atomic import atomic_path
 from coverage_gaps.outputs.webmap import (
-    _attribution,
-    _bases,
-    _comment,
-    _own_asset,
-    _safe_raw,
+    attribution_html,
+    base_layers,
+    comment_text,
     encode_geometry,
     json_for_script,
     leaflet_asset,
+    own_asset,
+    safe_raw_text,
     simplify_outlines,
 )
 
@@ -669,8 +669,8 @@ def index_data(
             else ""
         ),
         "bounds": [[b[1], b[0]], [b[3], b[2]]],
-        "bases": _bases(lang),
-        "attribution": _attribution(lang),
+        "bases": base_layers(lang),
+        "attribution": attribution_html(lang),
         "text": {
             "legend": labels.text("legend", lang),
             "open": labels.text("main_files", lang),
@@ -728,19 +728,19 @@ def index_page(run: RunRecord, *, lang: str | None = None) -> str:
     parts = {
         "LANG": _E(lang),
         "TITLE": _E(title),
-        "LICENCES": _comment(
+        "LICENCES": comment_text(
             f"{leaflet.name} {leaflet.version}, from the Python package {leaflet.source} "
             f"({leaflet.licence}):\n\n{leaflet.licence_text}"
         ),
-        "LEAFLET_CSS": _safe_raw(leaflet.css, "style"),
-        "PAGE_CSS": _safe_raw(_own_asset("index.css"), "style"),
+        "LEAFLET_CSS": safe_raw_text(leaflet.css, "style"),
+        "PAGE_CSS": safe_raw_text(own_asset("index.css"), "style"),
         "BODY": body,
-        "LEAFLET_JS": _safe_raw(leaflet.js, "script"),
-        "PAGE_JS": _safe_raw(_own_asset("common.js") + _own_asset("index.js"), "script"),
+        "LEAFLET_JS": safe_raw_text(leaflet.js, "script"),
+        "PAGE_JS": safe_raw_text(own_asset("common.js") + own_asset("index.js"), "script"),
         "DATA": json_for_script(index_data(run, areas, files_of, measure=measure, lang=lang)),
     }
     # One pass over the template: text put in is never searched again.
-    return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m[1]], _own_asset("index.html"))
+    return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m[1]], own_asset("index.html"))
 
 
 def write_index(run: RunRecord) -> list[Path]:

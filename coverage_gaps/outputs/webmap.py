@@ -60,14 +60,23 @@ __all__ = [
     "STATUS_COLOURS",
     "MapAsset",
     "SignalClasses",
+    "attribution_html",
+    "base_layers",
+    "class_image",
+    "comment_text",
     "encode_geometry",
     "json_for_script",
     "leaflet_asset",
+    "legend_row",
     "map_data",
     "map_page",
     "operator_colour",
+    "own_asset",
+    "png_data_url",
     "png_palette",
+    "quantized",
     "render_page",
+    "safe_raw_text",
     "signal_classes",
     "simplify_outlines",
     "write_area_map",
@@ -282,7 +291,8 @@ def encode_geometry(geom: Any) -> list[Any] | None:
     return None
 
 
-def _q(values: Any) -> list[int]:
+def quantized(values: Any) -> list[int]:
+    """Degrees as whole multiples of :data:`QUANTUM_DEG` (the pages' compact coordinates)."""
     out: list[int] = (
         np.round(np.asarray(values, dtype="f8") / QUANTUM_DEG).astype(np.int64).tolist()
     )
@@ -320,7 +330,7 @@ def png_palette(indices: np.ndarray, palette: Sequence[tuple[int, int, int, int]
     )
 
 
-def _class_image(classes: np.ndarray, grid: AnalysisGrid) -> tuple[np.ndarray, list[list[float]]]:
+def class_image(classes: np.ndarray, grid: AnalysisGrid) -> tuple[np.ndarray, list[list[float]]]:
     """uint8 ``classes`` (0 = transparent) reprojected to Web Mercator (nearest), at most
     :data:`MAX_IMAGE_SIDE` a side, and its lat/lon bounds ``[[south, west], [north, east]]``."""
     from rasterio.enums import Resampling
@@ -360,7 +370,8 @@ def _rgba(colour: str, alpha: int) -> tuple[int, int, int, int]:
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), alpha
 
 
-def _data_url(png: bytes) -> str:
+def png_data_url(png: bytes) -> str:
+    """A PNG inlined as a ``data:`` URL (the page needs no file beside it)."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
@@ -407,7 +418,7 @@ def leaflet_asset() -> MapAsset:
 
     def inline(m: re.Match[str]) -> str:
         data = (folder / "images" / m[1]).read_bytes()
-        return f"url({_data_url(data)})"
+        return f"url({png_data_url(data)})"
 
     css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
     found = re.search(r"Leaflet (\d+\.\d+\.\d+)", js[:400])
@@ -421,7 +432,8 @@ def leaflet_asset() -> MapAsset:
     return MapAsset("Leaflet", version, dist, "BSD-2-Clause", licence_text, js, css)
 
 
-def _own_asset(name: str) -> str:
+def own_asset(name: str) -> str:
+    """The text of one of the package's own page assets (script or style) by file name."""
     return (resources.files("coverage_gaps.outputs") / _ASSETS / name).read_text(encoding="utf-8")
 
 
@@ -515,11 +527,12 @@ def _village_rows(v: gpd.GeoDataFrame, lang: str) -> tuple[list[str], list[list[
     return [labels.column_label(k, lang) for k in keys], rows, keys.index("status")
 
 
-def _legend_row(kind: str, colour: str, label: str) -> dict[str, str]:
+def legend_row(kind: str, colour: str, label: str) -> dict[str, str]:
+    """One row of a page's legend: its swatch kind, colour and label."""
     return {"kind": kind, "colour": colour, "label": label}
 
 
-def _attribution(lang: str) -> str:
+def attribution_html(lang: str) -> str:
     """The map's data credits, as HTML (the program's own words only)."""
     return (
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
@@ -529,7 +542,7 @@ def _attribution(lang: str) -> str:
     )
 
 
-def _bases(lang: str) -> list[dict[str, Any]]:
+def base_layers(lang: str) -> list[dict[str, Any]]:
     """The tile base maps (need internet) and the offline choice."""
     import xyzservices.providers as xyz
 
@@ -563,7 +576,7 @@ def _commune_labels(
         communes = communes.sort_index()
         at = communes.geometry.representative_point()
         names = [str(n) for n in communes["name"].fillna("")]
-        return names, _q(at.x), _q(at.y), communes.geometry
+        return names, quantized(at.x), quantized(at.y), communes.geometry
     frame = pd.DataFrame(
         {
             "commune": villages["commune"].fillna("").astype(str),
@@ -573,7 +586,7 @@ def _commune_labels(
     )
     frame = frame[frame["commune"] != ""]
     mean = frame.groupby("commune", sort=True)[["lon", "lat"]].mean()
-    return [str(n) for n in mean.index], _q(mean["lon"]), _q(mean["lat"]), None
+    return [str(n) for n in mean.index], quantized(mean["lon"]), quantized(mean["lat"]), None
 
 
 def map_data(
@@ -615,8 +628,8 @@ def map_data(
         "commune": [str(x) for x in v["commune"].fillna("")],
         "status": [status_index.get(str(s), 0) for s in v["status"]],
         "priority": [None if pd.isna(p) else int(p) for p in v["priority"]],
-        "lon": _q(v["lon"]),
-        "lat": _q(v["lat"]),
+        "lon": quantized(v["lon"]),
+        "lat": quantized(v["lat"]),
         "geom": village_geom,
         "fields": fields,
         "rows": rows,
@@ -647,8 +660,8 @@ def map_data(
     site_ops = s["operator"].astype(str) if len(s) else pd.Series([], dtype=str)
     operators = sorted(pd.unique(site_ops))
     sites = {
-        "lon": _q(s["lon"]) if len(s) else [],
-        "lat": _q(s["lat"]) if len(s) else [],
+        "lon": quantized(s["lon"]) if len(s) else [],
+        "lat": quantized(s["lat"]) if len(s) else [],
         "op": pd.Index(operators).get_indexer(site_ops).tolist(),
         "radios": _per_value(
             s["radios"],
@@ -666,16 +679,16 @@ def map_data(
     # Images: coverage, then the signal of each technology in classes.
     images: list[dict[str, Any]] = []
     covered = (result.coverage.serving != 0).astype(np.uint8)
-    img, bounds = _class_image(covered, grid)
+    img, bounds = class_image(covered, grid)
     images.append(
         {
             "id": "coverage",
             "name": labels.text("coverage_layer", lang),
-            "png": _data_url(png_palette(img, [(0, 0, 0, 0), COVERAGE_RGBA])),
+            "png": png_data_url(png_palette(img, [(0, 0, 0, 0), COVERAGE_RGBA])),
             "bounds": bounds,
             "visible": True,
             "legend": [
-                _legend_row(
+                legend_row(
                     "fill",
                     "rgba({},{},{},0.45)".format(*COVERAGE_RGBA[:3]),
                     labels.text("coverage_layer", lang),
@@ -687,7 +700,7 @@ def map_data(
         if signal is None or not np.isfinite(signal).any():
             continue
         cls = signal_classes(radio, result.link_budget)
-        img, bounds = _class_image(cls.classify(signal), grid)
+        img, bounds = class_image(cls.classify(signal), grid)
         palette = [(0, 0, 0, 0)] + [
             _rgba(SIGNAL_COLOURS[k], SIGNAL_ALPHA[k]) for k in ("none", "usable", "good")
         ]
@@ -705,13 +718,11 @@ def map_data(
                     radio=radio,
                     generation=_GENERATION.get(radio, ""),
                 ),
-                "png": _data_url(png_palette(img, palette)),
+                "png": png_data_url(png_palette(img, palette)),
                 "bounds": bounds,
                 "visible": False,
                 "legend": [
-                    _legend_row(
-                        "fill", SIGNAL_COLOURS[k], labels.text(f"signal_{k}", lang, **words)
-                    )
+                    legend_row("fill", SIGNAL_COLOURS[k], labels.text(f"signal_{k}", lang, **words))
                     for k in ("good", "usable", "none")
                 ],
             }
@@ -748,8 +759,8 @@ def map_data(
         "sites": sites,
         "operators": ops,
         "images": images,
-        "bases": _bases(lang),
-        "attribution": _attribution(lang),
+        "bases": base_layers(lang),
+        "attribution": attribution_html(lang),
         "zoom": {
             "sites_full": SITES_FULL_ZOOM,
             "commune_labels": COMMUNE_LABEL_ZOOM,
@@ -764,17 +775,17 @@ def map_data(
         },
         "legend": {
             "villages": [
-                _legend_row("fill", STATUS_COLOURS[k], labels.status_label(k, lang))
+                legend_row("fill", STATUS_COLOURS[k], labels.status_label(k, lang))
                 for k in statuses
             ],
             "dead_land": [
-                _legend_row("hatch", DEAD_LAND_COLOUR, labels.text("dead_land_layer", lang))
+                legend_row("hatch", DEAD_LAND_COLOUR, labels.text("dead_land_layer", lang))
             ],
-            "sites": [_legend_row("dot", o["colour"], o["name"]) for o in ops]
-            + [_legend_row("note", "", labels.text("sites_small", lang, zoom=SITES_FULL_ZOOM))],
-            "communes": [_legend_row("line", "#6d6d6d", labels.text("communes_layer", lang))],
+            "sites": [legend_row("dot", o["colour"], o["name"]) for o in ops]
+            + [legend_row("note", "", labels.text("sites_small", lang, zoom=SITES_FULL_ZOOM))],
+            "communes": [legend_row("line", "#6d6d6d", labels.text("communes_layer", lang))],
             "area": [
-                _legend_row(
+                legend_row(
                     "dash",
                     "#555555",
                     f"{labels.text('area_layer', lang)} ({labels.text('area_note', lang)})",
@@ -801,14 +812,15 @@ def json_for_script(data: Mapping[str, Any]) -> str:
     )
 
 
-def _safe_raw(text: str, end: str) -> str:
+def safe_raw_text(text: str, end: str) -> str:
     """``text`` for a raw-text element (``<script>``/``<style>``): refuse a closing tag in it."""
     if re.search(rf"</{end}", text, re.IGNORECASE):
         raise ValueError(f"an inlined asset contains '</{end}'")
     return text
 
 
-def _comment(text: str) -> str:
+def comment_text(text: str) -> str:
+    """``text`` made safe inside an HTML comment (no ``--`` or ``<!`` can end or open one)."""
     return text.replace("--", "- -").replace("<!", "< !")
 
 
@@ -831,18 +843,18 @@ def render_page(data: Mapping[str, Any]) -> str:
     parts = {
         "LANG": html.escape(lang),
         "TITLE": html.escape(data["title"]),
-        "LICENCES": _comment(
+        "LICENCES": comment_text(
             f"{leaflet.name} {leaflet.version}, from the Python package {leaflet.source} "
             f"({leaflet.licence}):\n\n{leaflet.licence_text}"
         ),
-        "LEAFLET_CSS": _safe_raw(leaflet.css, "style"),
-        "PAGE_CSS": _safe_raw(_own_asset("map.css"), "style"),
-        "LEAFLET_JS": _safe_raw(leaflet.js, "script"),
-        "PAGE_JS": _safe_raw(_own_asset("common.js") + _own_asset("map.js"), "script"),
+        "LEAFLET_CSS": safe_raw_text(leaflet.css, "style"),
+        "PAGE_CSS": safe_raw_text(own_asset("map.css"), "style"),
+        "LEAFLET_JS": safe_raw_text(leaflet.js, "script"),
+        "PAGE_JS": safe_raw_text(own_asset("common.js") + own_asset("map.js"), "script"),
         "DATA": json_for_script(data),
     }
     # One pass over the template: text put in is never searched again.
-    return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m[1]], _own_asset("map.html"))
+    return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m[1]], own_asset("map.html"))
 
 
 def write_map(path: str | Path, page: str) -> Path:

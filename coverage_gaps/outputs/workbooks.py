@@ -43,7 +43,13 @@ __all__ = [
     "COLUMN_FORMATS",
     "OPTIONAL_COLUMNS",
     "RunStamp",
+    "column_format",
+    "column_kind",
+    "column_width",
+    "python_values",
     "reader_table",
+    "safe_sheet_name",
+    "stamp_properties",
     "write_area_workbooks",
     "write_workbook",
 ]
@@ -136,7 +142,7 @@ def reader_table(table: pd.DataFrame, lang: str, *, drop_empty: bool = True) -> 
 # -- values and widths --------------------------------------------------------------------------
 
 
-def _kind(series: pd.Series) -> str:
+def column_kind(series: pd.Series) -> str:
     """``"text"``, ``"int"``, ``"float"``, ``"date"`` or ``"bool"`` for a column."""
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
@@ -154,13 +160,14 @@ def _kind(series: pd.Series) -> str:
     return "text"
 
 
-def _format_of(column: str, kind: str) -> str:
+def column_format(column: str, kind: str) -> str:
+    """The Excel number format of ``column`` (:data:`COLUMN_FORMATS`, else by its ``kind``)."""
     if column in COLUMN_FORMATS:
         return COLUMN_FORMATS[column]
     return {"int": "0", "float": "0.00", "date": _DATE_FORMAT}.get(kind, "General")
 
 
-def _python_values(series: pd.Series, kind: str) -> list[Any]:
+def python_values(series: pd.Series, kind: str) -> list[Any]:
     """The column as Python values openpyxl writes with their type: None for missing."""
     if kind == "date":
         stamps = pd.to_datetime(series, utc=True, errors="coerce")
@@ -201,7 +208,8 @@ def _shown_width(values: Sequence[Any], kind: str, number_format: str) -> int:
     return len(shown) + 1 + (1 if number_format.endswith("%") else 0)  # sign, percent
 
 
-def _width(header: str, values: Sequence[Any], kind: str, number_format: str) -> float:
+def column_width(header: str, values: Sequence[Any], kind: str, number_format: str) -> float:
+    """A column's width in characters: its widest shown value or its (wrapped) header."""
     content = _shown_width(values, kind, number_format)
     head = min(len(header), _HEADER_WRAP)
     return float(min(max(content, head, _MIN_WIDTH) + 2, _MAX_WIDTH))
@@ -241,7 +249,9 @@ def _cell(sheet: Any, value: Any, *, number_format: str | None = None, **style: 
     return cell
 
 
-def _stamp_properties(workbook: Any, *, title: str, stamp: RunStamp, lang: str) -> None:
+def stamp_properties(workbook: Any, *, title: str, stamp: RunStamp, lang: str) -> None:
+    """Set the workbook's title and the run's stamp (tool, version, made, inputs) in its
+    document properties."""
     from openpyxl.packaging.custom import DateTimeProperty, StringProperty
 
     props = workbook.properties
@@ -270,14 +280,14 @@ def _add_table_sheet(
 
     sheet = workbook.create_sheet(sheet_name)
     columns = list(table.columns)
-    kinds = [_kind(table[c]) for c in columns]
-    formats = [_format_of(c, k) for c, k in zip(columns, kinds, strict=True)]
-    values = [_python_values(table[c], k) for c, k in zip(columns, kinds, strict=True)]
+    kinds = [column_kind(table[c]) for c in columns]
+    formats = [column_format(c, k) for c, k in zip(columns, kinds, strict=True)]
+    values = [python_values(table[c], k) for c, k in zip(columns, kinds, strict=True)]
     wrapped = []
     for i, (head, vals, kind, fmt) in enumerate(
         zip(headers, values, kinds, formats, strict=True), start=1
     ):
-        sheet.column_dimensions[get_column_letter(i)].width = _width(head, vals, kind, fmt)
+        sheet.column_dimensions[get_column_letter(i)].width = column_width(head, vals, kind, fmt)
         wrapped.append(kind == "text" and _shown_width(vals, kind, fmt) + 2 > _MAX_WIDTH)
     frozen = next((columns.index(c) + 1 for c in _FROZEN_THROUGH if c in columns), 0)
     sheet.freeze_panes = f"{get_column_letter(frozen + 1)}2"
@@ -467,12 +477,12 @@ def write_workbook(
     stamp = stamp or RunStamp.now()
     workbook = Workbook(write_only=True)
     styles = _Styles()
-    _stamp_properties(workbook, title=title, stamp=stamp, lang=lang)
+    stamp_properties(workbook, title=title, stamp=stamp, lang=lang)
     heads = [
         headers[c] if headers and c in headers else labels.column_label(c, lang)
         for c in table.columns
     ]
-    _add_table_sheet(workbook, styles, _sheet_name(sheet), table, heads)
+    _add_table_sheet(workbook, styles, safe_sheet_name(sheet), table, heads)
     if explain:
         rows = _explanation_rows(
             table.columns,
@@ -489,7 +499,7 @@ def write_workbook(
     return path
 
 
-def _sheet_name(name: str) -> str:
+def safe_sheet_name(name: str) -> str:
     """A valid sheet name: at most 31 characters, none of ``[]:*?/\\``."""
     return re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "Sheet"
 

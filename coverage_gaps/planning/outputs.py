@@ -338,12 +338,12 @@ def plan_map_data(
     ``made`` and ``version``) with the plan: its title, the proposed sites (numbered by rank),
     their new coverage and the dark land no candidate reaches."""
     from coverage_gaps.outputs.webmap import (
-        _class_image,
-        _data_url,
-        _legend_row,
-        _q,
+        class_image,
+        legend_row,
         map_data,
+        png_data_url,
         png_palette,
+        quantized,
     )
 
     area = plan.area
@@ -355,16 +355,16 @@ def plan_map_data(
         "plan_subtitle", lang, sites=len(sites), share=labels.format_percent(share, lang)
     )
     new = ((plan.served > 0) & (area.coverage.serving == 0)).astype(np.uint8)
-    img, bounds = _class_image(new, area.grid)
+    img, bounds = class_image(new, area.grid)
     images = [
         {
             "id": "plan-coverage",
             "name": labels.text("plan_coverage_layer", lang),
-            "png": _data_url(png_palette(img, [(0, 0, 0, 0), NEW_COVERAGE_RGBA])),
+            "png": png_data_url(png_palette(img, [(0, 0, 0, 0), NEW_COVERAGE_RGBA])),
             "bounds": bounds,
             "visible": True,
             "legend": [
-                _legend_row(
+                legend_row(
                     "fill",
                     "rgba({},{},{},0.55)".format(*NEW_COVERAGE_RGBA[:3]),
                     labels.text("plan_coverage_layer", lang),
@@ -374,16 +374,16 @@ def plan_map_data(
     ]
     lost = _unreachable_mask(plan)
     if lost.any():
-        img, bounds = _class_image(lost.astype(np.uint8), area.grid)
+        img, bounds = class_image(lost.astype(np.uint8), area.grid)
         images.append(
             {
                 "id": "plan-unreachable",
                 "name": labels.text("plan_unreachable_layer", lang),
-                "png": _data_url(png_palette(img, [(0, 0, 0, 0), UNREACHABLE_RGBA])),
+                "png": png_data_url(png_palette(img, [(0, 0, 0, 0), UNREACHABLE_RGBA])),
                 "bounds": bounds,
                 "visible": True,
                 "legend": [
-                    _legend_row(
+                    legend_row(
                         "fill",
                         "rgba({},{},{},0.65)".format(*UNREACHABLE_RGBA[:3]),
                         labels.text("plan_unreachable_layer", lang),
@@ -411,8 +411,8 @@ def plan_map_data(
         }
         rows.append([values[k] for k in keys])
     data["plan"] = {
-        "lon": _q(sites["lon"]) if len(sites) else [],
-        "lat": _q(sites["lat"]) if len(sites) else [],
+        "lon": quantized(sites["lon"]) if len(sites) else [],
+        "lat": quantized(sites["lat"]) if len(sites) else [],
         "rank": [int(k) for k in sites["rank"]],
         "kind": [str(k) for k in sites["kind"]],
         "title": [labels.text("plan_site", lang, rank=int(k)) for k in sites["rank"]],
@@ -424,7 +424,7 @@ def plan_map_data(
     data["legend"] = {
         **data["legend"],
         "plan": [
-            _legend_row("fill", PLAN_SITE_COLOURS[k], labels.text(f"kind_{k}", lang))
+            legend_row("fill", PLAN_SITE_COLOURS[k], labels.text(f"kind_{k}", lang))
             for k in present
         ],
     }
