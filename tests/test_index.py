@@ -240,8 +240,9 @@ def test_outline_of_communes_covers_them() -> None:
 @pytest.mark.parametrize("tolerance_m", [200.0, 800.0])
 def test_outline_of_communes_from_their_cells_matches_their_vertices(tolerance_m: float) -> None:
     """The analysis's cells of nine 2 km squares with 40 m cracks (at 100 m, a crack can catch
-    a row of cell centres): the cells (pooled by two at 800 m), closed and polygonised, give
-    one polygon without holes, within a block of the outline their vertices give."""
+    a row of cell centres): the cells (pooled into blocks of the tolerance), closed and
+    polygonised, give one polygon without holes, within a block of the outline their vertices
+    give."""
     from coverage_gaps.grid import AnalysisGrid
     from coverage_gaps.zonal import mark_spans, village_spans
 
@@ -261,13 +262,11 @@ def test_outline_of_communes_from_their_cells_matches_their_vertices(tolerance_m
     assert mask[int(row[0]), int(col[0]) + 1] and mask[int(row[0]), int(col[0]) - 1]
     villages = gpd.GeoSeries(squares, crs=UTM).to_crs(4326)
     cells = (mask, grid.transform)
-    by_cells = area_outline(villages, UTM, cells=cells, by_cells=True, tolerance_m=tolerance_m)
-    # 45 vertices for 4,000 cells: left alone, the vertices are the cheaper way
-    assert area_outline(villages, UTM, cells=cells, tolerance_m=tolerance_m) == area_outline(
-        villages, UTM, tolerance_m=tolerance_m
-    )
-    by_vertices = area_outline(villages, UTM, tolerance_m=tolerance_m)
-    block = 100 * max(1, int(tolerance_m / 4 / 100))
+    by_cells = area_outline(villages, UTM, cells=cells, tolerance_m=tolerance_m)
+    by_vertices = area_outline(villages, UTM, cells=cells, by_cells=False, tolerance_m=tolerance_m)
+    assert by_vertices == area_outline(villages, UTM, tolerance_m=tolerance_m)
+    assert by_cells != by_vertices
+    block = 100 * max(1, int(tolerance_m / 100))
     assert by_cells is not None and by_vertices is not None
     a, b = (
         gpd.GeoSeries([shapely.from_wkb(w)], crs=4326).to_crs(UTM).iloc[0]
