@@ -11,6 +11,7 @@ per-village figures are then sums, ORs or maxima over the cells of each village'
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -602,6 +603,7 @@ def village_distance_to(
     villages: np.ndarray,
     *,
     max_ring: int = 64,
+    sparse_box: float = 16.0,
 ) -> np.ndarray:
     """Distance, in cells, from each of ``villages`` (indices into ``spans``) to the nearest
     true cell of ``mask``: the smallest distance between a centre of the village's cells and a
@@ -610,15 +612,24 @@ def village_distance_to(
     Exact, and its cost follows the distances, not the grid: each village searches rings of
     cells around its bounding box, outwards, until the ring is farther than the nearest true
     cell found (a cell ``k`` rings out is at least ``k`` cells from every cell of the village).
-    Villages with nothing within ``max_ring`` rings are measured instead with a KD-tree of the
-    edge cells of ``mask`` (the nearest true cell to a cell outside ``mask`` is on its edge).
+    Villages with nothing within ``max_ring`` rings, and villages of scattered parts whose
+    cells fill under ``1 / sparse_box`` of their bounding box (an archipelago commune, whose
+    box is mostly sea), are measured instead with a KD-tree of the edge cells of ``mask`` (the
+    nearest true cell to a cell outside ``mask`` is on its edge).
     """
     mask = np.ascontiguousarray(mask, dtype=np.bool_)
     villages = np.asarray(villages, dtype=np.int64)
     if not mask.any():
         return np.full(villages.size, np.nan)
     out = _ring_distance(
-        spans.row, spans.col_start, spans.col_stop, spans.offsets, mask, villages, max_ring
+        spans.row,
+        spans.col_start,
+        spans.col_stop,
+        spans.offsets,
+        mask,
+        villages,
+        max_ring,
+        float(sparse_box),
     )
     far = np.flatnonzero(out == -1.0)
     if far.size:
@@ -698,28 +709,38 @@ def _ring_distance(
     mask: np.ndarray,
     villages: np.ndarray,
     max_ring: int,
+    sparse_box: float,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`village_distance_to` by rings around each village's bounding box; -1 for the
-    villages whose nearest true cell is not settled within ``max_ring`` rings."""
+    villages whose nearest true cell is not settled within ``max_ring`` rings, and for those
+    whose cells fill under ``1 / sparse_box`` of their box."""
     height, width = mask.shape
     out = np.full(villages.shape[0], np.nan)
     for i in prange(villages.shape[0]):
         v = villages[i]
-        n = 0
-        for s in range(offsets[v], offsets[v + 1]):
-            n += c1[s] - c0[s]
-        if n == 0:
+        lo, hi = offsets[v], offsets[v + 1]
+        keep = np.flatnonzero(c1[lo:hi] > c0[lo:hi]) + lo
+        if keep.size == 0:
+            continue  # no cell
+        by_row = keep[np.argsort(row[keep], kind="mergesort")]
+        sr, s0, s1 = row[by_row], c0[by_row], c1[by_row]
+        n_spans = sr.shape[0]
+        r_lo, r_hi = sr[0], sr[n_spans - 1]
+        col_lo, col_hi = s0.min(), s1.max() - 1
+        box = (r_hi - r_lo + 1) * (col_hi - col_lo + 1)
+        if box > sparse_box * (s1 - s0).sum():
+            # scattered parts (islands): scanning the box costs more than the tree, which
+            # needs no true cell inside the village
+            inside = False
+            for s in range(n_spans):
+                for c in range(s0[s], s1[s]):
+                    if mask[sr[s], c]:
+                        inside = True
+                        break
+                if inside:
+                    break
+            out[i] = 0.0 if inside else -1.0
             continue
-        vr = np.empty(n, dtype=np.int64)
-        vc = np.empty(n, dtype=np.int64)
-        k = 0
-        for s in range(offsets[v], offsets[v + 1]):
-            for c in range(c0[s], c1[s]):
-                vr[k] = row[s]
-                vc[k] = c
-                k += 1
-        r_lo, r_hi = vr.min(), vr.max()
-        col_lo, col_hi = vc.min(), vc.max()
         best = np.inf  # squared distance in cells
         settled = False
         for ring in range(max_ring + 1):
@@ -737,8 +758,21 @@ def _ring_distance(
                 cc = left
                 while cc <= right:
                     if 0 <= cc < width and mask[r, cc]:
-                        for j in range(n):
-                            d = (vr[j] - r) ** 2 + (vc[j] - cc) ** 2
+                        # the village's nearest cell to (r, cc) in each of its row spans is
+                        # the span's column nearest cc, and only the spans of the rows within
+                        # sqrt(best) of r can be nearer: the work is per span of those rows
+                        s_a, s_b = 0, n_spans
+                        if best < np.inf:
+                            w = int(math.sqrt(best)) + 1
+                            s_a = int(np.searchsorted(sr, r - w))
+                            s_b = int(np.searchsorted(sr, r + w, side="right"))
+                        for s in range(s_a, s_b):
+                            dr = sr[s] - r
+                            d = dr * dr
+                            if cc < s0[s]:
+                                d += (s0[s] - cc) ** 2
+                            elif cc >= s1[s]:
+                                d += (cc - s1[s] + 1) ** 2
                             if d < best:
                                 best = d
                     cc += step

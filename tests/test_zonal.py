@@ -128,7 +128,8 @@ def test_totals_against_numpy() -> None:
 
 def test_distance_to_the_mask_against_every_pair_of_cells() -> None:
     """The ring search, and its KD-tree fallback (``max_ring`` of 2 sends the far villages
-    there), against the smallest distance over every (village cell, true cell) pair."""
+    there, ``sparse_box`` of 1 every village that does not fill its box), against the
+    smallest distance over every (village cell, true cell) pair."""
     geoms = shapes()
     spans = village_spans(geoms, GRID)
     rng = np.random.default_rng(3)
@@ -147,8 +148,38 @@ def test_distance_to_the_mask_against_every_pair_of_cells() -> None:
                 d2 = (vr[:, None] - true_r[None, :]) ** 2 + (vc[:, None] - true_c[None, :]) ** 2
                 brute[v] = np.sqrt(d2.min())
         assert np.isnan(brute).sum() == 1  # the tiny box has no cell centre
-        for max_ring in (256, 2):
-            got = village_distance_to(spans, mask, everyone, max_ring=max_ring)
-            np.testing.assert_allclose(got, brute, err_msg=f"{density=} {max_ring=}")
+        # rings only, rings then the tree, and the tree for every village not filling its box
+        for max_ring, sparse_box in ((256, 1e9), (2, 16.0), (256, 1.0)):
+            got = village_distance_to(
+                spans, mask, everyone, max_ring=max_ring, sparse_box=sparse_box
+            )
+            np.testing.assert_allclose(got, brute, err_msg=f"{density=} {max_ring=} {sparse_box=}")
     empty = village_distance_to(spans, np.zeros(GRID.shape, dtype=bool), everyone)
     assert np.isnan(empty).all()
+
+
+def test_distance_of_an_archipelago_village_in_a_dense_mask() -> None:
+    """A village of small islands far apart (its box mostly sea) inside a mask true almost
+    everywhere else: the tree's answer (the default, the box is sparse) and the rings' answer
+    (``sparse_box`` never reached) both match every pair of cells."""
+    from scipy.ndimage import binary_dilation
+
+    islands = shapely.union_all(
+        [
+            shapely.box(x, y, x + 300, y + 300)
+            for x, y in ((500, 500), (4_000, 3_200), (1_500, 3_000))
+        ]
+    )
+    spans = village_spans(np.array([islands]), GRID)
+    cells = mark_spans(spans, GRID.shape)
+    rng = np.random.default_rng(5)
+    mask = (rng.random(GRID.shape) < 0.5) & ~cells
+    # keep the islands' neighbours (3 cells, diagonals too) dark: the answer is not 1
+    mask &= ~binary_dilation(cells, structure=np.ones((7, 7), dtype=bool))
+    vr, vc = np.nonzero(cells)
+    tr, tc = np.nonzero(mask)
+    brute = np.sqrt(((vr[:, None] - tr[None, :]) ** 2 + (vc[:, None] - tc[None, :]) ** 2).min())
+    assert brute > 3
+    for sparse_box in (16.0, 1e9):
+        got = village_distance_to(spans, mask, np.array([0]), sparse_box=sparse_box)
+        np.testing.assert_allclose(got, [brute], err_msg=f"{sparse_box=}")
