@@ -74,3 +74,33 @@ def test_misaligned_or_other_resolution_is_warped(tmp_path: Path) -> None:
             assert raster_io.aligned_offset(src, grid) is None
         got = warp_to_grid(path, grid, option="--x", resampling=Resampling.nearest)
         np.testing.assert_array_equal(got, _warped(path, grid))
+
+
+def _truncated(tmp_path: Path, *, x0: float) -> Path:
+    """A 200 x 300 GeoTIFF cut to two thirds of its bytes: its header and first rows read,
+    its last strips do not."""
+    data = np.ones((200, 300), dtype="float32")
+    path = write_raster(tmp_path / "whole.tif", data, x0=x0, y1=20000, res=100)
+    cut = tmp_path / "cut.tif"
+    raw = path.read_bytes()
+    cut.write_bytes(raw[: 2 * len(raw) // 3])
+    return cut
+
+
+@pytest.mark.parametrize("x0", [0.0, 30.0], ids=["aligned", "warped"])
+def test_a_damaged_raster_is_an_input_error_not_nodata(tmp_path: Path, x0: float) -> None:
+    """A truncated file fails where the area reads its damaged rows (GDAL's warper would only
+    print the error and fill nodata: every village not electrified), and reads where the
+    area lies in its intact rows."""
+    from coverage_gaps.errors import InputError
+    from coverage_gaps.io.population import population_on_grid
+
+    path = _truncated(tmp_path, x0=x0)
+    south = AnalysisGrid.covering((1000, 1000, 20000, 5000), resolution=100, crs=UTM48)
+    with pytest.raises(InputError, match=r"cut\.tif: the --x raster is damaged: .*TIFFRead"):
+        warp_to_grid(path, south, option="--x", resampling=Resampling.nearest)
+    with pytest.raises(InputError, match=r"the --population raster is damaged"):
+        population_on_grid(path, south)
+    north = AnalysisGrid.covering((1000, 17000, 20000, 19000), resolution=100, crs=UTM48)
+    got = warp_to_grid(path, north, option="--x", resampling=Resampling.nearest)
+    assert np.nanmin(got) == 1.0

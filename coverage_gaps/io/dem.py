@@ -65,9 +65,9 @@ def _read_tile(
 ) -> tuple[np.ndarray | None, Any, Any, tuple[float, float, float, float]]:
     """(float32 pixels under ``grid`` with NaN voids, or None; their transform; the crs; the
     tile's bounds) of one elevation file, read through a window of the grid."""
-    from coverage_gaps.io.raster import read_window
+    from coverage_gaps.io.raster import read_window, reading
 
-    with _open_dem(path) as src:
+    with _open_dem(path) as src, reading(path, option="--dem"):
         bounds = tuple(src.bounds)
         window = read_window(src, grid, what=f"the --dem tile {path.name}")
         if window is None:

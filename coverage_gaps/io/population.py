@@ -13,7 +13,13 @@ from rasterio.enums import Resampling
 
 from coverage_gaps.errors import CoverageGapsWarning
 from coverage_gaps.grid import AnalysisGrid
-from coverage_gaps.io.raster import array_to_grid, check_overlap, open_raster, read_window
+from coverage_gaps.io.raster import (
+    array_to_grid,
+    check_overlap,
+    open_raster,
+    read_window,
+    reading,
+)
 
 __all__ = ["pixel_areas_m2", "population_on_grid"]
 
@@ -47,7 +53,8 @@ def population_on_grid(path: str | Path, grid: AnalysisGrid) -> np.ndarray:
     path = Path(path)
     with open_raster(path, option="--population") as src:
         check_overlap(src, grid, path=path, option="--population")
-        window = read_window(src, grid, what=f"the --population raster {path.name}")
+        with reading(path, option="--population"):
+            window = read_window(src, grid, what=f"the --population raster {path.name}")
         if window is None:
             return np.zeros(grid.shape, dtype="float32")
         people, transform = window

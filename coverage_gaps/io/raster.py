@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ __all__ = [
     "aligned_offset",
     "array_to_grid",
     "check_overlap",
+    "check_readable",
     "grid_window",
     "open_raster",
     "overlaps",
     "read_window",
+    "reading",
     "warp_to_grid",
 ]
 
@@ -58,6 +61,39 @@ def check_overlap(src: Any, grid: AnalysisGrid, *, path: Path, option: str) -> N
         )
 
 
+@contextmanager
+def reading(path: str | Path, *, option: str) -> Iterator[None]:
+    """Turn a failed read of the raster's pixels (a truncated or corrupt file) into an
+    :class:`InputError` naming the file and GDAL's reason."""
+    try:
+        yield
+    except rasterio.errors.RasterioIOError as exc:
+        reason = exc.__cause__ or exc
+        raise InputError(
+            path,
+            f"the {option} raster is damaged: its pixels cannot be read ({reason}); "
+            "download or export it again",
+        ) from None
+
+
+#: Pixels read at a time by :func:`check_readable`.
+CHECK_CHUNK_PIXELS = 1 << 24
+
+
+def check_readable(src: Any, band: int, window: Any) -> None:
+    """Read the band's pixels in ``window`` (in strips of :data:`CHECK_CHUNK_PIXELS`), so that
+    a damaged file raises here: GDAL's warper, which reads blocks in its own threads, only
+    prints such errors and carries on with nodata."""
+    from rasterio.windows import Window
+
+    if window is None:
+        return
+    rows = max(1, CHECK_CHUNK_PIXELS // max(int(window.width), 1))
+    r0, r1 = int(window.row_off), int(window.row_off + window.height)
+    for r in range(r0, r1, rows):
+        src.read(band, window=Window(window.col_off, r, window.width, min(rows, r1 - r)))
+
+
 def warp_to_grid(
     path: str | Path,
     grid: AnalysisGrid,
@@ -69,7 +105,7 @@ def warp_to_grid(
 ) -> np.ndarray:
     """The raster's band on ``grid``, nodata as NaN (float) and outside the raster as NaN."""
     path = Path(path)
-    with open_raster(path, option=option) as src:
+    with open_raster(path, option=option) as src, reading(path, option=option):
         check_overlap(src, grid, path=path, option=option)
         dest = np.full(grid.shape, np.nan, dtype=dtype)
         src_nodata = src.nodata
@@ -77,6 +113,7 @@ def warp_to_grid(
         if offset is not None:
             _read_aligned(src, band, offset, dest)
             return dest
+        check_readable(src, band, grid_window(src, grid))
         reproject(
             source=rasterio.band(src, band),
             destination=dest,
