@@ -224,7 +224,12 @@ def test_a_full_disk_exits_3_and_leaves_nothing(
     one_clear_line(
         invoke(*run_args(tiny_world, tmp_path / "o")), 3, "No space left on device", "free some"
     )
-    assert not list((tmp_path / "o").iterdir())
+    assert not (tmp_path / "o").exists()  # the folder the run made for itself is gone too
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "mine.txt").write_text("an official's own file")
+    nested = tmp_path / "kept" / "new" / "deeper"
+    one_clear_line(invoke(*run_args(tiny_world, nested)), 3, "No space left on device")
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["mine.txt"]
 
 
 def test_an_all_nodata_raster_is_said_and_the_run_fails(tiny_world: dict, tmp_path: Path) -> None:

@@ -72,7 +72,8 @@ class OutputFolder:
 
     Use as a context manager; inside it, write into :attr:`staging` and call :meth:`commit`
     with the staged files.  Leaving the block without committing (an error) removes the staging
-    folder and leaves the output folder as it was.
+    folder and leaves the output folder as it was: a folder this run created for it is removed
+    again, with any parents it created, when nothing else was put in them.
 
     ``record`` names the record file of this kind of run (``run.json``; ``plan.json`` for
     ``coverage-gaps plan``): it is moved into place last, and the files of the previous record
@@ -93,8 +94,14 @@ class OutputFolder:
         self.staging = self.path / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._lock = self.path / LOCK_NAME
         self._locked = False
+        self._created: list[Path] = []  # the folders this run made, deepest first
+        self._committed = False
 
     def __enter__(self) -> OutputFolder:
+        missing = self.path
+        while not missing.exists() and missing != missing.parent:
+            self._created.append(missing)
+            missing = missing.parent
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -116,6 +123,12 @@ class OutputFolder:
         with contextlib.suppress(OSError):
             shutil.rmtree(self.staging)
         self._release()
+        if not self._committed:
+            for folder in self._created:
+                try:
+                    folder.rmdir()  # only when empty
+                except OSError:
+                    break
 
     # -- the lock ------------------------------------------------------------------------------
 
@@ -223,6 +236,7 @@ class OutputFolder:
             The final paths of the files, and the earlier outputs removed.
         """
         staged = list(staged)
+        self._committed = True
         for f in staged:
             if f.parent != self.staging:
                 raise ValueError(f"{f} is not in the staging folder {self.staging}")
