@@ -88,6 +88,33 @@ def test_villages_workbook_types_formats_and_layout(books: dict[str, Path]) -> N
     assert sheet.print_title_rows == "$1:$1"
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("vi", ["thấp", "có", "không", "mô hình", "Có sóng", "Phủ sóng một phần", None]),
+        ("en", ["low", "yes", "no", "model", "Covered", "Partial coverage", None]),
+    ],
+)
+def test_machine_words_are_read_in_the_run_s_language(
+    books: dict[str, Path], lang: str, words: list
+) -> None:
+    """Confidence, the models' agreement, the status source and the model's status are words
+    of the workbook's language, not the CSV's machine words (``low``, ``True``, ``model``,
+    ``dead_zone``)."""
+    low, yes, no, model, covered, partial, empty = words
+    sheet = openpyxl.load_workbook(books[f"{lang}-all"]).worksheets[0]
+    rows = cells(sheet)
+    pos = {c.value: i for i, c in enumerate(rows[0])}
+
+    def column(key: str) -> list:
+        return [r[pos[labels.column_label(key, lang)]].value for r in rows[1:]]
+
+    assert column("confidence") == [low, low, low, low, empty, low]
+    assert column("models_agree") == [yes, no, no, no, yes, no]
+    assert set(column("status_source")) == {model}
+    assert column("model_status")[:2] == [covered, partial]
+
+
 def test_to_fix_workbook_is_the_gaps_most_urgent_first(books: dict[str, Path]) -> None:
     sheet = openpyxl.load_workbook(books["vi-fix"])["Cần xử lý"]
     rows = cells(sheet)[1:]

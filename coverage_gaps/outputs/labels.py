@@ -322,8 +322,10 @@ COLUMNS: Mapping[str, Column] = {
     "status_source": Column(
         "Status from",
         "Nguồn tình trạng",
-        "'model' (the analysis) or 'field' (an official's field check)",
-        "'model' (kết quả phân tích) hoặc 'field' (kết quả kiểm tra thực địa)",
+        "'model' (the analysis) or 'field' (an official's field check; the workbooks say "
+        "'field check')",
+        "'model' (kết quả phân tích) hoặc 'field' (kết quả kiểm tra thực địa; trong bảng tính: "
+        "'mô hình' hoặc 'kiểm tra thực địa')",
     ),
     "model_status": Column(
         "Status by the model",
@@ -567,6 +569,10 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     "confidence_high": {"en": "high", "vi": "cao"},
     "confidence_medium": {"en": "medium", "vi": "trung bình"},
     "confidence_low": {"en": "low", "vi": "thấp"},
+    "source_model": {"en": "model", "vi": "mô hình"},
+    "source_field": {"en": "field check", "vi": "kiểm tra thực địa"},
+    "yes": {"en": "yes", "vi": "có"},
+    "no": {"en": "no", "vi": "không"},
     # coverage-gaps plan
     "plan_title": {
         "en": "{province}: where to build new sites",

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMN_FORMATS",
     "OPTIONAL_COLUMNS",
+    "WORD_COLUMNS",
     "RunStamp",
     "column_format",
     "column_kind",
@@ -113,15 +114,35 @@ _MIN_WIDTH, _MAX_WIDTH, _HEADER_WRAP = 6, 60, 24
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+#: Columns of machine words a person reads in words of the run's language: the key of each
+#: word in :data:`~coverage_gaps.outputs.labels.TEXT` (``{}`` is the value).
+WORD_COLUMNS: Mapping[str, str] = {
+    "confidence": "confidence_{}",
+    "status_source": "source_{}",
+}
+
+
 def reader_table(table: pd.DataFrame, lang: str, *, drop_empty: bool = True) -> pd.DataFrame:
-    """The village table as people read it: statuses and reasons in words of ``lang``,
-    operator names separated by commas, empty optional columns left out.  Column names stay
-    machine names (the headers are put on when writing)."""
+    """The village table as people read it: statuses, reasons, confidence, status sources and
+    yes/no in words of ``lang``, operator names separated by commas, empty optional columns
+    left out.  Column names stay machine names (the headers are put on when writing)."""
     out = table.copy()
-    if "status" in out:
-        out["status"] = [
-            labels.status_label(s, lang) if isinstance(s, str) else None
-            for s in out["status"].astype(object)
+    for col in ("status", "model_status"):
+        if col in out:
+            out[col] = [
+                labels.status_label(s, lang) if isinstance(s, str) else None
+                for s in out[col].astype(object)
+            ]
+    for col, key in WORD_COLUMNS.items():
+        if col in out:
+            out[col] = [
+                labels.text(key.format(w), lang) if isinstance(w, str) and w else None
+                for w in out[col].astype(object)
+            ]
+    if "models_agree" in out:
+        out["models_agree"] = [
+            None if pd.isna(a) else labels.text("yes" if a else "no", lang)
+            for a in out["models_agree"].astype(object)
         ]
     if "reason" in out:
         out["reason"] = [
