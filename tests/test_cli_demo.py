@@ -24,6 +24,40 @@ def test_demo_runs_on_the_bundled_data(tmp_path: Path) -> None:
     assert summary["dead_zone"].sum() > 0 and summary["covered"].sum() > 0
     assert summary["uncovered_population"].sum() > 0
     assert "skipped 2 of" in result.output  # the two bad rows planted in the demo towers
+    check_the_readme_shows_this_demo(tmp_path, summary)
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def check_the_readme_shows_this_demo(out: Path, summary: pd.DataFrame) -> None:
+    """The README's tables of the demo (the run's page and the first rows to fix) are this
+    run's figures, as the Vietnamese pages and workbooks write them."""
+    from coverage_gaps.outputs import labels
+
+    lines = README.read_text(encoding="utf-8").splitlines()
+    for _, p in summary.iterrows():
+        shown = [
+            p["villages"],
+            p["dead_zone"],
+            p["partial"],
+            p["covered"],
+            p["not_electrified"],
+        ]
+        row = (
+            f"| [{p['province']}](#) | "
+            + " | ".join(labels.format_number(v, 0, "vi") for v in shown)
+            + f" | {labels.format_number(p['uncovered_electrified_km2'], 1, 'vi')}"
+            + f" | {labels.format_number(p['uncovered_population'], 0, 'vi')} | {p['sites']} |"
+        )
+        assert any(line.startswith(row) for line in lines), row
+    fix = pd.read_csv(out / "lao-cai-to-fix.csv", dtype={"village_id": str}).head(3)
+    for _, v in fix.iterrows():
+        row = (
+            f"| {v['priority']} | {v['village_id']} | {v['village_name']} | {v['commune']} | "
+            f"{labels.status_label(v['status'], 'vi')} | {labels.reasons_text(v['reason'], 'vi')} |"
+        )
+        assert any(line.startswith(row) for line in lines), row
 
 
 def test_demo_data_is_made_by_the_code(tmp_path: Path) -> None:
