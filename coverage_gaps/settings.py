@@ -732,8 +732,21 @@ class RunConfig:
     outputs: OutputOptions = field(default_factory=OutputOptions)
 
     def __post_init__(self) -> None:
+        from coverage_gaps.coverage.models import MODELS
+
         provinces = (self.provinces,) if isinstance(self.provinces, str) else self.provinces
         _set(self, "provinces", tuple(provinces))
+        asked = self.outputs.kinds != default_of(OutputOptions, "kinds")
+        if asked and "tif" in self.outputs.kinds:
+            spec = MODELS.get(self.coverage.model)
+            if spec is not None and not spec.uses_link_budget:
+                signal = ", ".join(name for name, m in MODELS.items() if m.uses_link_budget)
+                raise SettingsError(
+                    f"'tif' (the signal rasters) needs a model that predicts a signal, and "
+                    f"{self.coverage.model!r} does not; choose one of {signal}, or leave tif "
+                    "out of the outputs",
+                    fields=("OutputOptions.kinds", "CoverageOptions.model"),
+                )
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON-able values (paths and dates as text)."""

@@ -226,3 +226,23 @@ def test_errors_keep_their_fields_across_processes() -> None:
     assert back.fields == err.fields and str(back) == str(err)
     ie = cg.InputError("/x/towers.csv", "no such file")
     assert str(pickle.loads(pickle.dumps(ie))) == "/x/towers.csv: no such file"
+
+
+def test_signal_rasters_asked_of_a_model_without_signal_are_refused() -> None:
+    """``--outputs tif`` with the disc model would write nothing: the config says so (the
+    default outputs, which hold tif, stay allowed: a disc run skips it)."""
+    inputs = cg.Inputs(
+        villages=Path("v.gpkg"), towers=Path("t.csv"), electrified_raster=Path("e.tif")
+    )
+    with pytest.raises(cg.SettingsError, match=r"'tif' .* 'disc' does not; choose one of") as e:
+        cg.RunConfig(inputs=inputs, outputs=cg.OutputOptions(kinds=("csv", "tif")))
+    assert e.value.fields == ("OutputOptions.kinds", "CoverageOptions.model")
+    cg.RunConfig(inputs=inputs)  # the defaults
+    with_signal = [name for name, spec in MODELS.items() if spec.uses_link_budget]
+    assert with_signal and "disc" not in with_signal
+    for name in with_signal:
+        cg.RunConfig(
+            inputs=inputs,
+            coverage=cg.CoverageOptions(model=name),
+            outputs=cg.OutputOptions(kinds=("tif",)),
+        )
