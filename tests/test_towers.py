@@ -353,6 +353,17 @@ def test_missing_and_wrong_files(tmp_path: Path) -> None:
     wrong.write_text("radio,mcc,lon,lat\nGSM,452,105,21\n")
     with pytest.raises(InputError, match="expected the 14 OpenCelliD columns"):
         read_towers(wrong)
+    header = "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated"
+    row = "GSM,452,4,1,1,0,105,21,1000,3,1,1600000000,1700000000"
+    for text, says in (
+        (f"{header}\n{row}\n", "header: column averageSignal missing;"),
+        (f"{header.replace(',lat', '')},averageSignal\n", "header: column lat missing;"),
+        (f"{header},averageSignal,tac\n", "header: unexpected column tac;"),
+        (f"{header.replace('lon,lat', 'lat,lon')},averageSignal\n", "in another order (radio,"),
+    ):
+        wrong.write_text(text)
+        with pytest.raises(InputError, match=re.escape(says)):
+            read_towers(wrong)
     broken = tmp_path / "b.csv.gz"
     broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
     with pytest.raises(InputError, match=r"b\.csv\.gz"):
@@ -361,6 +372,19 @@ def test_missing_and_wrong_files(tmp_path: Path) -> None:
     zipped.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
     with pytest.raises(InputError, match="is a zip archive"):
         read_towers(zipped)
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["radio", "mcc"])
+    book.save(tmp_path / "t.xlsx")
+    with pytest.raises(InputError, match=r"t\.xlsx: is an Excel workbook, not a CSV: save"):
+        read_towers(tmp_path / "t.xlsx")
+    with zipfile.ZipFile(tmp_path / "t.ods", "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    with pytest.raises(InputError, match="is an OpenDocument spreadsheet, not a CSV"):
+        read_towers(tmp_path / "t.ods")
 
 
 # -- timestamps, duplicates ---------------------------------------------------------------------

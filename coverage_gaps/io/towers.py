@@ -921,7 +921,7 @@ class _Source:
         for start, what in _MAGIC:
             if magic.startswith(start):
                 self.raw.close()
-                raise InputError(path, f"is {what}")
+                raise InputError(path, f"is {_spreadsheet(path) or what}")
         self.stream, self.errors = (
             _gunzip(self.raw) if self.gzipped else (self.raw, (OSError, EOFError))
         )
@@ -1053,6 +1053,46 @@ def read_towers(
     finally:
         source.close()
     return reader.finish()
+
+
+def _spreadsheet(path: Path) -> str | None:
+    """What a zip file is when it is a spreadsheet (an Excel or OpenDocument workbook, which
+    are zip archives), else ``None``."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            kind = z.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None
+    if "xl/workbook.xml" in names:
+        what = "an Excel workbook"
+    elif "spreadsheet" in kind:
+        what = "an OpenDocument spreadsheet"
+    else:
+        return None
+    return f"{what}, not a CSV: save its sheet as CSV (UTF-8, comma-separated) and give that"
+
+
+def _header_problem(names: Sequence[str]) -> str:
+    """What is wrong with a header that is not the 14 OpenCelliD columns: the missing and the
+    unexpected names, or the order, then the columns expected."""
+    have = [x.strip().lower() for x in names]
+    want = [c.lower() for c in COLUMNS]
+    missing = [c for c, w in zip(COLUMNS, want, strict=True) if w not in have]
+    extra = [x for x, h in zip(names, have, strict=True) if h not in want]
+    parts = []
+    if missing:
+        parts.append(f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing")
+    if extra:
+        parts.append(f"unexpected column{'s' if len(extra) > 1 else ''} {', '.join(extra)}")
+    if not parts:
+        parts.append(f"columns in another order ({','.join(names)})")
+    return (
+        f"header: {'; '.join(parts)}; expected the 14 OpenCelliD columns in this order: "
+        f"{','.join(COLUMNS)}"
+    )
 
 
 class _Reader:
@@ -1245,11 +1285,7 @@ class _Reader:
             if i == 0 and self.first_row:
                 self.header_seen = True
                 if not same:
-                    raise InputError(
-                        self.path,
-                        f"header has columns {names}; expected the 14 OpenCelliD columns "
-                        f"{','.join(COLUMNS)}",
-                    )
+                    raise InputError(self.path, _header_problem(names))
             elif same:
                 self.report.repeated_headers += 1
             else:
