@@ -104,3 +104,20 @@ def test_a_damaged_raster_is_an_input_error_not_nodata(tmp_path: Path, x0: float
     north = AnalysisGrid.covering((1000, 17000, 20000, 19000), resolution=100, crs=UTM48)
     got = warp_to_grid(path, north, option="--x", resampling=Resampling.nearest)
     assert np.nanmin(got) == 1.0
+
+
+def test_a_raster_in_metres_labelled_degrees_is_named_with_the_fix(tmp_path: Path) -> None:
+    from coverage_gaps.errors import CRSError
+
+    data = np.ones((20, 30), dtype="uint8")
+    path = write_raster(
+        tmp_path / "m.tif", data, x0=400_000, y1=2_500_000, res=100, crs="EPSG:4326"
+    )
+    grid = AnalysisGrid.covering((1000, 1000, 3000, 2500), resolution=100, crs=UTM48)
+    with pytest.raises(CRSError, match=r"bounds \(400,000, .*not degrees.*gdal_edit\.py -a_srs"):
+        warp_to_grid(path, grid, option="--x", resampling=Resampling.nearest)
+    # a global raster in 0-360 longitudes is degrees
+    wide = write_raster(tmp_path / "w.tif", data, x0=300, y1=20, res=1, crs="EPSG:4326")
+    with rasterio.open(wide) as src:
+        assert src.bounds.right == 330
+    raster_io.open_raster(wide, option="--x").close()

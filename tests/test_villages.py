@@ -112,3 +112,17 @@ def test_errors(tmp_path: Path) -> None:
     lines.to_file(tmp_path / "l.geojson")
     with pytest.raises(InputError, match="LineString features; villages must be polygons or"):
         read_villages(tmp_path / "l.geojson")
+
+
+def test_a_geojson_not_in_utf8_says_so_and_how_to_convert_it(tmp_path: Path) -> None:
+    text = (
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        '{"ten_thon": "Thôn Bản Mế"}, '
+        '"geometry": {"type": "Point", "coordinates": [104.0, 22.5]}}]}'
+    )
+    path = tmp_path / "v.geojson"
+    path.write_bytes(text.encode("utf-8"))
+    assert read_villages(path)["village_name"].tolist() == ["Thôn Bản Mế"]
+    path.write_bytes(text.replace("Thôn Bản Mế", "Café Hôtel").encode("latin-1"))
+    with pytest.raises(InputError, match=r"v\.geojson: holds text that is not UTF-8 .*iconv"):
+        read_villages(path)

@@ -84,6 +84,13 @@ def read_frame(
         frame = gpd.read_file(path, layer=layer)
     except InputError:
         raise
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path,
+            f"holds text that is not UTF-8 (byte 0x{exc.object[exc.start]:02x}, as Latin-1 or "
+            "Windows-1258 write letters); GeoJSON and CSV must be UTF-8: convert it (iconv -f "
+            f"WINDOWS-1258 -t UTF-8 {path.name} > utf8-{path.name}) or give a GeoPackage",
+        ) from None
     except Exception as exc:  # pyogrio/pyarrow raise many types for unreadable files
         raise InputError(
             path,

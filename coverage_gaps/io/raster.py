@@ -41,6 +41,21 @@ def open_raster(path: str | Path, *, option: str) -> Any:
     if src.crs is None:
         src.close()
         raise CRSError(path, f"{option} raster has no CRS; assign one (gdal_edit.py -a_srs ...)")
+    left, bottom, right, top = src.bounds
+    if src.crs.is_geographic and (
+        min(left, right) < -181
+        or max(left, right) > 361
+        or min(bottom, top) < -91
+        or max(bottom, top) > 91
+    ):
+        src.close()
+        raise CRSError(
+            path,
+            f"{option} raster has bounds ({left:,.0f}, {bottom:,.0f}, {right:,.0f}, {top:,.0f}), "
+            f"which are not degrees, but it says its CRS is {src.crs}: it is probably in metres "
+            "(a projected CRS such as a UTM zone); give it its real CRS, e.g. "
+            f"gdal_edit.py -a_srs EPSG:32648 {path.name}",
+        )
     return src
 
 
