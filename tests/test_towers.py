@@ -544,7 +544,10 @@ def test_progress_is_called_back(tmp_path: Path) -> None:
     path = tmp_path / "c.csv.gz"
     path.write_bytes(gzip.compress("\n".join([HEADER, *rows]).encode()))
     seen: list[tuple[int, int]] = []
-    read_towers(path, options=AS_OF, progress=lambda r, b: seen.append((r, b)), block_size=20_000)
+    with pytest.warns(CoverageGapsWarning, match="the newest observation is from 2023-11-14"):
+        read_towers(
+            path, options=AS_OF, progress=lambda r, b: seen.append((r, b)), block_size=20_000
+        )
     assert len(seen) > 5
     assert [r for r, _ in seen] == sorted(r for r, _ in seen) and seen[-1][0] == 5000
     assert [b for _, b in seen] == sorted(b for _, b in seen)
