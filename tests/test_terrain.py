@@ -264,3 +264,53 @@ def test_shortcuts_against_the_exact_sweep(mountains: np.ndarray) -> None:
     assert np.median(np.abs(diff[ok])) <= 0.5
     assert served[near].mean() >= 0.97
     assert np.median(np.abs(diff[ok & near])) <= 0.2
+
+
+@pytest.mark.skipif(
+    __import__("numba").config.NUMBA_NUM_THREADS < 2, reason="needs numba with 2 threads"
+)
+def test_the_terrain_sweep_gives_the_same_bytes_on_any_number_of_threads() -> None:
+    """The sweep's early-out reads the best signal so far, so a split of the emitters that
+    followed the thread count gave other values on 1 and 2 threads (and on dask workers);
+    the split is fixed (PRIVATE_SLOTS), on small grids and large."""
+    import numba
+    from pyproj import CRS
+
+    from coverage_gaps.coverage import Emitters
+    from coverage_gaps.coverage.linkbudget import default_link_budget
+    from coverage_gaps.coverage.signal import predict_coverage
+    from coverage_gaps.grid import AnalysisGrid
+    from coverage_gaps.network import RADIOS
+
+    n, x0, y0 = 300, 400_000.0, 2_500_000.0
+    grid = AnalysisGrid.covering(
+        (x0, y0 - n * RES, x0 + n * RES, y0), resolution=RES, crs=CRS.from_epsg(32648), margin=0
+    )
+    dem = fractal_dem(grid.shape, RES, seed=5, relief=(0.0, 2000.0), ridges=True)
+    rng = np.random.default_rng(3)
+    k = 120
+    em = Emitters(
+        x=x0 + rng.uniform(0, n * RES, k),
+        y=y0 - rng.uniform(0, n * RES, k),
+        radio=np.full(k, RADIOS.index("LTE"), dtype=np.int8),
+        operator=rng.integers(0, 4, k).astype(np.int16),
+        range_m=np.ones(k),
+        site=np.arange(k),
+    )
+    before = numba.get_num_threads()
+    results = []
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            for reach in (3_000.0, 800.0):  # few tiles (private copies), and many (tiles)
+                res = predict_coverage(
+                    em, grid, model="terrain", link_budget=default_link_budget(), dem=dem,
+                    max_range_m=reach,
+                )  # fmt: skip
+                results.append((threads, reach, res.best_signal_dbm, res.serving))
+    finally:
+        numba.set_num_threads(before)
+    one = {reach: (s, v) for t, reach, s, v in results if t == 1}
+    for t, reach, signal, serving in results:
+        np.testing.assert_array_equal(signal, one[reach][0], err_msg=f"{t} threads, {reach} m")
+        np.testing.assert_array_equal(serving, one[reach][1])

@@ -85,10 +85,15 @@ WGS84_SEMI_MAJOR_M = 6_378_137.0
 
 _MODE_VIEWSHED = 0
 _MODE_VIEWSHED_GDAL36 = 2
-#: Grids too small for tile colouring to keep every worker busy give each worker its own copy of
-#: the outputs when the copies take at most this many extra bytes; otherwise one shared copy,
-#: scheduled by tile colour (faster when there are enough tiles: fewer bytes to touch).
+#: Grids too small for tile colouring to keep two workers busy split the emitters into
+#: :data:`PRIVATE_SLOTS` groups (round robin), each writing its own copy of the outputs, when
+#: the copies take at most this many extra bytes; otherwise one shared copy, scheduled by tile
+#: colour (faster when there are enough tiles: fewer bytes to touch).
 PRIVATE_COPY_BYTES = 64 * 2**20
+#: The number of private copies, fixed rather than one per thread: the sweep's early-out reads
+#: the best signal so far in its own copy, so the groups, and not the threads that run them,
+#: decide the result (a run with 1, 2 or 8 threads, or on dask workers, writes the same bytes).
+PRIVATE_SLOTS = 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -1324,8 +1329,9 @@ def signal_grids(
     Work is O(cells of the disc) per emitter; memory is the output grids plus a few rows per
     worker (no per-site raster).  Emitters are run in parallel over workers.  On large grids each
     worker takes whole tiles of ``R + 1`` cells, nine colours in turn, so that no two workers
-    write to one cell; on small grids (copies within :data:`PRIVATE_COPY_BYTES`) each worker
-    writes to its own copy of the outputs, reduced at the end.
+    write to one cell; on small grids (copies within :data:`PRIVATE_COPY_BYTES`) the emitters
+    are split into :data:`PRIVATE_SLOTS` groups, each writing to its own copy of the outputs,
+    reduced at the end.  The result does not depend on the number of threads.
     """
     height, width = int(shape[0]), int(shape[1])
     if not resolution > 0:
@@ -1360,20 +1366,19 @@ def signal_grids(
     slot_bytes = height * width * (4 * n_layers + 4 * (3 if terrain else 2))
     tiles = math.ceil(height / (rci + 1)) * math.ceil(width / (rci + 1))
     private = (
-        n_workers > 1
-        and tiles < 18 * n_workers  # fewer than two tiles per worker and colour
-        and (n_workers - 1) * slot_bytes <= PRIVATE_COPY_BYTES
+        tiles < 18 * PRIVATE_SLOTS  # fewer than two tiles per group and colour
+        and (PRIVATE_SLOTS - 1) * slot_bytes <= PRIVATE_COPY_BYTES
     )
-    n_slots = n_workers if private else 1
+    n_slots = PRIVATE_SLOTS if private else 1
     signal = np.full((n_slots, n_layers, height, width), -np.inf, dtype=np.float32)
     serving = np.zeros((n_slots, height, width), dtype=np.uint32)
     broadband = np.zeros((n_slots, height, width), dtype=np.uint32)
     reach = np.zeros((height, width), dtype=np.uint32)
     if n:
         if private:
-            order = np.argsort(np.arange(n) % n_workers, kind="stable").astype(np.int64)
-            per_worker = [(n + n_workers - 1 - w) // n_workers for w in range(n_workers)]
-            offsets = np.concatenate([[0], np.cumsum(per_worker)])[None, :].astype(np.int64)
+            order = np.argsort(np.arange(n) % n_slots, kind="stable").astype(np.int64)
+            per_slot = [(n + n_slots - 1 - w) // n_slots for w in range(n_slots)]
+            offsets = np.concatenate([[0], np.cumsum(per_slot)])[None, :].astype(np.int64)
         else:
             order, offsets = _schedule(cols, rows, rci + 1, n_workers)
         bits = np.asarray(sites.bit, dtype=np.uint32)
