@@ -27,7 +27,10 @@ Then notes on the service its electrified land does have, for any village (gap o
 A field check (:func:`apply_field_checks`) overrides the modelled status: ``no_signal`` makes a
 dead zone (reason ``field_no_signal``), ``signal`` a covered village (note ``field_signal``),
 ``no_power`` a village without power (``field_no_power``); ``status_source`` says which, and
-``model_status`` keeps what the model said.
+``model_status`` keeps what the model said.  A village checked ``signal`` or ``no_power`` has
+no uncovered electrified land or people left in its figures (so the totals do not count it),
+one checked ``no_signal`` all its electrified land uncovered (its uncovered people stay the
+model's); ``covered_share`` stays the model's.
 """
 
 from __future__ import annotations
@@ -260,6 +263,22 @@ def apply_field_checks(
         on[i] = checks["date"].iat[c]
         by[i] = checks["checked_by"].iat[c] if "checked_by" in checks else ""
         note[i] = checks["note"].iat[c] if "note" in checks else ""
+    # The figures follow the check: one that found signal (or no power) leaves none of the
+    # village's land or people without signal, one that found no signal leaves all of its
+    # electrified land without (its people stay the model's count: a check cannot measure
+    # how many live on the land it found dark); the share served stays the model's.
+    checked = source == "field"
+    cleared = np.isin(status, ["covered", "not_electrified"]) & checked
+    for col in ("uncovered_electrified_km2", "uncovered_population"):
+        if col in out and cleared.any():
+            values = out[col].to_numpy(dtype="f8").copy()
+            values[cleared & np.isfinite(values)] = 0.0
+            out[col] = values
+    dark = (status == "dead_zone") & checked
+    if dark.any() and {"uncovered_electrified_km2", "electrified_km2"} <= set(out.columns):
+        values = out["uncovered_electrified_km2"].to_numpy(dtype="f8").copy()
+        values[dark] = out["electrified_km2"].to_numpy(dtype="f8")[dark]
+        out["uncovered_electrified_km2"] = values
     out["status"] = status
     out["reason"] = reason
     out["status_source"] = source

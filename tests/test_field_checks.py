@@ -112,6 +112,13 @@ def test_checks_override_the_model_in_the_tables(tiny_world: dict, tmp_path: Pat
         and table.loc["001", "checked_on"] == "2025-05-02"
     )
     assert table.loc["001", "priority"] == "1" and table.loc["002", "priority"] == ""
+    # 002, found with signal, leaves no uncovered land in its row or in the province's total
+    assert table.loc["002", "uncovered_electrified_km2"] == 0
+    assert table.loc["001", "uncovered_electrified_km2"] > 0
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
+    assert summary["uncovered_electrified_km2"].iloc[0] == pytest.approx(
+        table["uncovered_electrified_km2"].astype(float).sum(), abs=0.05
+    )
     clash = pd.read_csv(out / "lao-cai-model-vs-field.csv", encoding="utf-8-sig", dtype=str)
     assert clash["village_id"].tolist() == ["001", "002"]
     fix = pd.read_csv(out / "lao-cai-to-fix.csv", encoding="utf-8-sig", dtype=str)
