@@ -670,9 +670,10 @@ class PlanOptions:
 
     def __post_init__(self) -> None:
         if (self.n_sites is None) == (self.target_share is None):
+            which = "neither was given" if self.n_sites is None else "not both"
             raise SettingsError(
                 "give the number of new sites (--sites N) or the share of the demand to serve "
-                "(--target-share 0.95), not both",
+                f"(--target-share 0.95): {which}",
                 fields=("PlanOptions.n_sites", "PlanOptions.target_share"),
             )
         if self.n_sites is not None:

@@ -214,8 +214,9 @@ def check_a_second_plan_replaces_the_first_and_keeps_the_run(demo_plan: dict) ->
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ([], "--sites / --target-share"),
-        (["--sites", "3", "--target-share", "0.5"], "not both"),
+        ([], "Invalid value for --sites / --target-share: give the number of new sites"),
+        ([], "(--target-share 0.95): neither was given"),
+        (["--sites", "3", "--target-share", "0.5"], "(--target-share 0.95): not both"),
         (["--sites", "3", "--plan-radio", "WIMAX"], "--plan-radio"),
         (["--sites", "3", "--objective", "people"], "population"),
         (["--target-share", "0.9", "--objective", "villages"], "--objective"),
