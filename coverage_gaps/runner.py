@@ -44,7 +44,7 @@ from coverage_gaps.io.sources import (
     RasterElectrification,
 )
 from coverage_gaps.io.towers import TowerReport, read_towers
-from coverage_gaps.io.villages import read_villages
+from coverage_gaps.io.villages import read_villages, villages_unit
 from coverage_gaps.names import match_province, name_key, slugify, unique_slugs, vi_sort_key
 from coverage_gaps.network import resolve_operators
 from coverage_gaps.outputs import (
@@ -65,6 +65,7 @@ from coverage_gaps.settings import (
     CoverageOptions,
     RunConfig,
     ServiceOptions,
+    Unit,
     VillageOptions,
 )
 from coverage_gaps.sites import cell_operators, collapse_sites, select_cells
@@ -179,6 +180,9 @@ class RunInputs:
         areas' outlines are then drawn from their villages.
     started
         When the run started: the date stamped on every file.
+    unit
+        What the villages are, ``"village"`` or ``"commune"`` (``--unit`` as resolved by
+        :func:`~coverage_gaps.io.villages.villages_unit`): the words people read call them so.
     """
 
     config: RunConfig
@@ -201,11 +205,17 @@ class RunInputs:
     notes: list[str] = field(default_factory=list)
     province_outlines: dict[str, bytes] | None = None
     started: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    unit: Unit = "village"
 
     @property
     def settings(self) -> dict[str, Any]:
         """The settings that ran: the config with every resolved value in place."""
-        resolved = dataclasses.replace(self.config, coverage=self.coverage, service=self.service)
+        resolved = dataclasses.replace(
+            self.config,
+            coverage=self.coverage,
+            service=self.service,
+            villages=dataclasses.replace(self.config.villages, unit=self.unit),
+        )
         out = resolved.to_dict()
         out["as_of"] = self.as_of.isoformat()
         out["sunsets_applied"] = dict(self.sunsets)
@@ -283,12 +293,14 @@ def _load_villages(
     options: VillageOptions,
     province_layer: AdminLayer | None,
     commune_layer: AdminLayer | None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
-    """:func:`load_villages`, the commune layer's units (for the maps' base) and the province
-    layer's (for the national map)."""
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None, Unit]:
+    """:func:`load_villages`, the commune layer's units (for the maps' base), the province
+    layer's (for the national map) and what the features are (:func:`villages_unit`, before the
+    layers assign communes)."""
     from coverage_gaps.admin import assign_by_location
 
     villages = read_villages(path, options=options)
+    unit = villages_unit(villages, options.unit)
     communes = units = None
     if province_layer is not None:
         units = read_admin_layer(province_layer)
@@ -297,7 +309,7 @@ def _load_villages(
     if commune_layer is not None:
         communes = read_admin_layer(commune_layer)
         villages = assign_by_location(villages, communes, column="commune", what="commune")
-    return villages, communes, units
+    return villages, communes, units, unit
 
 
 def province_groups(
@@ -432,7 +444,7 @@ class ReadInputs:
         What reading the towers found.
     service
         The service options as resolved (operator names as the towers file spells them).
-    electrification, population, dem, coverage, link_budget, province_outlines
+    electrification, population, dem, coverage, link_budget, province_outlines, unit
         As in :class:`RunInputs`.
     """
 
@@ -450,6 +462,7 @@ class ReadInputs:
     coverage: CoverageOptions
     link_budget: LinkBudget
     province_outlines: dict[str, bytes] | None = None
+    unit: Unit = "village"
 
 
 def read_inputs(
@@ -475,7 +488,7 @@ def read_inputs(
     link_budget = _read_link_budget(config)  # parsed whenever given, so a bad file fails early
 
     with progress.step("Reading villages"):
-        villages, communes, units = _load_villages(
+        villages, communes, units, unit = _load_villages(
             inputs.villages, config.villages, inputs.province_layer, inputs.commune_layer
         )
         if communes is not None:
@@ -556,6 +569,7 @@ def read_inputs(
         coverage=coverage,
         link_budget=link_budget,
         province_outlines=province_outlines,
+        unit=unit,
     )
 
 
@@ -619,6 +633,7 @@ def resolve_at(read: ReadInputs, as_of: date, *, progress: Progress | None = Non
         towers=read.towers,
         notes=notes,
         province_outlines=read.province_outlines,
+        unit=read.unit,
     )
 
 
@@ -678,6 +693,7 @@ def run_area(area: Area, inputs: RunInputs, folder: Path, *, shared_by: int = 1)
             stamp=RunStamp.at(inputs.started),
             index=INDEX_FILE,
             field_check_validity_days=inputs.config.analysis.field_check_validity_days,
+            unit=inputs.unit,
         )
         files: list[Path] = []
         for kind, writer in AREA_WRITERS.items():

@@ -53,7 +53,9 @@ __all__ = [
     "ServiceOptions",
     "StatusThresholds",
     "TowerOptions",
+    "Unit",
     "VillageOptions",
+    "VillageUnit",
     "check_whole",
     "default_of",
 ]
@@ -69,6 +71,13 @@ PlanObjective = Literal["people", "villages", "area"]
 PlanShareOf = Literal["coverable", "total"]
 #: The language of what people read (maps, workbooks, reports); CSVs keep English machine names.
 Lang = Literal["vi", "en"]
+#: What the features of the villages layer are, so that people read "thôn" (village) or "xã"
+#: (commune) for them: ``auto`` takes a layer of polygons without a commune column for a layer
+#: of communes (each feature its own commune, as :func:`~coverage_gaps.io.read_villages` reads
+#: it) and anything else for villages.
+VillageUnit = Literal["auto", "village", "commune"]
+#: A resolved :data:`VillageUnit`.
+Unit = Literal["village", "commune"]
 
 #: Fixed coverage radii per radio (Collins Bartholomew's Mobile Coverage Explorer convention:
 #: 12 km for 2G, 4 km for 3G/4G, 0.5 km for 5G; CDMA is treated as 2G).
@@ -346,13 +355,18 @@ class TowerOptions:
 @dataclass(frozen=True)
 class VillageOptions:
     """How to read the villages layer: its layer and the columns holding id, name, commune and
-    province (each detected when ``None``)."""
+    province (each detected when ``None``), and what its features are (``unit``: villages or
+    communes, :data:`VillageUnit`)."""
 
     layer: str | None = None
     id_col: str | None = None
     name_col: str | None = None
     commune_col: str | None = None
     province_col: str | None = None
+    unit: VillageUnit = "auto"
+
+    def __post_init__(self) -> None:
+        _choice("VillageOptions", "unit", self.unit, VillageUnit)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -45,9 +47,9 @@ def lao_cai_towers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_lao_cai_communes_end_to_end(lao_cai_towers: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli,
-        [
+
+    def result_args(folder: Path) -> list[str]:
+        return [
             "-q",
             "run",
             "--villages",
@@ -65,9 +67,10 @@ def test_lao_cai_communes_end_to_end(lao_cai_towers: Path, tmp_path: Path) -> No
             "--radio",
             "broadband",
             "--out",
-            str(out),
-        ],
-    )
+            str(folder),
+        ]
+
+    result = CliRunner().invoke(cli, result_args(out))
     assert result.exit_code == 0, result.output
     table = pd.read_csv(
         out / "lao-cai-villages.csv", encoding="utf-8-sig", dtype={"village_id": str}
@@ -84,6 +87,21 @@ def test_lao_cai_communes_end_to_end(lao_cai_towers: Path, tmp_path: Path) -> No
     fix = pd.read_csv(out / "lao-cai-to-fix.csv", encoding="utf-8-sig")
     assert fix["priority"].tolist() == list(range(1, len(fix) + 1))
     assert (out / "lao-cai.html").stat().st_size < 5_000_000
+    # communes are read as communes: people read "xã", not "thôn" (village)
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["settings"]["villages"]["unit"] == "commune"
+    sheet = openpyxl.load_workbook(out / "lao-cai-to-fix.xlsx").active
+    headers = [c.value for c in next(sheet.iter_rows(min_row=1, max_row=1))]
+    assert headers[:3] == ["Thứ tự ưu tiên", "Mã xã", "Tên xã"]
+    page = (out / "lao-cai.html").read_text(encoding="utf-8")
+    assert "Tìm xã (tên hoặc mã)" in page and "Tìm thôn" not in page
+    assert "99 xã được phân tích" in (out / "index.html").read_text(encoding="utf-8")
+    # --unit village: the user's word wins over the layer's shape
+    again = tmp_path / "again"
+    village_run = [*result_args(again), "--unit", "village", "--outputs", "xlsx"]
+    assert CliRunner().invoke(cli, village_run).exit_code == 0
+    sheet = openpyxl.load_workbook(again / "lao-cai-to-fix.xlsx").active
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))][1:3] == ["Mã thôn", "Tên thôn"]
 
 
 def test_overlapping_real_communes_each_keep_their_whole_area() -> None:

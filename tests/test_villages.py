@@ -10,8 +10,14 @@ import pytest
 import shapely
 from pyproj import CRS
 
-from coverage_gaps.errors import ColumnError, CoverageGapsWarning, CRSError, InputError
-from coverage_gaps.io.villages import read_villages
+from coverage_gaps.errors import (
+    ColumnError,
+    CoverageGapsWarning,
+    CRSError,
+    InputError,
+    SettingsError,
+)
+from coverage_gaps.io.villages import read_villages, villages_unit
 from coverage_gaps.settings import VillageOptions
 from coverage_gaps.zonal import village_geometry
 from tests.helpers import UTM, X0, Y0
@@ -126,3 +132,22 @@ def test_a_geojson_not_in_utf8_says_so_and_how_to_convert_it(tmp_path: Path) -> 
     path.write_bytes(text.replace("Thôn Bản Mế", "Café Hôtel").encode("latin-1"))
     with pytest.raises(InputError, match=r"v\.geojson: holds text that is not UTF-8 .*iconv"):
         read_villages(path)
+
+
+def test_what_the_features_are(tmp_path: Path) -> None:
+    villages = tmp_path / "villages.gpkg"
+    sample().to_file(villages)  # polygons with a commune column: villages
+    assert villages_unit(read_villages(villages)) == "village"
+    communes = tmp_path / "communes.gpkg"
+    sample().drop(columns="xa").to_file(communes)  # polygons, each its own commune
+    assert villages_unit(read_villages(communes)) == "commune"
+    points = tmp_path / "points.gpkg"
+    frame = sample().drop(columns="xa")
+    frame.geometry = frame.geometry.centroid
+    frame.to_file(points)  # points are never communes
+    assert villages_unit(read_villages(points)) == "village"
+    # the user's word wins
+    assert villages_unit(read_villages(communes), "village") == "village"
+    assert villages_unit(read_villages(villages), "commune") == "commune"
+    with pytest.raises(SettingsError, match=r"'ward' is not one of 'auto', 'village', 'commune'"):
+        VillageOptions(unit="ward")  # type: ignore[arg-type]

@@ -36,6 +36,7 @@ from coverage_gaps.settings import (
     StatusThresholds,
     TowerOptions,
     VillageOptions,
+    VillageUnit,
     choices_of,
     default_of,
 )
@@ -283,6 +284,14 @@ village_options = apply(
         setting="VillageOptions.province_col",
         help="Province name or two-digit code column.",
     ),
+    option(
+        VILLAGES,
+        "--unit",
+        type=click.Choice(choices_of(VillageUnit)),
+        setting="VillageOptions.unit",
+        help="What the features are, so that maps and workbooks call them thôn or xã: auto takes"
+        " polygons without a commune column for communes.",
+    ),
 )
 
 
@@ -294,6 +303,7 @@ def build_villages(kw: dict[str, Any]) -> VillageOptions:
         name_col=kw.pop("name_col"),
         commune_col=kw.pop("commune_col"),
         province_col=kw.pop("province_col"),
+        unit=kw.pop("unit"),
     )
 
 

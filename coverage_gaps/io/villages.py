@@ -28,9 +28,9 @@ from coverage_gaps.io._vector import (
     read_frame,
 )
 from coverage_gaps.names import listing
-from coverage_gaps.settings import VillageOptions
+from coverage_gaps.settings import Unit, VillageOptions, VillageUnit
 
-__all__ = ["ID_CANDIDATES", "NAME_CANDIDATES", "read_villages", "unique_ids"]
+__all__ = ["ID_CANDIDATES", "NAME_CANDIDATES", "read_villages", "unique_ids", "villages_unit"]
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,24 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
             "geometry",
         ]
     ]
+
+
+def villages_unit(villages: gpd.GeoDataFrame, unit: VillageUnit = "auto") -> Unit:
+    """What the features of ``villages`` (as :func:`read_villages` returns them) are:
+    ``"village"`` or ``"commune"``, so that people read "thôn" or "xã" for them.
+
+    ``unit`` other than ``"auto"`` is the answer (``--unit``).  ``"auto"`` follows the reader:
+    a layer of polygons without a commune column is a layer of communes (each feature is its own
+    commune, its ``commune`` its name); anything else, points or polygons with a commune column,
+    is villages.
+    """
+    if unit == "village" or unit == "commune":
+        return unit
+    if not len(villages):
+        return "village"
+    polygonal = villages.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    own_commune = (villages["commune"] == villages["village_name"]).all()
+    return "commune" if bool(polygonal and own_commune) else "village"
 
 
 def unique_ids(ids: np.ndarray, *, path: Path, column: str | None) -> np.ndarray:

@@ -83,6 +83,9 @@ class AreaTarget:
     field_check_validity_days
         How long an official's check counts in the run that writes the field-check form
         (``--field-check-validity``; ``None``: the setting's default).
+    unit
+        What the area's features are, ``"village"`` or ``"commune"`` (the run's resolved
+        ``--unit``): the words people read call them so (:attr:`lang`).
     """
 
     folder: Path
@@ -91,6 +94,15 @@ class AreaTarget:
     stamp: RunStamp = field(default_factory=RunStamp.now)
     index: str | None = None
     field_check_validity_days: float | None = None
+    unit: str = "village"
+
+    @property
+    def lang(self) -> str:
+        """The language of what people read, worded for :attr:`unit`
+        (:func:`coverage_gaps.outputs.labels.wording`): pass it wherever a ``lang`` goes."""
+        from coverage_gaps.outputs.labels import wording
+
+        return wording(self.options.lang, self.unit)
 
     def path(self, suffix: str) -> Path:
         """``folder / (slug + suffix)``, e.g. ``path("-villages.csv")``."""
@@ -151,6 +163,17 @@ class RunRecord:
     areas: list[RunArea] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
     stamp: RunStamp = field(default_factory=RunStamp.now)
+
+    @property
+    def lang(self) -> str:
+        """The run's language (``settings["outputs"]["lang"]``, else the default), worded for
+        its villages' unit (``settings["villages"]["unit"]``), as :attr:`AreaTarget.lang`."""
+        from coverage_gaps.outputs.labels import wording
+        from coverage_gaps.settings import OutputOptions, default_of
+
+        lang = (self.settings.get("outputs") or {}).get("lang") or default_of(OutputOptions, "lang")
+        unit = (self.settings.get("villages") or {}).get("unit") or "village"
+        return wording(str(lang), "village" if unit == "auto" else str(unit))
 
 
 #: Per-area outputs, by kind, in the order they are written.

@@ -378,7 +378,7 @@ def write_area_field_check(result: AreaResult, target: AreaTarget) -> list[Path]
             target.path("-field-check.xlsx"),
             result.villages,
             province=result.name,
-            lang=target.options.lang,
+            lang=target.lang,
             operators=operators,
             validity_days=target.field_check_validity_days,
             stamp=target.stamp,

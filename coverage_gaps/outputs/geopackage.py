@@ -444,6 +444,6 @@ def write_area_geopackage(result: AreaResult, target: AreaTarget) -> list[Path]:
             villages=result.villages,
             sites=result.sites,
             dead_zones=result.dead_zones,
-            lang=target.options.lang,
+            lang=target.lang,
         )
     ]

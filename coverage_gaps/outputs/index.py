@@ -671,7 +671,7 @@ def index_data(
 
 def index_page(run: RunRecord, *, lang: str | None = None) -> str:
     """The whole ``index.html`` of ``run``, as text (see the module's docstring)."""
-    lang = lang or str((run.settings.get("outputs") or {}).get("lang") or "vi")
+    lang = lang or run.lang
     t = labels.text
     areas: list[RunArea | None] = list(run.areas)
     named = {a.name: a for a in run.areas}

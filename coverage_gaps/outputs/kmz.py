@@ -392,7 +392,7 @@ def write_area_kmz(result: AreaResult, target: AreaTarget) -> list[Path]:
         villages=result.villages,
         dead_zones=result.dead_zones,
         sites=sites_on_grid(result.sites, result.grid),
-        lang=target.options.lang,
+        lang=target.lang,
         tolerance_m=max(result.grid.resolution / 2, 20.0),
         metric_crs=result.grid.crs,
         stamp=target.stamp,

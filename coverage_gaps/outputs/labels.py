@@ -13,13 +13,14 @@ station), "thôn, bản" (village, hamlet), "xã, phường" (commune, ward).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from coverage_gaps.settings import Lang, choices_of
+from coverage_gaps.settings import Lang, Unit, choices_of
 
 __all__ = [
     "COLUMNS",
@@ -30,8 +31,11 @@ __all__ = [
     "STATUSES",
     "STATUS_MEANINGS",
     "TEXT",
+    "UNITS",
     "Column",
     "Lang",
+    "Unit",
+    "Wording",
     "column_help",
     "column_label",
     "format_number",
@@ -42,6 +46,7 @@ __all__ = [
     "status_label",
     "status_meaning",
     "text",
+    "wording",
 ]
 
 LANGS: tuple[str, ...] = choices_of(Lang)
@@ -166,10 +171,10 @@ class Column:
     vi_help: str
 
     def label(self, lang: str) -> str:
-        return self.vi if lang == "vi" else self.en
+        return _worded(self.vi if lang == "vi" else self.en, lang)
 
     def help(self, lang: str) -> str:
-        return self.vi_help if lang == "vi" else self.en_help
+        return _worded(self.vi_help if lang == "vi" else self.en_help, lang)
 
 
 #: The columns of the village tables (machine name → header and explanation).
@@ -956,11 +961,79 @@ def format_percent(value: Any, lang: str, digits: int = 0) -> str:
     return format_number(100 * float(value), digits, lang) + "%"
 
 
+#: What the features of a run are: villages (thôn, bản) or communes (xã, phường).  Every text
+#: here is written for villages; :func:`wording` turns them into texts about communes.
+UNITS: tuple[str, ...] = choices_of(Unit)
+
+
+class Wording(str):
+    """A language code (``"vi"``, ``"en"``) that also knows what the run's features are.
+
+    It is the code itself for every comparison and lookup, so it goes wherever a ``lang`` does;
+    the functions of this module word their texts for its :attr:`unit`.  Made by
+    :func:`wording`.
+    """
+
+    unit: Unit
+
+    def __new__(cls, lang: str, unit: Unit = "village") -> Wording:
+        if unit not in UNITS:
+            raise ValueError(f"{unit!r} is not one of {', '.join(map(repr, UNITS))}")
+        out = super().__new__(cls, lang)
+        out.unit = unit
+        return out
+
+    def __reduce__(self) -> tuple[Callable[..., Wording], tuple[str, Unit]]:
+        return (Wording, (str(self), self.unit))
+
+
+def wording(lang: str, unit: str = "village") -> str:
+    """``lang`` as the texts of a run of ``unit`` (``"village"`` or ``"commune"``) are worded:
+    ``lang`` itself for villages, a :class:`Wording` for communes (``"Tên thôn"`` reads
+    ``"Tên xã"``, ``"Villages analysed"`` reads ``"Communes analysed"``)."""
+    if unit == "village":
+        return str(lang)
+    if unit == "commune":
+        return Wording(str(lang), "commune")
+    raise ValueError(f"{unit!r} is not one of {', '.join(map(repr, UNITS))}")
+
+
+#: Placeholders (``{villages}``) are names of values, never words to change.
+_PLACEHOLDER = re.compile(r"(\{[^{}]*\})")
+#: The words of a text about villages and their words about communes, per language (whole words
+#: only: "thông" stays "thông").
+_COMMUNE_WORDS: Mapping[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "vi": (
+        (re.compile(r"\bthôn, bản\b"), "xã, phường"),
+        (re.compile(r"\bThôn\b"), "Xã"),
+        (re.compile(r"\bthôn\b"), "xã"),
+    ),
+    "en": (
+        (re.compile(r"\bvillage, hamlet\b"), "commune, ward"),
+        (re.compile(r"\bVillage(s?)\b"), r"Commune\1"),
+        (re.compile(r"\bvillage(s?)\b"), r"commune\1"),
+    ),
+}
+
+
+def _worded(template: str, lang: str) -> str:
+    """``template`` (a text about villages, before its values are put in) worded for the unit
+    of ``lang``."""
+    if getattr(lang, "unit", "village") != "commune":
+        return template
+    words = _COMMUNE_WORDS.get(str(lang), _COMMUNE_WORDS["en"])
+    parts = _PLACEHOLDER.split(template)
+    for i in range(0, len(parts), 2):
+        for pattern, repl in words:
+            parts[i] = pattern.sub(repl, parts[i])
+    return "".join(parts)
+
+
 def _pick(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
     entry = table.get(key)
     if entry is None:
         return key
-    return entry.get(lang, entry["en"])
+    return _worded(entry.get(lang, entry["en"]), lang)
 
 
 def status_label(status: str, lang: str) -> str:
@@ -980,10 +1053,7 @@ def reasons_text(reasons: str, lang: str) -> str:
 
 def status_meaning(status: str, lang: str, *, dead: float, covered: float) -> str:
     """What ``status`` means, with the run's thresholds (shares 0-1)."""
-    entry = STATUS_MEANINGS.get(status)
-    if entry is None:
-        return status
-    return entry.get(lang, entry["en"]).format(dead=dead, covered=covered)
+    return _pick(STATUS_MEANINGS, status, lang).format(dead=dead, covered=covered)
 
 
 def reason_meaning(reason: str, lang: str) -> str:

@@ -468,7 +468,7 @@ def write_area_report(result: AreaResult, target: AreaTarget) -> list[Path]:
         write_report(
             target.path(".pdf"),
             result,
-            lang=target.options.lang,
+            lang=target.lang,
             to_fix_file=target.path(f"-to-fix.{wanted}").name,
             stamp=target.stamp,
         )

@@ -870,7 +870,7 @@ def write_area_map(result: AreaResult, target: AreaTarget) -> list[Path]:
     stamp = target.stamp
     page = map_page(
         result,
-        lang=target.options.lang,
+        lang=target.lang,
         made=stamp.day,
         version=stamp.version,
         index=target.index,

@@ -528,7 +528,7 @@ def safe_sheet_name(name: str) -> str:
 def write_area_workbooks(result: AreaResult, target: AreaTarget) -> list[Path]:
     """``<slug>-to-fix.xlsx`` (the gaps, most urgent first) and ``<slug>-villages.xlsx``
     (every village), beside the CSVs."""
-    lang = target.options.lang
+    lang = target.lang
     stamp = target.stamp
     common: dict[str, Any] = {
         "lang": lang,

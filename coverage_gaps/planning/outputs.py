@@ -175,7 +175,7 @@ def write_plan_workbook(plan: AreaPlan, target: AreaTarget) -> list[Path]:
     """``<slug>-new-sites.xlsx``: the proposed sites in the run's language."""
     from coverage_gaps.outputs.workbooks import write_workbook
 
-    lang = target.options.lang
+    lang = target.lang
     table = _rounded_sites(plan)
     table["kind"] = [labels.text(f"kind_{k}", lang) for k in table["kind"]]
     return [
@@ -269,7 +269,7 @@ def write_plan_geopackage(plan: AreaPlan, target: AreaTarget) -> list[Path]:
     from coverage_gaps.outputs.geopackage import Category, LayerStyle, write_layer_styles
     from coverage_gaps.pipeline import village_mask_polygons
 
-    lang = target.options.lang
+    lang = target.lang
     area = plan.area
     sites = _rounded_sites(plan)
     sites_layer = gpd.GeoDataFrame(
@@ -436,9 +436,7 @@ def write_plan_map(plan: AreaPlan, target: AreaTarget) -> list[Path]:
     from coverage_gaps.outputs.webmap import render_page, write_map
 
     stamp = target.stamp
-    page = render_page(
-        plan_map_data(plan, lang=target.options.lang, made=stamp.day, version=stamp.version)
-    )
+    page = render_page(plan_map_data(plan, lang=target.lang, made=stamp.day, version=stamp.version))
     return [write_map(target.path("-plan.html"), page)]
 
 
@@ -455,7 +453,7 @@ def write_plan_plot(plan: AreaPlan, target: AreaTarget) -> list[Path]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    lang = target.options.lang
+    lang = target.lang
     c = plan.curve
     fig = Figure(figsize=(7.5, 4.6), dpi=120)
     FigureCanvasAgg(fig)
