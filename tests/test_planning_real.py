@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -63,7 +64,7 @@ def plan_lao_cai(folder: Path) -> dict:
             "--curve-points",
             "2",
             "--outputs",
-            "csv,gpkg",
+            "csv,gpkg,xlsx",
             "--out",
             str(out),
         ],
@@ -100,6 +101,10 @@ def check_tables(lao_cai: dict) -> None:
     villages = set(gpd.read_file(WARDS, columns=["id"])["id"].astype(str))
     named = {v for ids in sites["village_ids"].dropna() for v in ids.split(";")}
     assert named and named <= villages
+    # the plan's workbook calls the 2025 communes communes ("xã"), as the run's do
+    sheet = openpyxl.load_workbook(out / "lao-cai-new-sites.xlsx").active
+    headers = {c.value for row in sheet.iter_rows(max_row=5) for c in row}
+    assert "Các xã được phủ sóng" in headers and "Các thôn được phủ sóng" not in headers
 
 
 def check_candidates_on_grid_powered_land(lao_cai: dict) -> None:

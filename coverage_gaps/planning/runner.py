@@ -155,7 +155,11 @@ def plan(
                 budget_bytes=budget,
             )
             target = AreaTarget(
-                folder=out.staging, slug=area.slug, options=config.outputs, stamp=stamp
+                folder=out.staging,
+                slug=area.slug,
+                options=config.outputs,
+                stamp=stamp,
+                unit=inputs.unit,
             )
             files: list[Path] = []
             for kind in kinds:
