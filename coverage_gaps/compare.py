@@ -28,14 +28,17 @@ import numpy as np
 import pandas as pd
 
 from coverage_gaps.errors import InputError
+from coverage_gaps.settings import Unit, choices_of
 
 __all__ = [
     "CHANGES",
+    "COMPARED_SETTINGS",
     "MATCH_DISTANCE_M",
     "Comparison",
     "change_of",
     "compare_runs",
     "read_run_villages",
+    "setting_changes",
 ]
 
 CHANGES: tuple[str, ...] = (
@@ -51,6 +54,21 @@ CHANGES: tuple[str, ...] = (
 MATCH_DISTANCE_M = 1_000.0
 #: Below this share of ids in common, villages are matched by location.
 MIN_SHARED_IDS = 0.5
+#: The sections of a run's recorded settings (``run.json``) that change what a village's status
+#: is; a setting that differs between the two runs is named in a note.  The as-of date is left
+#: out (it is what differs between two runs of one programme), so are the paths and outputs.
+COMPARED_SETTINGS: tuple[str, ...] = (
+    "towers",
+    "service",
+    "coverage",
+    "analysis",
+    "sunsets_applied",
+    "link_budget",
+    "k_factor",
+)
+_NOT_COMPARED = {"towers.as_of", "analysis.memory_budget_gb"}
+#: At most this many differing settings are named, then "and N more".
+_MAX_NAMED = 6
 _GAPS = {"dead_zone", "partial"}
 _KEEP = (
     "village_id",
@@ -131,6 +149,7 @@ class Comparison:
     provinces: pd.DataFrame
     matched_by: str
     notes: list[str] = field(default_factory=list)
+    unit: Unit = "village"
 
 
 def _match_by_location(old: pd.DataFrame, new: pd.DataFrame) -> np.ndarray:
@@ -157,11 +176,72 @@ def _match_by_location(old: pd.DataFrame, new: pd.DataFrame) -> np.ndarray:
     return out
 
 
+def _flat(value: object, prefix: str) -> dict[str, object]:
+    if isinstance(value, dict):
+        out: dict[str, object] = {}
+        for key, item in value.items():
+            out |= _flat(item, f"{prefix}.{key}" if prefix else str(key))
+        return out
+    return {prefix: value}
+
+
+def setting_changes(old: dict[str, object], new: dict[str, object]) -> list[str]:
+    """The settings of :data:`COMPARED_SETTINGS` that differ between two run records, as
+    ``"coverage.model 'disc' → 'terrain'"`` (records without settings compare as equal)."""
+    a, b = old.get("settings"), new.get("settings")
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return []
+    flat_a = _flat({k: a[k] for k in COMPARED_SETTINGS if k in a}, "")
+    flat_b = _flat({k: b[k] for k in COMPARED_SETTINGS if k in b}, "")
+    out = []
+    for key in sorted(set(flat_a) | set(flat_b)):
+        if key in _NOT_COMPARED:
+            continue
+        before, after = flat_a.get(key), flat_b.get(key)
+        if before != after:
+            out.append(f"{key} {before!r} → {after!r}")
+    return out
+
+
+def _unit_of(record: dict[str, object]) -> Unit:
+    settings = record.get("settings")
+    villages = settings.get("villages") if isinstance(settings, dict) else None
+    unit = villages.get("unit") if isinstance(villages, dict) else None
+    return unit if unit in choices_of(Unit) else "village"
+
+
+def _province_notes(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
+    """A note per province that only one of the runs looked at."""
+    in_a, in_b = set(a["province"]), set(b["province"])
+    notes = []
+    for only, where, change in ((in_a - in_b, "old", "removed"), (in_b - in_a, "new", "added")):
+        if only:
+            names = ", ".join(sorted(only))
+            notes.append(
+                f"only the {where} run looked at {names}: its villages are all '{change}', "
+                "which says what each run covered, not what changed on the ground"
+            )
+    return notes
+
+
 def compare_runs(old: str | Path, new: str | Path) -> Comparison:
-    """What changed between the ``old`` and ``new`` runs (output folders or ``run.json``)."""
-    a, _ = read_run_villages(old)
-    b, _ = read_run_villages(new)
+    """What changed between the ``old`` and ``new`` runs (output folders or ``run.json``).
+
+    The notes say how villages were matched, which provinces only one run looked at, and which
+    settings of :data:`COMPARED_SETTINGS` differ (a status may then change with the settings,
+    not with the network)."""
+    a, old_record = read_run_villages(old)
+    b, new_record = read_run_villages(new)
     notes: list[str] = []
+    changed = setting_changes(old_record, new_record)
+    if changed:
+        named = "; ".join(changed[:_MAX_NAMED])
+        more = f"; and {len(changed) - _MAX_NAMED} more" if len(changed) > _MAX_NAMED else ""
+        notes.append(
+            f"the two runs were made with different settings ({named}{more}): a change of "
+            "status may come from the settings, not from the network"
+        )
+    notes += _province_notes(a, b)
     shared = len(set(a["village_id"]) & set(b["village_id"]))
     matched_by = "id"
     if shared < MIN_SHARED_IDS * min(len(a), len(b)):
@@ -211,4 +291,10 @@ def compare_runs(old: str | Path, new: str | Path) -> Comparison:
     provinces = counts.assign(dark_before=dark_old, dark_now=dark_new).reset_index()
     total = provinces.drop(columns=["province"]).sum().to_frame().T.assign(province="(all)")
     provinces = pd.concat([provinces, total[provinces.columns]], ignore_index=True)
-    return Comparison(villages=out, provinces=provinces, matched_by=matched_by, notes=notes)
+    return Comparison(
+        villages=out,
+        provinces=provinces,
+        matched_by=matched_by,
+        notes=notes,
+        unit=_unit_of(new_record or old_record),
+    )

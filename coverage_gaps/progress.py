@@ -23,7 +23,7 @@ from coverage_gaps.errors import CoverageGapsWarning, SettingsError
 from coverage_gaps.io.towers import as_of_timestamp
 from coverage_gaps.outputs.summary import area_summary
 from coverage_gaps.runner import Progress, analyse, read_inputs, resolve_at
-from coverage_gaps.settings import RunConfig
+from coverage_gaps.settings import RunConfig, Unit
 
 __all__ = ["DAYS_PER_MONTH", "ProgressResult", "progress_over_time", "trends"]
 
@@ -49,12 +49,26 @@ class ProgressResult:
         The deadline the trends are measured against, or ``None``.
     notes
         Notes of the runs (sunsets that applied, field checks).
+    unit
+        What the villages are (``"village"`` or ``"commune"``, as read): the plot's words.
     """
 
     table: pd.DataFrame
     trends: pd.DataFrame
     deadline: date | None
     notes: list[str] = field(default_factory=list)
+    unit: Unit = "village"
+
+    def trends_text(self) -> str:
+        """The trends as a terminal table: the deadline's columns only with a deadline, and
+        words where the CSV leaves a cell empty (``not at this rate``)."""
+        shown = self.trends.copy()
+        if self.deadline is None:
+            shown = shown.drop(columns=["dark_at_deadline", "on_track"])
+        else:
+            shown["on_track"] = ["yes" if v else "no" for v in shown["on_track"]]
+        shown["projected_done"] = [d or "not at this rate" for d in shown["projected_done"]]
+        return shown.to_string(index=False)
 
 
 def _cells_on(cells: pd.DataFrame, day: date, max_age_days: float | None) -> pd.DataFrame:
@@ -140,6 +154,7 @@ def progress_over_time(
         trends=trends(table, deadline=deadline),
         deadline=deadline,
         notes=notes,
+        unit=read.unit,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -44,12 +45,22 @@ EXPECTED = {
 }
 
 
-def write_run(folder: Path, rows: list[tuple[str, str, str]], *, lon0: float = 104.0) -> Path:
+def write_run(
+    folder: Path,
+    rows: list[tuple[str, str, str]],
+    *,
+    lon0: float = 104.0,
+    settings: dict | None = None,
+    names: dict[str, str] | None = None,
+) -> Path:
     folder.mkdir(parents=True)
+    if settings is not None:
+        record = {"settings": settings, "files": []}
+        (folder / "run.json").write_text(json.dumps(record), encoding="utf-8")
     table = pd.DataFrame(
         {
             "village_id": [r[0] for r in rows],
-            "village_name": [f"Bản {r[0]}" for r in rows],
+            "village_name": [(names or {}).get(r[0], f"Bản {r[0]}") for r in rows],
             "commune": "Xã A",
             "province": [r[2] for r in rows],
             "lon": [lon0 + int(r[0]) * 0.05 for r in rows],
@@ -98,7 +109,7 @@ def test_runs_on_different_units_are_matched_by_location(tmp_path: Path) -> None
     old = write_run(tmp_path / "old", old_rows, lon0=104.0 - 9000 * 0.05 + 0.004)  # ~400 m off
     new = write_run(tmp_path / "new", NEW)
     c = compare_runs(old, new)
-    assert c.matched_by == "location" and "matched by location" in c.notes[0]
+    assert c.matched_by == "location" and any("matched by location" in n for n in c.notes)
     got = dict(zip(c.villages["village_id"], c.villages["change"], strict=True))
     assert got == {k: v for k, v in EXPECTED.items() if k not in {"007", "008"}} | {
         "9007": "removed",
@@ -117,9 +128,100 @@ def test_cli_writes_the_files_in_the_new_folder(tmp_path: Path) -> None:
     assert "new gap" in page and "Bản 002" in page
     from openpyxl import load_workbook
 
-    sheet = load_workbook(new / "changes.xlsx")["villages"]
-    ids = [c.value for c in sheet["A"][1:]]
+    book = load_workbook(new / "changes.xlsx")
+    assert book.sheetnames == ["Villages", "Provinces", "Explanation"]
+    ids = [c.value for c in book["Villages"]["A"][1:]]
     assert "001" in ids  # ids stay text
+
+
+def _settings(model: str = "terrain", as_of: str = "2025-03-31", unit: str = "village") -> dict:
+    return {
+        "towers": {"mcc": [452], "as_of": as_of, "min_samples": 1},
+        "villages": {"unit": unit},
+        "coverage": {"model": model, "reliability": 0.9},
+        "analysis": {"thresholds": {"dead_zone": 0.1, "covered": 0.9}, "memory_budget_gb": None},
+        "outputs": {"out_dir": "x", "lang": "vi"},
+    }
+
+
+def test_the_workbook_and_page_are_in_the_readers_words(tmp_path: Path) -> None:
+    """Vietnamese headers, statuses and changes; names from the data stay text, never markup or
+    a formula; the CSV keeps the machine values."""
+    from openpyxl import load_workbook
+
+    hostile = {"002": '=HYPERLINK("http://x")', "003": "<b>Nà Hin</b>"}
+    old = write_run(tmp_path / "old", OLD, settings=_settings(), names=hostile)
+    new = write_run(tmp_path / "new", NEW, settings=_settings(as_of="2025-06-30"), names=hostile)
+    result = CliRunner().invoke(cli, ["compare", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(new / "changes.xlsx")
+    assert book.sheetnames == ["Thôn", "Tỉnh", "Giải thích"]
+    sheet = book["Thôn"]
+    heads = [c.value for c in sheet[1]]
+    assert heads[:3] == ["Mã thôn", "Mã thôn cũ", "Tên thôn"]
+    assert "Tình trạng trước" in heads and "Thay đổi" in heads
+    rows = {r[0]: dict(zip(heads, r, strict=True)) for r in sheet.iter_rows(2, values_only=True)}
+    assert rows["002"]["Tình trạng trước"] == "Có sóng"
+    assert rows["002"]["Tình trạng nay"] == "Vùng lõm sóng"
+    assert rows["002"]["Thay đổi"] == "lõm sóng mới"
+    assert rows["002"]["Tên thôn"] == '=HYPERLINK("http://x")'
+    cell = next(c for c in sheet["C"] if c.value == '=HYPERLINK("http://x")')
+    assert cell.data_type == "s"
+    totals = book["Tỉnh"]
+    assert [c.value for c in totals[1]][:3] == ["Tỉnh/thành phố", "Đã có sóng", "Lõm sóng mới"]
+    assert [r[0] for r in totals.iter_rows(2, values_only=True)][-1] == "tất cả các tỉnh"
+    page = (new / "changes.html").read_text(encoding="utf-8")
+    assert "Thôn có thay đổi" in page and "<th>Tình trạng trước</th>" in page
+    assert "lõm sóng mới" in page and "&lt;b&gt;Nà Hin&lt;/b&gt;" in page
+    assert "<b>Nà Hin" not in page
+    csv = pd.read_csv(new / "changes.csv", dtype=str, encoding="utf-8-sig")
+    assert set(csv["change"]) <= {
+        "fixed",
+        "new_gap",
+        "worse",
+        "better",
+        "unchanged",
+        "added",
+        "removed",
+    }
+    # the as-of date differs, as between two runs of one programme: no note about settings
+    assert "different settings" not in result.output
+
+
+def test_communes_are_called_communes(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    old = write_run(tmp_path / "old", OLD, settings=_settings(unit="commune"))
+    new = write_run(tmp_path / "new", NEW, settings=_settings(unit="commune"))
+    c = compare_runs(old, new)
+    assert c.unit == "commune"
+    result = CliRunner().invoke(cli, ["compare", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    heads = [c.value for c in load_workbook(new / "changes.xlsx")["Xã"][1]]
+    assert heads[:3] == ["Mã xã", "Mã xã cũ", "Tên xã"]
+    page = (new / "changes.html").read_text(encoding="utf-8")
+    assert "Xã có thay đổi" in page and "Thôn có thay đổi" not in page
+
+
+def test_notes_say_when_the_runs_differ_in_settings_or_provinces(tmp_path: Path) -> None:
+    old = write_run(tmp_path / "old", OLD, settings=_settings(model="disc"))
+    new = write_run(tmp_path / "new", NEW, settings=_settings(model="terrain"))
+    c = compare_runs(old, new)
+    (settings,) = [n for n in c.notes if "different settings" in n]
+    assert "coverage.model 'disc' → 'terrain'" in settings and "as_of" not in settings
+    assert any("only the old run looked at Hà Giang" in n for n in c.notes)
+    assert any("only the new run looked at Tuyên Quang" in n for n in c.notes)
+    result = CliRunner().invoke(cli, ["compare", str(old), str(new), "--lang", "en"])
+    assert "Note: the two runs were made with different settings" in result.output
+    page = (new / "changes.html").read_text(encoding="utf-8")
+    assert "coverage.model" in page
+
+
+def test_the_same_settings_and_provinces_give_no_notes(tmp_path: Path) -> None:
+    rows = [r for r in OLD if r[2] == "Lào Cai"]
+    old = write_run(tmp_path / "old", rows, settings=_settings())
+    new = write_run(tmp_path / "new", rows, settings=_settings(as_of="2026-01-01"))
+    assert compare_runs(old, new).notes == []
 
 
 def test_not_an_output_folder(tmp_path: Path) -> None:

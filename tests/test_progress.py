@@ -142,3 +142,25 @@ def test_cli_writes_the_table_the_trends_and_the_plot(tiny_world: dict, tmp_path
         cli, ["progress", *args, "--as-of", "2019-13-01", "--as-of", "2020-01-01"]
     )
     assert bad.exit_code == 2 and "'2019-13-01' is not a date" in bad.output
+
+
+def test_the_terminal_table_reads_without_a_deadline(tiny_world: dict, tmp_path: Path) -> None:
+    """Without --deadline the terminal shows no deadline columns (it printed NaN and <NA>), and a
+    province whose dark villages do not decrease says so in words."""
+    args = [a for a in run_args(tiny_world, tmp_path / "o") if a != "run"]
+    before = ["--as-of", "2010-01-01", "--as-of", "2011-01-01"]  # before any cell was created
+    result = CliRunner().invoke(cli, ["-q", "progress", *args, *before])
+    assert result.exit_code == 0, result.output
+    assert "NaN" not in result.output and "<NA>" not in result.output
+    assert "dark_at_deadline" not in result.output and "on_track" not in result.output
+    assert "not at this rate" in result.output  # no cell yet: the dark villages stay dark
+    trends_csv = pd.read_csv(tmp_path / "o" / "progress-trends.csv", encoding="utf-8-sig")
+    assert {"dark_at_deadline", "on_track"} <= set(trends_csv.columns)  # the CSV keeps its columns
+    dates = ["--as-of", "2019-01-01", "--as-of", "2021-01-01", "--deadline", "2020-06-30"]
+    deadline = CliRunner().invoke(cli, ["-q", "progress", *args, *dates, "--out", str(tmp_path / "o2")])
+    assert deadline.exit_code == 0, deadline.output
+    assert "dark_at_deadline" in deadline.output and "NaN" not in deadline.output
+    lines = deadline.output.strip().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.split()[:1] == ["province"])
+    assert lines[at].split()[-1] == "on_track"
+    assert [line.split()[-1] for line in lines[at + 1 :]] == ["no", "no"]  # done 2023-01-02

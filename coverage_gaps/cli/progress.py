@@ -83,7 +83,7 @@ def progress(ctx: click.Context, /, **kw: Any) -> None:
         written, _ = out.commit(files)
     for note in result.notes:
         click.echo(f"Note: {note}", err=True)
-    click.echo(result.trends.to_string(index=False))
+    click.echo(result.trends_text())
     if not quiet:
         click.echo(
             f"\nWrote {', '.join(f.name for f in written)} to {config.outputs.out_dir}/", err=True

@@ -1,4 +1,9 @@
-"""The outputs of a comparison of two runs: ``changes.csv``, ``changes.xlsx``, ``changes.html``."""
+"""The outputs of a comparison of two runs: ``changes.csv``, ``changes-provinces.csv``,
+``changes.xlsx`` and ``changes.html``.
+
+The CSVs keep the machine names and values; the workbook and the page are in the reader's
+language and call the run's features what they are (villages or communes, as the new run
+recorded them)."""
 
 from __future__ import annotations
 
@@ -6,100 +11,92 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.atomic import atomic_path
-from coverage_gaps.outputs.labels import status_label
 from coverage_gaps.outputs.tables import write_csv
 
 if TYPE_CHECKING:
     from coverage_gaps.compare import Comparison
 
-__all__ = ["CHANGE_LABELS", "write_comparison"]
+__all__ = ["CHANGE_LABELS", "reader_changes", "write_comparison"]
 
-#: The changes in words.
-CHANGE_LABELS: dict[str, dict[str, str]] = {
-    "fixed": {"en": "fixed", "vi": "đã có sóng"},
-    "new_gap": {"en": "new gap", "vi": "lõm sóng mới"},
-    "worse": {"en": "worse", "vi": "xấu đi"},
-    "better": {"en": "better", "vi": "tốt lên"},
-    "unchanged": {"en": "unchanged", "vi": "không đổi"},
-    "added": {"en": "added", "vi": "mới có trong dữ liệu"},
-    "removed": {"en": "removed", "vi": "không còn trong dữ liệu"},
-}
+#: The changes in words (one source: :data:`coverage_gaps.outputs.labels.CHANGE_LABELS`).
+CHANGE_LABELS = labels.CHANGE_LABELS
+#: The columns of the page's table of changed villages.
+_PAGE_COLUMNS = ("province", "village_id", "village_name", "old_status", "new_status", "change")
+
+
+def reader_changes(villages: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The per-village changes as people read them: statuses and changes in words of
+    ``lang``; ``(all)`` as "all provinces" (column names stay machine names)."""
+    out = villages.copy()
+    for col in ("old_status", "new_status"):
+        if col in out:
+            out[col] = [
+                labels.status_label(s, lang) if isinstance(s, str) and s else None
+                for s in out[col].astype(object)
+            ]
+    if "change" in out:
+        out["change"] = [labels.change_label(str(c), lang) for c in out["change"]]
+    if "province" in out:
+        out["province"] = [
+            labels.text("all_provinces", lang) if p == "(all)" else p for p in out["province"]
+        ]
+    return out
 
 
 def _xlsx(comparison: Comparison, path: Path, lang: str) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    from coverage_gaps.outputs.workbooks import write_workbook
 
-    book = Workbook()
-    for sheet, frame in (
-        (book.active, comparison.villages),
-        (book.create_sheet(), comparison.provinces),
-    ):
-        assert sheet is not None
-        sheet.title = "villages" if frame is comparison.villages else "provinces"
-        sheet.append(list(frame.columns))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in frame.itertuples(index=False):
-            values: list[object] = []
-            for value in row:
-                if value is None or (isinstance(value, float) and value != value):
-                    values.append(None)
-                else:
-                    values.append(value.item() if hasattr(value, "item") else value)
-            sheet.append(values)
-        for cell in sheet.iter_rows(min_row=2):
-            for c in cell:
-                if isinstance(c.value, str):
-                    c.data_type = "s"  # text stays text, never a formula
-                    c.number_format = "@"
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        for i, name in enumerate(frame.columns, start=1):
-            width = max([len(str(name))] + [len(str(v)) for v in frame[name].head(500)])
-            sheet.column_dimensions[get_column_letter(i)].width = min(60, width + 2)
-    with atomic_path(path) as tmp:
-        book.save(tmp)
-    return path
+    return write_workbook(
+        path,
+        reader_changes(comparison.villages, lang),
+        sheet=labels.text("sheet_changes", lang),
+        title=labels.text("changes_title", lang),
+        lang=lang,
+        statuses=False,
+        more=[
+            (
+                labels.text("sheet_change_totals", lang),
+                reader_changes(comparison.provinces, lang),
+            )
+        ],
+    )
 
 
 def _html(comparison: Comparison, path: Path, lang: str, old: str, new: str) -> Path:
+    from coverage_gaps.outputs.stamp import RunStamp
+
     def cell(v: object) -> str:
         return "" if v is None or (isinstance(v, float) and v != v) else html.escape(str(v))
 
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>"
-        for r in comparison.provinces.itertuples(index=False)
-    )
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in comparison.provinces.columns)
-    changed = comparison.villages.loc[comparison.villages["change"] != "unchanged"]
-    key = lang if lang in ("vi", "en") else "en"
-    vrows = "".join(
-        f"<tr><td>{cell(r.province)}</td><td>{cell(r.village_id)}</td><td>{cell(r.village_name)}"
-        f"</td><td>{cell(status_label(str(r.old_status), lang))}</td>"
-        f"<td>{cell(status_label(str(r.new_status), lang))}</td>"
-        f"<td>{cell(CHANGE_LABELS[str(r.change)][key])}</td></tr>"
-        for r in changed.itertuples(index=False)
-    )
-    title = "Thay đổi giữa hai lần phân tích" if lang == "vi" else "Changes between two runs"
-    notes = "".join(f"<p>{html.escape(n)}</p>" for n in comparison.notes)
-    from coverage_gaps.outputs.stamp import RunStamp
+    def table(frame: pd.DataFrame) -> str:
+        head = "".join(f"<th>{html.escape(labels.column_label(str(c), lang))}</th>" for c in frame)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>"
+            for r in frame.itertuples(index=False)
+        )
+        return f"<table><tr>{head}</tr>{rows}</table>"
 
+    provinces = reader_changes(comparison.provinces, lang)
+    changed = comparison.villages.loc[comparison.villages["change"] != "unchanged"]
+    villages = reader_changes(changed[list(_PAGE_COLUMNS)], lang)
+    title = html.escape(labels.text("changes_title", lang))
+    notes = "".join(f"<p>{html.escape(n)}</p>" for n in comparison.notes)
     made = RunStamp.now().text(lang)  # "Tạo bởi coverage-gaps 0.2.0 ngày 2026-12-01"
     style = (
         "body{font:14px sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:3px 8px}th{background:#eee}"
     )
-    changed_title = "Thôn có thay đổi" if lang == "vi" else "Villages that changed"
-    page = f"""<!doctype html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">
+    listed = table(villages) if len(villages) else f"<p>{labels.text('changes_none', lang)}</p>"
+    page = f"""<!doctype html><html lang="{html.escape(str(lang))}"><head><meta charset="utf-8">
 <title>{title}</title><style>{style}</style></head><body>
 <h1>{title}</h1><p>{html.escape(old)} → {html.escape(new)}</p>
 <p>{html.escape(made)}</p>{notes}
-<table><tr>{head}</tr>{rows}</table><h2>{changed_title}</h2>
-<table><tr><th>province</th><th>village_id</th><th>village</th><th>old</th><th>new</th><th>change</th></tr>
-{vrows}</table></body></html>
+{table(provinces)}<h2>{html.escape(labels.text("changes_changed", lang))}</h2>
+{listed}</body></html>
 """
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -110,11 +107,13 @@ def write_comparison(
     comparison: Comparison, folder: Path, *, lang: str = "vi", old: str = "", new: str = ""
 ) -> list[Path]:
     """``changes.csv`` (per village), ``changes-provinces.csv`` (the totals),
-    ``changes.xlsx`` (both sheets) and ``changes.html`` (a page) in ``folder``."""
+    ``changes.xlsx`` (both sheets, and what their columns mean) and ``changes.html`` (a page)
+    in ``folder``, the last two in ``lang`` and worded for the comparison's unit."""
     folder.mkdir(parents=True, exist_ok=True)
+    words = labels.wording(lang, comparison.unit)
     return [
         write_csv(comparison.villages, folder / "changes.csv"),
         write_csv(comparison.provinces, folder / "changes-provinces.csv"),
-        _xlsx(comparison, folder / "changes.xlsx", lang),
-        _html(comparison, folder / "changes.html", lang, old, new),
+        _xlsx(comparison, folder / "changes.xlsx", words),
+        _html(comparison, folder / "changes.html", words, old, new),
     ]

@@ -23,6 +23,7 @@ import pandas as pd
 from coverage_gaps.settings import Lang, Unit, choices_of
 
 __all__ = [
+    "CHANGE_LABELS",
     "COLUMNS",
     "LANGS",
     "LAYER_COLUMNS",
@@ -36,6 +37,7 @@ __all__ = [
     "Lang",
     "Unit",
     "Wording",
+    "change_label",
     "column_help",
     "column_label",
     "format_number",
@@ -520,6 +522,106 @@ COLUMNS: Mapping[str, Column] = {
         "Of them, those no candidate site can serve",
         "Trong đó, số người không trạm đề xuất nào phủ được",
     ),
+    # coverage-gaps compare: changes.xlsx
+    "old_village_id": Column(
+        "Old village id",
+        "Mã thôn cũ",
+        "The village's code in the old run (when the runs were matched by location)",
+        "Mã của thôn trong lần phân tích trước (khi hai lần được ghép theo vị trí)",
+    ),
+    "old_status": Column(
+        "Status before",
+        "Tình trạng trước",
+        "The village's status in the old run",
+        "Tình trạng của thôn trong lần phân tích trước",
+    ),
+    "new_status": Column(
+        "Status now",
+        "Tình trạng nay",
+        "The village's status in the new run",
+        "Tình trạng của thôn trong lần phân tích này",
+    ),
+    "change": Column(
+        "Change",
+        "Thay đổi",
+        "What changed: fixed, new gap, worse, better, unchanged, added or removed",
+        "Thay đổi: đã có sóng, lõm sóng mới, xấu đi, tốt lên, không đổi, mới có hoặc không còn "
+        "trong dữ liệu",
+    ),
+    "old_covered_share": Column(
+        "Covered share before",
+        "Tỷ lệ có sóng trước",
+        "Share of the electrified land with signal in the old run",
+        "Tỷ lệ diện tích có điện có sóng trong lần phân tích trước",
+    ),
+    "new_covered_share": Column(
+        "Covered share now",
+        "Tỷ lệ có sóng nay",
+        "Share of the electrified land with signal in the new run",
+        "Tỷ lệ diện tích có điện có sóng trong lần phân tích này",
+    ),
+    "fixed": Column(
+        "Fixed",
+        "Đã có sóng",
+        "Villages dark before (dead zone or partial), covered now",
+        "Số thôn trước lõm sóng hoặc phủ một phần, nay có sóng",
+    ),
+    "new_gap": Column(
+        "New gaps",
+        "Lõm sóng mới",
+        "Villages covered or without power before, dark now",
+        "Số thôn trước có sóng hoặc chưa có điện, nay lõm sóng hoặc phủ một phần",
+    ),
+    "worse": Column(
+        "Worse",
+        "Xấu đi",
+        "Villages partial before and dead zones now, or that lost their electrified land",
+        "Số thôn trước phủ một phần nay lõm sóng, hoặc không còn diện tích có điện",
+    ),
+    "better": Column(
+        "Better",
+        "Tốt lên",
+        "Villages dead zones before and partial now, or without power before and covered now",
+        "Số thôn trước lõm sóng nay phủ một phần, hoặc trước chưa có điện nay có sóng",
+    ),
+    "unchanged": Column(
+        "Unchanged", "Không đổi", "Villages of the same status", "Số thôn có tình trạng như cũ"
+    ),
+    "added": Column(
+        "Added",
+        "Mới có trong dữ liệu",
+        "Villages only in the new run",
+        "Số thôn chỉ có trong lần phân tích này",
+    ),
+    "removed": Column(
+        "Removed",
+        "Không còn trong dữ liệu",
+        "Villages only in the old run",
+        "Số thôn chỉ có trong lần phân tích trước",
+    ),
+    "dark_before": Column(
+        "Dark before",
+        "Lõm sóng trước",
+        "Dead zones and partials in the old run",
+        "Số thôn lõm sóng và phủ một phần trong lần phân tích trước",
+    ),
+    "dark_now": Column(
+        "Dark now",
+        "Lõm sóng nay",
+        "Dead zones and partials in the new run",
+        "Số thôn lõm sóng và phủ một phần trong lần phân tích này",
+    ),
+}
+
+#: The changes of :func:`coverage_gaps.compare.change_of` in words.
+CHANGE_LABELS: Mapping[str, Mapping[str, str]] = {
+    "fixed": {"en": "fixed", "vi": "đã có sóng"},
+    "new_gap": {"en": "new gap", "vi": "lõm sóng mới"},
+    "worse": {"en": "worse", "vi": "xấu đi"},
+    "better": {"en": "better", "vi": "tốt lên"},
+    "unchanged": {"en": "unchanged", "vi": "không đổi"},
+    "added": {"en": "added", "vi": "mới có trong dữ liệu"},
+    "removed": {"en": "removed", "vi": "không còn trong dữ liệu"},
 }
 
 #: Columns whose meaning differs in one layer: ``(layer, column)`` → its entry.
@@ -578,6 +680,20 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     "source_field": {"en": "field check", "vi": "kiểm tra thực địa"},
     "yes": {"en": "yes", "vi": "có"},
     "no": {"en": "no", "vi": "không"},
+    "all_provinces": {"en": "all provinces", "vi": "tất cả các tỉnh"},
+    # coverage-gaps compare
+    "changes_title": {"en": "Changes between two runs", "vi": "Thay đổi giữa hai lần phân tích"},
+    "changes_changed": {"en": "Villages that changed", "vi": "Thôn có thay đổi"},
+    "changes_none": {"en": "No village changed.", "vi": "Không thôn nào thay đổi."},
+    "sheet_changes": {"en": "Villages", "vi": "Thôn"},
+    "sheet_change_totals": {"en": "Provinces", "vi": "Tỉnh"},
+    # coverage-gaps progress
+    "progress_title": {
+        "en": "Dark villages (dead zones and partials)",
+        "vi": "Số thôn lõm sóng và phủ sóng một phần",
+    },
+    "progress_deadline": {"en": "deadline", "vi": "hạn chót"},
+    "progress_projection": {"en": "at the current rate", "vi": "theo tốc độ hiện nay"},
     # coverage-gaps plan
     "plan_title": {
         "en": "{province}: where to build new sites",
@@ -1044,6 +1160,11 @@ def status_label(status: str, lang: str) -> str:
 def reason_label(reason: str, lang: str) -> str:
     """The label of one reason; unknown reasons as they are."""
     return _pick(REASONS, reason, lang)
+
+
+def change_label(change: str, lang: str) -> str:
+    """``"lõm sóng mới"`` for ``("new_gap", "vi")``; unknown changes as they are."""
+    return _pick(CHANGE_LABELS, change, lang)
 
 
 def reasons_text(reasons: str, lang: str) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coverage_gaps.outputs import labels
 from coverage_gaps.outputs.atomic import atomic_path
 from coverage_gaps.outputs.tables import write_csv
 
@@ -18,25 +19,16 @@ __all__ = ["PLOTTED_PROVINCES", "plot_progress", "write_progress"]
 #: The provinces drawn one by one (the darkest at the last date); the rest are in the total.
 PLOTTED_PROVINCES = 8
 
-_TEXT = {
-    "title": {
-        "en": "Dark villages (dead zones and partials)",
-        "vi": "Số thôn lõm sóng và phủ sóng một phần",
-    },
-    "deadline": {"en": "deadline", "vi": "hạn chót"},
-    "all": {"en": "all provinces", "vi": "tất cả các tỉnh"},
-    "projection": {"en": "at the current rate", "vi": "theo tốc độ hiện nay"},
-}
-
 
 def plot_progress(result: ProgressResult, path: Path, *, lang: str = "vi") -> Path:
     """A PNG of the dark villages per province and in all over the dates, the deadline as a
-    vertical line and, for all provinces, the straight-line projection to zero."""
+    vertical line and, for all provinces, the straight-line projection to zero; its words in
+    ``lang``, for the result's unit (villages or communes)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
 
-    key = lang if lang in ("vi", "en") else "en"
+    words = labels.wording(lang, result.unit)
     table = result.table
     last = table["date"].max()
     provinces = (
@@ -51,7 +43,7 @@ def plot_progress(result: ProgressResult, path: Path, *, lang: str = "vi") -> Pa
     for province in [*provinces, "(all)"]:
         part = table.loc[table["province"] == province].sort_values("date")
         days = date2num([date.fromisoformat(d) for d in part["date"]])
-        label = _TEXT["all"][key] if province == "(all)" else province
+        label = labels.text("all_provinces", words) if province == "(all)" else province
         width = 2.5 if province == "(all)" else 1.2
         ax.plot(days, part["dark"].to_numpy(dtype="f8"), marker="o", lw=width, label=label)
     trend = result.trends.set_index("province").loc["(all)"]
@@ -65,15 +57,19 @@ def plot_progress(result: ProgressResult, path: Path, *, lang: str = "vi") -> Pa
             [float(str(trend["dark_last"])), 0.0],
             ls="--",
             color="#555555",
-            label=_TEXT["projection"][key],
+            label=labels.text("progress_projection", words),
         )
     if result.deadline is not None:
         at = float(date2num(result.deadline))
         ax.axvline(at, color="#d7191c", lw=1.5)
         ax.text(
-            at, ax.get_ylim()[1] * 0.97, " " + _TEXT["deadline"][key], color="#d7191c", va="top"
+            at,
+            ax.get_ylim()[1] * 0.97,
+            " " + labels.text("progress_deadline", words),
+            color="#d7191c",
+            va="top",
         )
-    ax.set_title(_TEXT["title"][key])
+    ax.set_title(labels.text("progress_title", words))
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper right")

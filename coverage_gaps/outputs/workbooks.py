@@ -464,6 +464,7 @@ def write_workbook(
     statuses: bool = True,
     explain: bool = True,
     headers: Mapping[str, str] | None = None,
+    more: Sequence[tuple[str, pd.DataFrame]] = (),
 ) -> Path:
     """Write ``table`` (machine column names) as a workbook of two sheets, atomically.
 
@@ -491,6 +492,9 @@ def write_workbook(
         properties either way).
     headers
         Headers by column, instead of the labels of ``lang``.
+    more
+        Further ``(sheet name, table)`` sheets after the first, written the same way (their
+        columns are explained too).
     """
     from openpyxl import Workbook
 
@@ -499,14 +503,20 @@ def write_workbook(
     workbook = Workbook(write_only=True)
     styles = _Styles()
     stamp_properties(workbook, title=title, stamp=stamp, lang=lang)
-    heads = [
-        headers[c] if headers and c in headers else labels.column_label(c, lang)
-        for c in table.columns
-    ]
-    _add_table_sheet(workbook, styles, safe_sheet_name(sheet), table, heads)
+
+    def heads(frame: pd.DataFrame) -> list[str]:
+        return [
+            headers[c] if headers and c in headers else labels.column_label(c, lang)
+            for c in frame.columns
+        ]
+
+    sheets = [(sheet, table), *more]
+    for name, frame in sheets:
+        _add_table_sheet(workbook, styles, safe_sheet_name(name), frame, heads(frame))
     if explain:
+        columns = list(dict.fromkeys(c for _, frame in sheets for c in frame.columns))
         rows = _explanation_rows(
-            table.columns,
+            columns,
             lang=lang,
             title=title,
             stamp=stamp,
