@@ -199,8 +199,14 @@ def setting_changes(old: dict[str, object], new: dict[str, object]) -> list[str]
             continue
         before, after = flat_a.get(key), flat_b.get(key)
         if before != after:
-            out.append(f"{key} {before!r} → {after!r}")
+            out.append(f"{key} {_shown(before)} → {_shown(after)}")
     return out
+
+
+def _shown(value: object) -> str:
+    """A recorded setting as a note shows it: floats without their binary tail (111.32, not
+    111.32000000000001)."""
+    return repr(round(value, 6) if isinstance(value, float) else value)
 
 
 def _unit_of(record: dict[str, object]) -> Unit:

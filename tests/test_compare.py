@@ -134,11 +134,13 @@ def test_cli_writes_the_files_in_the_new_folder(tmp_path: Path) -> None:
     assert "001" in ids  # ids stay text
 
 
-def _settings(model: str = "terrain", as_of: str = "2025-03-31", unit: str = "village") -> dict:
+def _settings(
+    model: str = "terrain", as_of: str = "2025-03-31", unit: str = "village", p: float = 0.9
+) -> dict:
     return {
         "towers": {"mcc": [452], "as_of": as_of, "min_samples": 1},
         "villages": {"unit": unit},
-        "coverage": {"model": model, "reliability": 0.9},
+        "coverage": {"model": model, "reliability": p},
         "analysis": {"thresholds": {"dead_zone": 0.1, "covered": 0.9}, "memory_budget_gb": None},
         "outputs": {"out_dir": "x", "lang": "vi"},
     }
@@ -205,10 +207,11 @@ def test_communes_are_called_communes(tmp_path: Path) -> None:
 
 def test_notes_say_when_the_runs_differ_in_settings_or_provinces(tmp_path: Path) -> None:
     old = write_run(tmp_path / "old", OLD, settings=_settings(model="disc"))
-    new = write_run(tmp_path / "new", NEW, settings=_settings(model="terrain"))
+    new = write_run(tmp_path / "new", NEW, settings=_settings(p=0.1 + 0.2))
     c = compare_runs(old, new)
     (settings,) = [n for n in c.notes if "different settings" in n]
     assert "coverage.model 'disc' → 'terrain'" in settings and "as_of" not in settings
+    assert "coverage.reliability 0.9 → 0.3" in settings  # a float as written, no binary tail
     assert any("only the old run looked at Hà Giang" in n for n in c.notes)
     assert any("only the new run looked at Tuyên Quang" in n for n in c.notes)
     result = CliRunner().invoke(cli, ["compare", str(old), str(new), "--lang", "en"])

@@ -157,7 +157,9 @@ def test_the_terminal_table_reads_without_a_deadline(tiny_world: dict, tmp_path:
     trends_csv = pd.read_csv(tmp_path / "o" / "progress-trends.csv", encoding="utf-8-sig")
     assert {"dark_at_deadline", "on_track"} <= set(trends_csv.columns)  # the CSV keeps its columns
     dates = ["--as-of", "2019-01-01", "--as-of", "2021-01-01", "--deadline", "2020-06-30"]
-    deadline = CliRunner().invoke(cli, ["-q", "progress", *args, *dates, "--out", str(tmp_path / "o2")])
+    deadline = CliRunner().invoke(
+        cli, ["-q", "progress", *args, *dates, "--out", str(tmp_path / "o2")]
+    )
     assert deadline.exit_code == 0, deadline.output
     assert "dark_at_deadline" in deadline.output and "NaN" not in deadline.output
     lines = deadline.output.strip().splitlines()
