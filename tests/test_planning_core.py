@@ -451,21 +451,30 @@ def test_bad_inputs_raise_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
         max_covering(D, w, 2)
 
 
-def test_a_library_caller_s_stdout_gets_no_solver_banner() -> None:
-    """HiGHS prints a banner on the process's first solver: a library user's stdout (which may
-    carry their own output) must not get it; stderr does."""
+def test_the_solver_banner_is_logged_not_printed() -> None:
+    """HiGHS prints a banner on the process's first solver: neither a library user's stdout
+    (which may carry their own output) nor their stderr gets it; it is an info record of
+    ``coverage_gaps.planning.highs`` (the CLI shows it under ``-v``, never under ``-q``)."""
     import subprocess
 
     code = (
+        "import logging, sys\n"
         "import numpy as np, scipy.sparse as sp\n"
         "from coverage_gaps.planning import max_covering\n"
+        "records = []\n"
+        "class Keep(logging.Handler):\n"
+        "    def emit(self, record): records.append(record)\n"
+        "log = logging.getLogger('coverage_gaps'); log.addHandler(Keep()); log.setLevel('INFO')\n"
+        "log.propagate = False\n"
         "D = sp.csr_array(np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]], dtype=bool))\n"
         "r = max_covering(D, np.ones(4), 1, gap=0.0)\n"
         "print('served', r.covered_demand)\n"
+        "print('logged', [(r.name, r.levelname, r.getMessage()[:14]) for r in records])\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     )
-    assert done.stdout.startswith("served "), done.stdout
-    assert "HiGHS" not in done.stdout
-    assert "Running HiGHS" in done.stderr
+    served, logged = done.stdout.splitlines()
+    assert served.startswith("served "), done.stdout
+    assert logged == "logged [('coverage_gaps.planning.highs', 'INFO', 'Running HiGHS ')]"
+    assert "HiGHS" not in done.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import math
 import os
 import sys
@@ -36,6 +37,8 @@ __all__ = [
     "require_highspy",
     "run_highs",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: How the solve ended.  ``optimal``: proven within the requested gap (or solved outright by the
 #: reduction); ``time_limit``: stopped at the time limit with the best plan found and a bound;
@@ -68,7 +71,7 @@ MIN_SOLVE_S = 0.25
 
 def require_highspy() -> Any:
     """The ``highspy`` module, or a :class:`~coverage_gaps.errors.SettingsError` saying how to
-    install it (its banner goes to stderr, see :func:`_banner_to_stderr`)."""
+    install it (its banner is logged, see :func:`_capture_banner`)."""
     try:
         import highspy
     except ImportError as exc:
@@ -76,28 +79,39 @@ def require_highspy() -> Any:
             "planning new sites needs the HiGHS solver, which is not installed: "
             f"{INSTALL_HINT} (or pip install highspy)"
         ) from exc
-    _banner_to_stderr(highspy)
+    _capture_banner(highspy)
     return highspy
 
 
 @functools.cache
-def _banner_to_stderr(highspy: Any) -> None:
-    """Make the process's first HiGHS solver with file descriptor 1 sent to stderr: HiGHS
-    prints its banner there when the first solver is made, and the caller's stdout may carry
-    its own output (the CLI's summary table, a library user's CSV)."""
+def _capture_banner(highspy: Any) -> None:
+    """Make the process's first HiGHS solver with file descriptor 1 sent to a temporary file,
+    and log what HiGHS printed there (its version banner) at info level (``-v`` shows it).
+
+    HiGHS writes its banner straight to the process's stdout when the first solver is made;
+    the caller's stdout may carry their own output (the CLI's summary table, a library user's
+    CSV), and an official who asked for ``-q`` wants no solver's copyright lines on stderr
+    either."""
+    import tempfile
+
     sys.stdout.flush()
     try:
         saved = os.dup(1)
     except OSError:  # pragma: no cover - no real stdout (an embedding)
         highspy.Highs()
         return
-    try:
-        os.dup2(2, 1)
-        highspy.Highs()
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
+    with tempfile.TemporaryFile() as sink:
+        try:
+            os.dup2(sink.fileno(), 1)
+            highspy.Highs()
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+        sink.seek(0)
+        banner = sink.read().decode("utf-8", "replace").strip()
+    if banner:
+        logger.info("%s", " ".join(banner.split()))
 
 
 @dataclass(frozen=True)
