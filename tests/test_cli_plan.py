@@ -257,3 +257,43 @@ def test_no_plot_without_matplotlib(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert outputs.write_plan_plot(None, None) == []  # type: ignore[arg-type]
     monkeypatch.undo()
     assert outputs.plan_kinds(("csv",)) == ["csv", "png"]
+
+
+def test_the_plot_never_joins_optima_across_an_unsolved_count(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The optimum is solved at some counts only (2 is not): the optimal line must have a break
+    there, not a segment from 1 to 3 that reads as an optimum at 2."""
+    from types import SimpleNamespace
+
+    from matplotlib.figure import Figure
+
+    from coverage_gaps.planning import outputs
+
+    curve = pd.DataFrame(
+        {
+            "sites": [1, 2, 3, 4],
+            "greedy_share": [0.25, 0.40, 0.52, 0.63],
+            "optimal_share": [0.25, np.nan, 0.53, 0.64],
+            "bound_share": [0.25, np.nan, 0.54, 0.64],
+            "optimal_status": ["optimal", "", "optimal", "optimal"],
+            "plan_share": [0.25, 0.40, 0.52, 0.63],
+        }
+    )
+    figures: list[Figure] = []
+    save = Figure.savefig
+
+    def keep(self: Figure, *args: object, **kw: object) -> None:
+        figures.append(self)
+        save(self, *args, **kw)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    target = SimpleNamespace(lang="en", path=lambda suffix: tmp_path / f"x{suffix}")
+    plan = SimpleNamespace(curve=curve, name="Lào Cai")
+    (path,) = outputs.write_plan_plot(plan, target)  # type: ignore[arg-type]
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    (ax,) = figures[0].axes
+    (optimal,) = [line for line in ax.lines if line.get_label() == "optimal"]
+    y = np.asarray(optimal.get_ydata(), dtype="f8")
+    assert np.isnan(y[1])  # a break at 2 sites
+    assert y[[0, 2, 3]].tolist() == [25.0, 53.0, 64.0]

@@ -468,9 +468,11 @@ def write_plan_plot(plan: AreaPlan, target: AreaTarget) -> list[Path]:
     )
     opt = c.dropna(subset=["optimal_share"])
     if len(opt):
+        # Every count, unsolved ones as NaN: the line joins only neighbouring solved counts
+        # and never draws an optimum across a count that was not solved.
         ax.plot(
-            opt["sites"],
-            100 * opt["optimal_share"],
+            c["sites"],
+            100 * c["optimal_share"],
             "o-",
             color="#08519c",
             ms=4,
