@@ -78,6 +78,8 @@ CHECK_COLUMNS: tuple[str, ...] = (
     "checked_on",
     "checked_by",
     "check_note",
+    "check_operator",
+    "check_technology",
 )
 #: Bit of each generation in the grid layer of retired service.
 GENERATION_BITS: dict[str, int] = {"2G": 1, "3G": 2, "4G": 4, "5G": 8}
@@ -221,16 +223,25 @@ def apply_field_checks(
 ) -> pd.DataFrame:
     """The table with the field checks' statuses in place of the model's where a village was
     checked, and the columns :data:`CHECK_COLUMNS` (``status_source`` ``field`` or ``model``,
-    ``model_status``, ``checked_on``, ``checked_by``, ``check_note``).
+    ``model_status``, ``checked_on``, ``checked_by``, ``check_note``, and the operator and the
+    technology the check names, ``check_operator`` and ``check_technology``).
 
-    ``checks`` is indexed by village id with ``observed``, ``date``, ``checked_by`` and ``note``
+    ``checks`` is indexed by village id with ``observed``, ``date`` and, optionally,
+    ``checked_by``, ``note``, ``operator`` and ``technology``
     (:func:`coverage_gaps.io.field_checks.read_field_checks`).
     """
     out = table.copy()
     n = len(out)
     out["status_source"] = "model"
     out["model_status"] = out["status"].to_numpy()
-    for col in ("checked_on", "checked_by", "check_note"):
+    #: A check's own columns, and the column of the table each fills.
+    copied = {
+        "checked_by": "checked_by",
+        "note": "check_note",
+        "operator": "check_operator",
+        "technology": "check_technology",
+    }
+    for col in ("checked_on", *copied.values()):
         out[col] = ""
     if checks is None or not len(checks):
         return out
@@ -243,8 +254,7 @@ def apply_field_checks(
     reason = out["reason"].to_numpy(dtype=object).copy()
     source = np.full(n, "model", dtype=object)
     on = np.full(n, "", dtype=object)
-    by = np.full(n, "", dtype=object)
-    note = np.full(n, "", dtype=object)
+    texts = {col: np.full(n, "", dtype=object) for col in copied.values()}
     observed = checks["observed"].to_numpy(dtype=object)
     for i in hit.tolist():
         c = pos[i]
@@ -261,8 +271,9 @@ def apply_field_checks(
             reason[i] = "field_no_power"
         source[i] = "field"
         on[i] = checks["date"].iat[c]
-        by[i] = checks["checked_by"].iat[c] if "checked_by" in checks else ""
-        note[i] = checks["note"].iat[c] if "note" in checks else ""
+        for their, ours in copied.items():
+            if their in checks:
+                texts[ours][i] = checks[their].iat[c]
     # The figures follow the check: one that found signal (or no power) leaves none of the
     # village's land or people without signal, one that found no signal leaves all of its
     # electrified land without (its people stay the model's count: a check cannot measure
@@ -283,8 +294,8 @@ def apply_field_checks(
     out["reason"] = reason
     out["status_source"] = source
     out["checked_on"] = on
-    out["checked_by"] = by
-    out["check_note"] = note
+    for col, values in texts.items():
+        out[col] = values
     return out
 
 

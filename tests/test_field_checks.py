@@ -181,3 +181,45 @@ def test_distance_to_electricity_matches_a_distance_transform() -> None:
         assert (got[~dark] == 0).all()
         checked += int(dark.sum())
     assert checked >= 3
+
+
+def test_the_operator_and_technology_a_check_names_are_shown(
+    tiny_world: dict, tmp_path: Path
+) -> None:
+    """A check's optional operator and technology (read, then shown nowhere before) are in the
+    village CSV, the workbook (with their headers) and the map's tooltips; a check without
+    them, and an unchecked village, leave the cells empty."""
+    import json
+    import re
+
+    from openpyxl import load_workbook
+
+    checks = tmp_path / "checks.csv"
+    checks.write_text(
+        "village_id,observed,date,checked_by,note,operator,technology\n"
+        "001,no_signal,2025-05-02,Nguyễn Văn A,no bars,Viettel,4G\n"
+        "002,signal,2025-04-11,Trần Thị B,,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    args = [*run_args(tiny_world, out), "--field-checks", str(checks), "--as-of", "2025-06-30"]
+    result = CliRunner().invoke(cli, ["-q", *args, "--outputs", "csv,xlsx,html"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(
+        out / "lao-cai-villages.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    ).set_index("village_id")
+    assert table["check_operator"].to_dict() == {"001": "Viettel", "002": "", "003": ""}
+    assert table["check_technology"].to_dict() == {"001": "4G", "002": "", "003": ""}
+    sheet = load_workbook(out / "lao-cai-villages.xlsx").worksheets[0]
+    heads = [c.value for c in sheet[1]]
+    rows = [dict(zip(heads, r, strict=True)) for r in sheet.iter_rows(2, values_only=True)]
+    row = next(r for r in rows if r["Mã thôn"] == "001")
+    assert (row["Nhà mạng đã thử"], row["Công nghệ đã thấy"]) == ("Viettel", "4G")
+    page = (out / "lao-cai.html").read_text(encoding="utf-8")
+    found = re.search(r'"fields":(\[[^\]]*\]),"rows":(\[\[.*?\]\])', page)
+    assert found is not None
+    fields, tooltips = json.loads(found[1]), json.loads(found[2])
+    by_id = {r[fields.index("Mã thôn")]: dict(zip(fields, r, strict=True)) for r in tooltips}
+    assert by_id["001"]["Nhà mạng đã thử"] == "Viettel"
+    assert by_id["001"]["Công nghệ đã thấy"] == "4G"
+    assert by_id["002"]["Nhà mạng đã thử"] == "—"

@@ -349,6 +349,18 @@ COLUMNS: Mapping[str, Column] = {
     "check_note": Column(
         "Check note", "Ghi chú kiểm tra", "The field check's note", "Ghi chú của lần kiểm tra"
     ),
+    "check_operator": Column(
+        "Operator checked",
+        "Nhà mạng đã thử",
+        "The operator the field check tested, as the official wrote it (empty: not said)",
+        "Nhà mạng đã thử khi kiểm tra thực địa, như người kiểm tra ghi (trống: không ghi)",
+    ),
+    "check_technology": Column(
+        "Technology checked",
+        "Công nghệ đã thấy",
+        "The technology the field check saw (2G, 3G, 4G or 5G; empty: not said)",
+        "Công nghệ thấy được khi kiểm tra thực địa (2G, 3G, 4G hoặc 5G; trống: không ghi)",
+    ),
     "best_signal_dbm": Column(
         "Best signal (dBm)",
         "Cường độ sóng tốt nhất (dBm)",

@@ -79,6 +79,8 @@ VILLAGE_COLUMNS: tuple[str, ...] = (
     "checked_on",
     "checked_by",
     "check_note",
+    "check_operator",
+    "check_technology",
 )
 _ROUND = {
     "area_km2": 3,

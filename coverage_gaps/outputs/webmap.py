@@ -519,6 +519,8 @@ def _village_rows(v: gpd.GeoDataFrame, lang: str) -> tuple[list[str], list[list[
             ("model_status", lambda r: labels.status_label(str(r["model_status"]), lang)),
             ("checked_on", lambda r: str(r["checked_on"] or "—")),
             ("checked_by", lambda r: str(r["checked_by"] or "—")),
+            ("check_operator", lambda r: str(r["check_operator"] or "—")),
+            ("check_technology", lambda r: str(r["check_technology"] or "—")),
         ]
     present = [(k, f) for k, f in cols if k in v]
     clean = v.astype(object).where(v.notna(), None)
