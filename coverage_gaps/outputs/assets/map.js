@@ -89,7 +89,8 @@
   D.images.forEach(function (im) { overlays.push([im.id, im.name, im.visible]); });
   overlays.push(["sites", D.layers.sites, S.lon.length > 0]);
   if (D.plan) overlays.push(["plan", D.layers.plan, true]);
-  overlays.push(["communes", D.layers.communes, true]);
+  // The page's own base, named for what it holds; none when it holds nothing.
+  if (D.layers.communes) overlays.push(["communes", D.layers.communes, true]);
   overlays.push(["area", D.layers.area, true]);
 
   // ---- title and search (top left) ---------------------------------------------------
@@ -213,6 +214,7 @@
       legends.push(["communes", null, D.legend.communes]);
       legends.push(["area", null, D.legend.area]);
       legends.forEach(function (lg) {
+        if (!lg[2].length) return;
         var sec = el("section");
         sec.setAttribute("data-layer", lg[0]);
         if (lg[1] && lg[2].length > 1) sec.appendChild(el("h2", null, lg[1]));
