@@ -310,3 +310,34 @@ def test_offline_base_is_what_the_page_says(
         # Outlines are named, and have a line in the legend, only when some are drawn.
         assert ("outlines and" in banner or banner.endswith("outlines.")) == (outlines > 0)
         assert lines == (1 if outlines else 0)
+
+
+@pytest.mark.parametrize("unit", ["village", "commune"])
+@pytest.mark.parametrize("lang", ["en", "vi"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_search_placeholder_is_not_cut(
+    browser: bs.Browser, plain: dict, tmp_path: Path, lang: str, unit: str, width: int
+) -> None:
+    result = plain["result"]
+    if unit == "commune":
+        result = bs.map_variant(result, communes=False, commune_names=False)
+    words = labels.wording(lang, unit)
+    path = write_map(tmp_path / "map.html", map_page(result, lang=words))
+    placeholder = {
+        ("en", "village"): "Find a village (name or id)",
+        ("vi", "village"): "Tìm thôn (tên hoặc mã)",
+        ("en", "commune"): "Find a commune (name or id)",
+        ("vi", "commune"): "Tìm xã (tên hoặc mã)",
+    }[lang, unit]
+    with browser.open(path, width=width, height=844, phone=width < 700) as page:
+        box = page.page.get_by_placeholder(placeholder, exact=True)
+        # The placeholder's text typed in: the field scrolls exactly when the text is wider
+        # than the room the field gives it (the placeholder is laid out in the same room).
+        box.fill(placeholder)
+        room = box.evaluate("i => ({scroll: i.scrollWidth, client: i.clientWidth})")
+        assert room["scroll"] <= room["client"], room
+        title = page.evaluate(
+            "(() => { const r = document.querySelector('.cg-title').getBoundingClientRect();"
+            " return [r.left, r.right]; })()"
+        )
+        assert 0 <= title[0] < title[1] <= width

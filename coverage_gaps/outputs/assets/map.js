@@ -115,6 +115,20 @@
     box.appendChild(table);
     return box;
   }
+  // The title box is as wide as its title: the search field is made at least as wide as its
+  // placeholder (measured in the field's own font), its padding and border and the room a
+  // search field keeps for its clear button (1.5em), as far as the box may grow.
+  function fitPlaceholder(input, box) {
+    var cs = getComputedStyle(input), bs = getComputedStyle(box);
+    var g = document.createElement("canvas").getContext("2d");
+    g.font = [cs.fontStyle, cs.fontWeight, cs.fontSize, cs.fontFamily].join(" ");
+    var px = function (v) { return parseFloat(v) || 0; };
+    var need = g.measureText(input.placeholder).width + px(cs.paddingLeft) + px(cs.paddingRight) +
+      px(cs.borderLeftWidth) + px(cs.borderRightWidth) + 1.5 * px(cs.fontSize);
+    var room = px(bs.maxWidth) || need;
+    input.style.minWidth = Math.ceil(Math.min(need, room)) + "px";
+  }
+  var searchInput = null;
   var Title = L.Control.extend({
     options: {position: "topleft"},
     onAdd: function () {
@@ -131,6 +145,8 @@
       input.type = "search";
       input.placeholder = T.search;
       input.setAttribute("aria-label", T.search);
+      input.title = T.search;
+      searchInput = input;
       input.autocomplete = "off";
       var list = el("ul", "cg-results");
       wrap.appendChild(input);
@@ -185,7 +201,8 @@
       return box;
     }
   });
-  new Title().addTo(map);
+  var title = new Title().addTo(map);
+  fitPlaceholder(searchInput, title.getContainer());
   L.control.zoom({position: "topleft"}).addTo(map);
 
   // ---- layer control -----------------------------------------------------------------
