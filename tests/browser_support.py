@@ -242,3 +242,24 @@ def map_world(*, hostile: bool) -> Any:
             analysis=AnalysisOptions(resolution_m=100.0, crs=UTM),
             communes=commune_polys,
         )
+
+
+def map_variant(
+    result: Any, *, points: bool = False, communes: bool = True, commune_names: bool = True
+) -> Any:
+    """``result`` (:func:`map_world`) with its villages as points (``points``; else the points
+    among them as 700 m discs, every village a polygon), without the commune outlines
+    (``communes=False``) or without the villages' commune names (``commune_names=False``: a
+    run over commune polygons has none)."""
+    import dataclasses
+
+    v = result.villages.copy()
+    if points:
+        v = v.set_geometry(gpd.points_from_xy(v["lon"], v["lat"], crs=4326))
+    elif not (v.geom_type != "Point").all():
+        metric = v.geometry.to_crs(UTM)
+        metric = metric.where(metric.geom_type != "Point", metric.buffer(700))
+        v = v.set_geometry(metric.to_crs(4326))
+    if not commune_names:
+        v["commune"] = ""
+    return dataclasses.replace(result, villages=v, communes=result.communes if communes else None)

@@ -278,3 +278,66 @@ def test_operator_colour_is_the_same_on_every_map(plain: dict, hostile: dict) ->
     assert colours(hostile["path"]) == {
         h: operator_colour(h) for h in (bs.HOSTILE[3], bs.HOSTILE[5])
     }
+
+
+@pytest.mark.parametrize(
+    ("change", "outlines", "layer"),
+    [
+        ({"points": True}, 2, "Communes"),  # the commune layer's two outlines
+        ({"points": True, "communes": False}, 0, "Commune names"),
+        ({"points": True, "communes": False, "commune_names": False}, 0, None),
+        ({"communes": False}, 7, "Village outlines, commune names"),  # the villages' own
+    ],
+    ids=["points+communes", "points", "points-no-names", "polygons"],
+)
+def test_offline_base_is_what_the_page_says(
+    browser: bs.Browser, plain: dict, tmp_path: Path, change: dict, outlines: int, layer: Any
+) -> None:
+    result = bs.map_variant(plain["result"], **change)
+    path = write_map(tmp_path / "map.html", map_page(result, lang="en"))
+    with browser.open(path) as page:
+        p = page.page
+        assert page.problems() == {"page_errors": [], "dialogs": [], "errors": []}
+        assert page.evaluate("cgLayers.communes.getLayers().length") == outlines
+        names = p.eval_on_selector_all(
+            ".leaflet-control-layers-overlays label", "ls => ls.map(l => l.textContent.trim())"
+        )
+        after_sites = names[names.index("Sites (by operator)") + 1 :]
+        assert after_sites == ([layer] if layer else []) + ["Analysis area"]
+        banner = p.text_content(".cg-banner") or ""
+        legend = "#coverage-gaps-legend section[data-layer='communes']"
+        lines = p.locator(f"{legend} .cg-sw.cg-line").count()
+        # Outlines are named, and have a line in the legend, only when some are drawn.
+        assert ("outlines and" in banner or banner.endswith("outlines.")) == (outlines > 0)
+        assert lines == (1 if outlines else 0)
+
+
+@pytest.mark.parametrize("unit", ["village", "commune"])
+@pytest.mark.parametrize("lang", ["en", "vi"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_search_placeholder_is_not_cut(
+    browser: bs.Browser, plain: dict, tmp_path: Path, lang: str, unit: str, width: int
+) -> None:
+    result = plain["result"]
+    if unit == "commune":
+        result = bs.map_variant(result, communes=False, commune_names=False)
+    words = labels.wording(lang, unit)
+    path = write_map(tmp_path / "map.html", map_page(result, lang=words))
+    placeholder = {
+        ("en", "village"): "Find a village (name or id)",
+        ("vi", "village"): "Tìm thôn (tên hoặc mã)",
+        ("en", "commune"): "Find a commune (name or id)",
+        ("vi", "commune"): "Tìm xã (tên hoặc mã)",
+    }[lang, unit]
+    with browser.open(path, width=width, height=844, phone=width < 700) as page:
+        box = page.page.get_by_placeholder(placeholder, exact=True)
+        # The placeholder's text typed in: the field scrolls exactly when the text is wider
+        # than the room the field gives it (the placeholder is laid out in the same room).
+        box.fill(placeholder)
+        room = box.evaluate("i => ({scroll: i.scrollWidth, client: i.clientWidth})")
+        assert room["scroll"] <= room["client"], room
+        title = page.evaluate(
+            "(() => { const r = document.querySelector('.cg-title').getBoundingClientRect();"
+            " return [r.left, r.right]; })()"
+        )
+        assert 0 <= title[0] < title[1] <= width

@@ -217,3 +217,87 @@ def test_map_data_tooltips_legends_and_stamp(area: Any) -> None:
     assert not gsm["visible"] and data["images"][0]["visible"]
     assert [o["name"] for o in data["operators"]] == ["MobiFone", "Viettel"]
     assert "OpenCelliD" in data["attribution"] and "CC BY-SA 4.0" in data["attribution"]
+
+
+# What the page says it draws offline (banner, footer, layer list, legend), per run: the
+# sentences are written out here, each naming only what that run's page holds.
+_EN_BANNER = "No internet: the base map did not load; the map shows "
+_VI_BANNER = "Không có internet: bản đồ nền không tải được; bản đồ hiển thị "
+OFFLINE_CASES = {
+    # village points with --commune-layer: its outlines and names
+    "points, commune layer": (
+        {"points": True},
+        "village",
+        ("commune outlines and names", "ranh giới và tên xã"),
+        ("Communes", "Xã, phường"),
+        ("Communes", "Xã, phường"),
+    ),
+    # village points alone: no outline anywhere, the names at the villages' mean point
+    "points, no commune layer": (
+        {"points": True, "communes": False},
+        "village",
+        (
+            "only the commune names (no commune outlines were given)",
+            "tên xã (không có dữ liệu ranh giới xã)",
+        ),
+        ("Commune names", "Tên xã"),
+        None,
+    ),
+    # village points without a commune column either: nothing under the villages
+    "points, no communes at all": (
+        {"points": True, "communes": False, "commune_names": False},
+        "village",
+        (
+            "a blank background (no commune outlines were given)",
+            "nền trống (không có dữ liệu ranh giới xã)",
+        ),
+        None,
+        None,
+    ),
+    # village polygons without --commune-layer: the villages' own outlines
+    "polygons, no commune layer": (
+        {"communes": False},
+        "village",
+        ("village outlines and commune names", "ranh giới thôn và tên xã"),
+        ("Village outlines, commune names", "Ranh giới thôn, tên xã"),
+        ("Village outlines", "Ranh giới thôn"),
+    ),
+    # a run over commune polygons: the communes' own outlines, no other names
+    "commune polygons": (
+        {"communes": False, "commune_names": False},
+        "commune",
+        ("commune outlines", "ranh giới xã"),
+        ("Commune outlines", "Ranh giới xã"),
+        ("Commune outlines", "Ranh giới xã"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(OFFLINE_CASES))
+def test_offline_words_name_only_what_the_page_draws(area: Any, case: str) -> None:
+    from coverage_gaps.outputs import labels
+    from tests.browser_support import map_variant
+
+    change, unit, base, layer, line = OFFLINE_CASES[case]
+    result = map_variant(area, **change)
+    for k, lang in enumerate(("en", "vi")):
+        data = webmap.map_data(result, lang=labels.wording(lang, unit))
+        start = (_EN_BANNER, _VI_BANNER)[k]
+        assert data["text"]["offline_banner"] == f"{start}{base[k]}."
+        assert data["text"]["offline_note"].endswith(f" {base[k]}.")
+        assert data["layers"]["communes"] == (None if layer is None else layer[k])
+        rows = data["legend"]["communes"]
+        assert rows == ([] if line is None else [webmap.legend_row("line", "#6d6d6d", line[k])])
+        # A line in the legend exactly when the page has outlines to draw.
+        polygons = any(g and not isinstance(g[0], int) for g in data["villages"]["geom"])
+        assert (line is not None) == (bool(data["communes"]["geom"]) or polygons)
+
+
+def test_offline_base_from_the_encoded_geometries() -> None:
+    square = [[[0, 0, 10, 0, 0, 10]]]
+    assert webmap.offline_base([square], [[1, 2]], ["Xã A"]) == "communes_names"
+    assert webmap.offline_base([square], [[1, 2]], [""]) == "communes"
+    assert webmap.offline_base([], [[1, 2], square], ["Xã A"]) == "villages_names"
+    assert webmap.offline_base([], [square], []) == "villages"
+    assert webmap.offline_base([], [[1, 2], None], ["", "Xã A"]) == "names"
+    assert webmap.offline_base([], [[1, 2]], [""]) == "none"

@@ -828,8 +828,8 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     "legend": {"en": "Legend", "vi": "Chú giải"},
     "search": {"en": "Find a village (name or id)", "vi": "Tìm thôn (tên hoặc mã)"},
     "offline_note": {
-        "en": "The street/photo base map needs internet; offline, the communes are shown.",
-        "vi": "Bản đồ nền cần kết nối internet; khi không có mạng, bản đồ hiển thị ranh giới xã.",
+        "en": "The street/photo base map needs internet; offline, the map shows {base}.",
+        "vi": "Bản đồ nền cần kết nối internet; khi không có mạng, bản đồ hiển thị {base}.",
     },
     "site": {"en": "Site", "vi": "Trạm"},
     "cells": {"en": "cells", "vi": "cell"},
@@ -859,10 +859,36 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     },
     "base_none": {"en": "No base map (offline)", "vi": "Không có bản đồ nền (ngoại tuyến)"},
     "offline_banner": {
-        "en": "No internet: the base map did not load; commune outlines and names are drawn "
-        "instead.",
-        "vi": "Không có internet: bản đồ nền không tải được; bản đồ hiển thị ranh giới và tên xã.",
+        "en": "No internet: the base map did not load; the map shows {base}.",
+        "vi": "Không có internet: bản đồ nền không tải được; bản đồ hiển thị {base}.",
     },
+    # What the map draws as its own base ({base} above), by what the run has: commune outlines
+    # (--commune-layer), else the villages' own outlines (polygon villages), and commune names.
+    "offline_base_communes_names": {
+        "en": "commune outlines and names",
+        "vi": "ranh giới và tên xã",
+    },
+    "offline_base_communes": {"en": "commune outlines", "vi": "ranh giới xã"},
+    "offline_base_villages_names": {
+        "en": "village outlines and commune names",
+        "vi": "ranh giới thôn và tên xã",
+    },
+    "offline_base_villages": {"en": "village outlines", "vi": "ranh giới thôn"},
+    "offline_base_names": {
+        "en": "only the commune names (no commune outlines were given)",
+        "vi": "tên xã (không có dữ liệu ranh giới xã)",
+    },
+    "offline_base_none": {
+        "en": "a blank background (no commune outlines were given)",
+        "vi": "nền trống (không có dữ liệu ranh giới xã)",
+    },
+    # The layer of that base in the layer list (commune outlines: "communes_layer").
+    "base_layer_villages_names": {
+        "en": "Village outlines, commune names",
+        "vi": "Ranh giới thôn, tên xã",
+    },
+    "base_layer_villages": {"en": "Village outlines", "vi": "Ranh giới thôn"},
+    "base_layer_names": {"en": "Commune names", "vi": "Tên xã"},
     "sites_small": {
         "en": "drawn small below zoom {zoom}",
         "vi": "hiển thị nhỏ khi thu nhỏ dưới mức {zoom}",

@@ -4,8 +4,8 @@ Everything the page needs is inside it: Leaflet (from the ``django-js-lib-leafle
 BSD-2-Clause, its licence text kept in the page), the page's own script and style
 (``assets/map.js``, ``assets/map.css``), the data as one JSON block and the rasters as PNG data
 URLs.  The street and photo base maps are optional tiles that need internet; offline the page
-draws its own base: the communes' outlines (:attr:`AreaResult.communes`, or the villages' own
-outlines) and their names.
+draws its own base: the communes' outlines (:attr:`AreaResult.communes`, or the polygon villages'
+own outlines) and the communes' names, and says which of them it has (:func:`offline_base`).
 
 Hostile names are text.  Nothing a user's file holds (a village, commune, province or operator
 name) is ever written into the page as HTML: the data block is JSON with ``<``, ``>`` and ``&``
@@ -16,8 +16,9 @@ program's own words, escaped.
 Layers: villages coloured by status (tooltip: name, id, priority, commune, status, reason,
 figures), dead-zone land (the electrified cells without signal, hatched), the coverage, the
 signal per technology in classes from the link budget's threshold (good / usable / none),
-sites coloured by operator (small below :data:`SITES_FULL_ZOOM`), the communes, the analysis
-area.  Each layer's legend shows only while the layer is on.
+sites coloured by operator (small below :data:`SITES_FULL_ZOOM`), the communes (when there are
+outlines or names to draw), the analysis area.  Each layer's legend shows only while the layer is
+on.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ __all__ = [
     "legend_row",
     "map_data",
     "map_page",
+    "offline_base",
     "operator_colour",
     "own_asset",
     "png_data_url",
@@ -441,14 +443,50 @@ def own_asset(name: str) -> str:
 # The page's data
 
 
-def _texts(lang: str) -> dict[str, str]:
+def offline_base(
+    commune_geom: Sequence[Any], village_geom: Sequence[Any], commune_names: Sequence[str]
+) -> str:
+    """What the page draws as its own base, as the key of its words (``offline_base_<key>``):
+    ``"communes"`` (commune outlines), else ``"villages"`` (the polygon villages' own outlines),
+    else nothing, each followed by ``"_names"`` when commune names are written; ``"names"``
+    (names only) and ``"none"`` (neither) without any outline.
+
+    ``commune_geom`` and ``village_geom`` are the page's encoded geometries
+    (:func:`encode_geometry`: a point is ``[x, y]``), ``commune_names`` the names to write.
+    """
+    if commune_geom:
+        outlines = "communes"
+    elif any(g is not None and not isinstance(g[0], int) for g in village_geom):
+        outlines = "villages"
+    else:
+        outlines = ""
+    named = any(commune_names)
+    if not outlines:
+        return "names" if named else "none"
+    return f"{outlines}_names" if named else outlines
+
+
+def _base_words(base: str, lang: str) -> tuple[str | None, list[dict[str, str]]]:
+    """The name of the layer of the page's own ``base`` (:func:`offline_base`) in the layer
+    list (``None``: there is no such layer) and its legend rows (a line for outlines)."""
+    if base.startswith("communes"):
+        name = labels.text("communes_layer", lang)
+        return name, [legend_row("line", "#6d6d6d", name)]
+    if base.startswith("villages"):
+        line = legend_row("line", "#6d6d6d", labels.text("base_layer_villages", lang))
+        return labels.text(f"base_layer_{base}", lang), [line]
+    if base == "names":
+        return labels.text("base_layer_names", lang), []
+    return None, []
+
+
+def _texts(lang: str, base: str) -> dict[str, str]:
+    """The page's own words; ``base`` says what it draws offline (:func:`offline_base`)."""
     keys = (
         "legend",
         "search",
         "no_match",
         "layers",
-        "offline_note",
-        "offline_banner",
         "site",
         "cells",
         "range",
@@ -456,6 +494,9 @@ def _texts(lang: str) -> dict[str, str]:
         "radios",
     )
     out = {k: labels.text(k, lang) for k in keys}
+    drawn = labels.text(f"offline_base_{base}", lang)
+    out["offline_note"] = labels.text("offline_note", lang, base=drawn)
+    out["offline_banner"] = labels.text("offline_banner", lang, base=drawn)
     for col in ("village_id", "commune", "operator_names", "priority"):
         out[col] = labels.column_label(col, lang)
     return out
@@ -648,6 +689,8 @@ def map_data(
             g for g in (encode_geometry(g) for g in _light(c_geoms, tolerance, grid.crs)) if g
         ]
     communes = {"name": c_names, "lon": c_lon, "lat": c_lat, "geom": commune_geom}
+    base = offline_base(commune_geom, village_geom, c_names)
+    base_layer, base_legend = _base_words(base, lang)
 
     # Dead-zone land.
     dead_geom: list[Any] = []
@@ -741,7 +784,7 @@ def map_data(
         "stamp": labels.text("generated", lang, version=version, date=made.isoformat()),
         "software": labels.text("software", lang, version=leaflet_asset().version),
         "index": None if index is None else {"href": index, "label": labels.text("to_index", lang)},
-        "text": _texts(lang),
+        "text": _texts(lang, base),
         "bounds": [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]],
         "area_bounds": [[float(ay0), float(ax0)], [float(ay1), float(ax1)]],
         "quantum": QUANTUM_DEG,
@@ -772,7 +815,7 @@ def map_data(
             "villages": labels.text("villages_layer", lang),
             "dead_land": labels.text("dead_land_layer", lang),
             "sites": labels.text("sites_layer", lang),
-            "communes": labels.text("communes_layer", lang),
+            "communes": base_layer,
             "area": labels.text("area_layer", lang),
         },
         "legend": {
@@ -785,7 +828,7 @@ def map_data(
             ],
             "sites": [legend_row("dot", o["colour"], o["name"]) for o in ops]
             + [legend_row("note", "", labels.text("sites_small", lang, zoom=SITES_FULL_ZOOM))],
-            "communes": [legend_row("line", "#6d6d6d", labels.text("communes_layer", lang))],
+            "communes": base_legend,
             "area": [
                 legend_row(
                     "dash",

@@ -89,7 +89,8 @@
   D.images.forEach(function (im) { overlays.push([im.id, im.name, im.visible]); });
   overlays.push(["sites", D.layers.sites, S.lon.length > 0]);
   if (D.plan) overlays.push(["plan", D.layers.plan, true]);
-  overlays.push(["communes", D.layers.communes, true]);
+  // The page's own base, named for what it holds; none when it holds nothing.
+  if (D.layers.communes) overlays.push(["communes", D.layers.communes, true]);
   overlays.push(["area", D.layers.area, true]);
 
   // ---- title and search (top left) ---------------------------------------------------
@@ -114,6 +115,20 @@
     box.appendChild(table);
     return box;
   }
+  // The title box is as wide as its title: the search field is made at least as wide as its
+  // placeholder (measured in the field's own font), its padding and border and the room a
+  // search field keeps for its clear button (1.5em), as far as the box may grow.
+  function fitPlaceholder(input, box) {
+    var cs = getComputedStyle(input), bs = getComputedStyle(box);
+    var g = document.createElement("canvas").getContext("2d");
+    g.font = [cs.fontStyle, cs.fontWeight, cs.fontSize, cs.fontFamily].join(" ");
+    var px = function (v) { return parseFloat(v) || 0; };
+    var need = g.measureText(input.placeholder).width + px(cs.paddingLeft) + px(cs.paddingRight) +
+      px(cs.borderLeftWidth) + px(cs.borderRightWidth) + 1.5 * px(cs.fontSize);
+    var room = px(bs.maxWidth) || need;
+    input.style.minWidth = Math.ceil(Math.min(need, room)) + "px";
+  }
+  var searchInput = null;
   var Title = L.Control.extend({
     options: {position: "topleft"},
     onAdd: function () {
@@ -130,6 +145,8 @@
       input.type = "search";
       input.placeholder = T.search;
       input.setAttribute("aria-label", T.search);
+      input.title = T.search;
+      searchInput = input;
       input.autocomplete = "off";
       var list = el("ul", "cg-results");
       wrap.appendChild(input);
@@ -184,7 +201,8 @@
       return box;
     }
   });
-  new Title().addTo(map);
+  var title = new Title().addTo(map);
+  fitPlaceholder(searchInput, title.getContainer());
   L.control.zoom({position: "topleft"}).addTo(map);
 
   // ---- layer control -----------------------------------------------------------------
@@ -213,6 +231,7 @@
       legends.push(["communes", null, D.legend.communes]);
       legends.push(["area", null, D.legend.area]);
       legends.forEach(function (lg) {
+        if (!lg[2].length) return;
         var sec = el("section");
         sec.setAttribute("data-layer", lg[0]);
         if (lg[1] && lg[2].length > 1) sec.appendChild(el("h2", null, lg[1]));
