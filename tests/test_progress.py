@@ -166,3 +166,41 @@ def test_the_terminal_table_reads_without_a_deadline(tiny_world: dict, tmp_path:
     at = next(i for i, line in enumerate(lines) if line.split()[:1] == ["province"])
     assert lines[at].split()[-1] == "on_track"
     assert [line.split()[-1] for line in lines[at + 1 :]] == ["no", "no"]  # done 2023-01-02
+
+
+def test_the_plot_draws_one_province_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A run of one province: its line is the total, so the plot has one line, not two on top
+    of each other; two provinces get theirs and the total."""
+    from matplotlib.figure import Figure
+
+    from coverage_gaps.outputs.progress import plot_progress
+    from coverage_gaps.progress import ProgressResult
+
+    figures: list[Figure] = []
+    save = Figure.savefig
+
+    def keep(self: Figure, *args: object, **kw: object) -> None:
+        figures.append(self)
+        save(self, *args, **kw)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+
+    def result(provinces: list[str]) -> ProgressResult:
+        rows = [
+            {"date": d, "province": p, "dark": dark}
+            for d, dark in (("2024-01-01", 4), ("2025-01-01", 2))
+            for p in provinces
+        ]
+        rows += [
+            {"date": d, "province": "(all)", "dark": dark * len(provinces)}
+            for d, dark in (("2024-01-01", 4), ("2025-01-01", 2))
+        ]
+        table = pd.DataFrame(rows)
+        return ProgressResult(table=table, trends=trends(table), deadline=None, unit="commune")
+
+    plot_progress(result(["Lào Cai"]), tmp_path / "one.png", lang="en")
+    plot_progress(result(["Lào Cai", "Điện Biên"]), tmp_path / "two.png", lang="en")
+    one, two = ([ln.get_label() for ln in f.axes[0].lines] for f in figures)
+    assert one[0] == "Lào Cai" and "all provinces" not in one
+    assert two[:3] == ["Lào Cai", "Điện Biên", "all provinces"]
+    assert figures[0].axes[0].get_title() == "Dark communes (dead zones and partials)"

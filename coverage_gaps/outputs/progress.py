@@ -40,11 +40,13 @@ def plot_progress(result: ProgressResult, path: Path, *, lang: str = "vi") -> Pa
     fig = Figure(figsize=(9, 5.5), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    for province in [*provinces, "(all)"]:
+    # One province is its own total: drawn once, as the province.
+    drawn = provinces if len(provinces) == 1 else [*provinces, "(all)"]
+    for province in drawn:
         part = table.loc[table["province"] == province].sort_values("date")
         days = date2num([date.fromisoformat(d) for d in part["date"]])
         label = labels.text("all_provinces", words) if province == "(all)" else province
-        width = 2.5 if province == "(all)" else 1.2
+        width = 1.2 if province != drawn[-1] else 2.5
         ax.plot(days, part["dark"].to_numpy(dtype="f8"), marker="o", lw=width, label=label)
     trend = result.trends.set_index("province").loc["(all)"]
     if trend["projected_done"] not in ("", "done"):
