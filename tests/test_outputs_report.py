@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coverage_gaps.outputs import AREA_WRITERS
 from coverage_gaps.outputs.report import write_area_report, write_report
 from coverage_gaps.outputs.webmap import STATUS_COLOURS
 from coverage_gaps.outputs.workbooks import RunStamp
+from coverage_gaps.pipeline import AreaResult
 from tests.outputs_support import NAMES, small_area, target
 
 requires_poppler = pytest.mark.skipif(
@@ -30,6 +32,36 @@ def poppler(*args: str) -> str:
 def page_text(pdf: Path, page: int) -> str:
     text = poppler("pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-")
     return unicodedata.normalize("NFC", text)
+
+
+def all_text(pdf: Path) -> str:
+    """The whole report's text, its white space collapsed."""
+    return " ".join(unicodedata.normalize("NFC", poppler("pdftotext", str(pdf), "-")).split())
+
+
+def many_gaps(n: int, *, long_names: bool = False) -> AreaResult:
+    """The small area's villages repeated to ``n`` dead zones, priorities 1 to ``n``; with
+    ``long_names``, long Vietnamese names (some in capitals), communes and four reasons each."""
+    import dataclasses
+
+    import geopandas as gpd
+    import pandas as pd
+
+    result = small_area()
+    base = result.villages
+    copies = pd.concat([base] * (n // len(base) + 1), ignore_index=True).head(n)
+    villages = gpd.GeoDataFrame(copies, geometry="geometry", crs=base.crs)
+    villages["village_id"] = [f"V{i:04d}" for i in range(1, n + 1)]
+    villages["status"] = "dead_zone"
+    villages["priority"] = pd.array(range(1, n + 1), dtype="Int64")
+    if long_names:
+        name = "Thôn Ngã Ba Đường Mường Khương Hoàng Su Phì Xín Mần Nghĩa Đô"
+        villages["village_name"] = [
+            f"{name.upper() if i % 2 else name} {i}" for i in range(1, n + 1)
+        ]
+        villages["commune"] = "XÃ NGHĨA ĐÔ THƯỢNG QUẢNG NGUYÊN ĐỒNG VĂN"
+        villages["reason"] = "beyond_site_range;terrain_shadow;no_measurements_nearby;2g_sunset"
+    return dataclasses.replace(result, villages=villages)
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +136,43 @@ def test_no_gaps_says_so_and_every_writer_copes(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(fix).worksheets[0]
     assert sheet.max_row == 1 and sheet.auto_filter.ref.endswith("1")
     assert write_area_kmz(covered, target(tmp_path))[0].stat().st_size > 0
+
+
+@requires_poppler
+@pytest.mark.parametrize(
+    ("kinds", "named"),
+    [
+        (("pdf",), None),
+        (("csv", "pdf"), "lao-cai-to-fix.csv"),
+        (("pdf", "xlsx"), "lao-cai-to-fix.xlsx"),
+        (("csv", "pdf", "xlsx"), "lao-cai-to-fix.xlsx"),
+        (("pdf", "field-check"), "lao-cai-field-check.xlsx"),
+    ],
+)
+def test_report_names_only_files_the_run_writes(
+    tmp_path: Path, kinds: tuple[str, ...], named: str | None
+) -> None:
+    area = target(tmp_path, kinds=kinds)
+    for kind, writer in AREA_WRITERS.items():  # as a run writes them
+        if kind in kinds:
+            writer.write(many_gaps(30), area)
+    text = all_text(tmp_path / "lao-cai.pdf")
+    written = {p.name for p in tmp_path.iterdir()}
+    mentioned = set(re.findall(r"[\w.-]*\.(?:csv|xlsx|gpkg|html|kmz|tif|pdf)\b", text))
+    assert mentioned <= written, (mentioned, written)
+    if named is None:
+        assert not mentioned
+        assert (
+            "Còn 10 thôn cần xử lý không có trong báo cáo này; lần chạy này không ghi tệp nào "
+            "liệt kê các thôn đó." in text
+        )
+    else:
+        assert f"Còn 10 thôn cần xử lý: xem tệp {named}." in text
+
+
+@requires_poppler
+def test_report_outside_a_run_names_no_file(tmp_path: Path) -> None:
+    path = write_report(tmp_path / "r.pdf", many_gaps(25), lang="en")
+    text = all_text(path)
+    assert "5 more villages to fix are not in this report; this run wrote no file" in text
+    assert "to-fix" not in text

@@ -351,7 +351,8 @@ def write_report(
     stamp
         Date and version to print (default: now, the installed version).
     to_fix_file
-        The file with the full list, named when more villages are to fix than listed.
+        The file this run writes with the full list, named when more villages are to fix than
+        listed; empty when the run writes none (the report then says the rest are not listed).
     """
     try:
         import matplotlib
@@ -421,9 +422,8 @@ def write_report(
                    fontsize=_TOP_FONT)  # fmt: skip
             y -= height + 0.02
             if total > len(top):
-                fig.text(0.05, y, labels.text("more_to_fix", lang, n=total - len(top),
-                                              file=to_fix_file or "-to-fix.xlsx"),
-                         fontsize=8, va="top")  # fmt: skip
+                fig.text(0.05, y, _more_to_fix(total - len(top), to_fix_file, lang), fontsize=8,
+                         va="top")  # fmt: skip
                 y -= 0.03
         else:
             fig.text(0.05, y, labels.text("no_gaps", lang), fontsize=10, va="top")
@@ -461,15 +461,37 @@ def _swatch(fig: Any, x: float, y: float, colour: str) -> Any:
     )  # fmt: skip
 
 
+def _more_to_fix(n: int, to_fix_file: str, lang: str) -> str:
+    """The line under the list: the ``n`` villages left out, and where they are listed."""
+    if to_fix_file:
+        return labels.text("more_to_fix", lang, n=format_number(n, 0, lang), file=to_fix_file)
+    return labels.text("more_to_fix_unlisted", lang, n=format_number(n, 0, lang))
+
+
+#: The outputs that list every village to fix, and the file each writes, in the order the report
+#: prefers them (the workbook, the CSV, the field-check form).
+_FULL_LISTS: tuple[tuple[str, str], ...] = (
+    ("xlsx", "-to-fix.xlsx"),
+    ("csv", "-to-fix.csv"),
+    ("field-check", "-field-check.xlsx"),
+)
+
+
+def _full_list_file(target: AreaTarget) -> str:
+    """The name of the file of this run that lists every village to fix (:data:`_FULL_LISTS`),
+    or ``""`` when the run writes none of them (``--outputs pdf`` alone)."""
+    kinds = target.options.kinds
+    return next((target.path(suffix).name for kind, suffix in _FULL_LISTS if kind in kinds), "")
+
+
 def write_area_report(result: AreaResult, target: AreaTarget) -> list[Path]:
-    """``<slug>.pdf``: the printed report of one area."""
-    wanted = "xlsx" if "xlsx" in target.options.kinds else "csv"
+    """``<slug>.pdf``: the printed report of one area; it names only files the run writes."""
     return [
         write_report(
             target.path(".pdf"),
             result,
             lang=target.lang,
-            to_fix_file=target.path(f"-to-fix.{wanted}").name,
+            to_fix_file=_full_list_file(target),
             stamp=target.stamp,
         )
     ]
