@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -12,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coverage_gaps.outputs import AREA_WRITERS
 from coverage_gaps.outputs.report import write_area_report, write_report
 from coverage_gaps.outputs.webmap import STATUS_COLOURS
 from coverage_gaps.outputs.workbooks import RunStamp
+from coverage_gaps.pipeline import AreaResult
 from tests.outputs_support import NAMES, small_area, target
 
 requires_poppler = pytest.mark.skipif(
@@ -30,6 +33,55 @@ def poppler(*args: str) -> str:
 def page_text(pdf: Path, page: int) -> str:
     text = poppler("pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-")
     return unicodedata.normalize("NFC", text)
+
+
+def all_text(pdf: Path) -> str:
+    """The whole report's text, its white space collapsed."""
+    return " ".join(unicodedata.normalize("NFC", poppler("pdftotext", str(pdf), "-")).split())
+
+
+def page_words(
+    pdf: Path,
+) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
+    """Each page's width, height and words (``x0, y0, x1, y1, text``, y from the top), as
+    poppler lays them out."""
+    out = []
+    for page in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>',
+                            poppler("pdftotext", "-bbox", str(pdf), "-"), re.S):  # fmt: skip
+        words = [
+            (*map(float, m.groups()[:4]), unicodedata.normalize("NFC", html.unescape(m[5])))
+            for m in re.finditer(
+                r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<',
+                page[3],
+            )
+        ]
+        out.append((float(page[1]), float(page[2]), words))
+    return out
+
+
+def many_gaps(n: int, *, long_names: bool = False) -> AreaResult:
+    """The small area's villages repeated to ``n`` dead zones, priorities 1 to ``n``; with
+    ``long_names``, long Vietnamese names (some in capitals), communes and four reasons each."""
+    import dataclasses
+
+    import geopandas as gpd
+    import pandas as pd
+
+    result = small_area()
+    base = result.villages
+    copies = pd.concat([base] * (n // len(base) + 1), ignore_index=True).head(n)
+    villages = gpd.GeoDataFrame(copies, geometry="geometry", crs=base.crs)
+    villages["village_id"] = [f"V{i:04d}" for i in range(1, n + 1)]
+    villages["status"] = "dead_zone"
+    villages["priority"] = pd.array(range(1, n + 1), dtype="Int64")
+    if long_names:
+        name = "Thôn Ngã Ba Đường Mường Khương Hoàng Su Phì Xín Mần Nghĩa Đô"
+        villages["village_name"] = [
+            f"{name.upper() if i % 2 else name} {i}" for i in range(1, n + 1)
+        ]
+        villages["commune"] = "XÃ NGHĨA ĐÔ THƯỢNG QUẢNG NGUYÊN ĐỒNG VĂN"
+        villages["reason"] = "beyond_site_range;terrain_shadow;no_measurements_nearby;2g_sunset"
+    return dataclasses.replace(result, villages=villages)
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +156,92 @@ def test_no_gaps_says_so_and_every_writer_copes(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(fix).worksheets[0]
     assert sheet.max_row == 1 and sheet.auto_filter.ref.endswith("1")
     assert write_area_kmz(covered, target(tmp_path))[0].stat().st_size > 0
+
+
+@requires_poppler
+@pytest.mark.parametrize(
+    ("kinds", "named"),
+    [
+        (("pdf",), None),
+        (("csv", "pdf"), "lao-cai-to-fix.csv"),
+        (("pdf", "xlsx"), "lao-cai-to-fix.xlsx"),
+        (("csv", "pdf", "xlsx"), "lao-cai-to-fix.xlsx"),
+        (("pdf", "field-check"), "lao-cai-field-check.xlsx"),
+    ],
+)
+def test_report_names_only_files_the_run_writes(
+    tmp_path: Path, kinds: tuple[str, ...], named: str | None
+) -> None:
+    area = target(tmp_path, kinds=kinds)
+    for kind, writer in AREA_WRITERS.items():  # as a run writes them
+        if kind in kinds:
+            writer.write(many_gaps(30), area)
+    text = all_text(tmp_path / "lao-cai.pdf")
+    written = {p.name for p in tmp_path.iterdir()}
+    mentioned = set(re.findall(r"[\w.-]*\.(?:csv|xlsx|gpkg|html|kmz|tif|pdf)\b", text))
+    assert mentioned <= written, (mentioned, written)
+    if named is None:
+        assert not mentioned
+        assert (
+            "Còn 10 thôn cần xử lý không có trong báo cáo này; lần chạy này không ghi tệp nào "
+            "liệt kê các thôn đó." in text
+        )
+    else:
+        assert f"Còn 10 thôn cần xử lý: xem tệp {named}." in text
+
+
+@requires_poppler
+def test_report_outside_a_run_names_no_file(tmp_path: Path) -> None:
+    path = write_report(tmp_path / "r.pdf", many_gaps(25), lang="en")
+    text = all_text(path)
+    assert "5 more villages to fix are not in this report; this run wrote no file" in text
+    assert "to-fix" not in text
+
+
+@requires_poppler
+@pytest.mark.parametrize(("lang", "top_n"), [("vi", 20), ("en", 20), ("vi", 60), ("en", 60)])
+def test_long_lists_go_on_to_further_pages(tmp_path: Path, lang: str, top_n: int) -> None:
+    from coverage_gaps.outputs import labels
+
+    stamp = RunStamp(datetime(2025, 9, 30, 8, 0), "9.8.7")
+    path = write_report(tmp_path / "r.pdf", many_gaps(120, long_names=True), lang=lang,
+                        top_n=top_n, stamp=stamp, to_fix_file="lao-cai-to-fix.xlsx")  # fmt: skip
+    pages = page_words(path)
+    info = poppler("pdfinfo", str(path))
+    assert f"Pages:           {len(pages)}\n" in info
+    assert len(pages) >= (3 if top_n == 60 else 2)
+    footer = {
+        "vi": "Tạo bởi coverage-gaps 9.8.7 ngày 2025-09-30 Trang {n}/{total}",
+        "en": "Made by coverage-gaps 9.8.7 on 2025-09-30 Page {n} of {total}",
+    }[lang]
+    header_word = {"vi": "Xã/phường", "en": "Commune"}[lang]
+    ids = []
+    for n, (width, height, words) in enumerate(pages, start=1):
+        box = np.array([w[:4] for w in words])
+        assert (box >= 0).all() and (box[:, 2] <= width).all() and (box[:, 3] <= height).all()
+        # nothing runs into the footer: the bottom 4.5 % of the page holds the footer alone
+        bottom = [w[4] for w in words if w[3] > 0.955 * height]
+        assert " ".join(bottom) == footer.format(n=n, total=len(pages)), n
+        # no text is printed over other text (a long name over the next column, a line over
+        # the footer)
+        x0, y0, x1, y1 = (box[:, i] for i in range(4))
+        across = np.minimum(x1[:, None], x1) - np.maximum(x0[:, None], x0)
+        down = np.minimum(y1[:, None], y1) - np.maximum(y0[:, None], y0)
+        clash = np.argwhere(np.triu((across > 1) & (down > 1), 1))
+        assert not len(clash), [(words[i][4], words[j][4]) for i, j in clash[:5]]
+        page_ids = [
+            w[4] for w in sorted(words, key=lambda w: w[1]) if re.fullmatch(r"V\d{4}", w[4])
+        ]
+        if page_ids:  # every page of the table has its header
+            assert header_word in {w[4] for w in words}, n
+        ids += page_ids
+    assert ids == [f"V{i:04d}" for i in range(1, top_n + 1)]  # every row, in order, once
+    text = all_text(path)
+    for reason in labels.REASONS:  # the last of what the words mean is printed too
+        assert f"{labels.reason_label(reason, lang)}: {labels.reason_meaning(reason, lang)}" in text
+    more = {
+        "vi": f"Còn {120 - top_n} thôn cần xử lý: xem tệp lao-cai-to-fix.xlsx.",
+        "en": f"{120 - top_n} more villages to fix: see lao-cai-to-fix.xlsx.",
+    }[lang]
+    assert more in text
+    assert path.stat().st_size < 150_000

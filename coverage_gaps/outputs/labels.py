@@ -802,6 +802,12 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "en": "{n} more villages to fix: see {file}.",
         "vi": "Còn {n} thôn cần xử lý: xem tệp {file}.",
     },
+    "more_to_fix_unlisted": {
+        "en": "{n} more villages to fix are not in this report; this run wrote no file that "
+        "lists them.",
+        "vi": "Còn {n} thôn cần xử lý không có trong báo cáo này; lần chạy này không ghi tệp nào "
+        "liệt kê các thôn đó.",
+    },
     "page": {"en": "Page {n} of {total}", "vi": "Trang {n}/{total}"},
     "first_seen": {"en": "First seen", "vi": "Ghi nhận lần đầu"},
     "glossary_title": {

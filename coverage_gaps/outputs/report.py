@@ -2,9 +2,11 @@
 
 Page 1: the province's map (villages coloured by status as the web map colours them, commune
 outlines, the sites) and the summary (villages by status, people and electrified land without
-signal, sites).  Page 2: the villages to fix first (up to 20) with their reasons, and what the
-statuses and reasons mean with the run's thresholds.  Every page carries the run's date and
-version.
+signal, sites).  Page 2: the villages to fix first (up to 20) with their reasons, where the rest
+are listed (only a file the run writes), and what the statuses and reasons mean with the run's
+thresholds; what does not fit goes on to further pages (the table under its header again).  Texts
+are measured as they are printed: cells wrap and cut with ``…`` within their column, nothing runs
+into the footer.  Every page carries the run's date, version and page number.
 
 Drawn with matplotlib alone (no pyplot state, no base map: it prints offline), in DejaVu Sans,
 which has every Vietnamese letter; fonts are embedded as TrueType so the text can be searched
@@ -13,6 +15,7 @@ and copied.  Numbers are written as the language writes them (``1.234,5`` in Vie
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Sequence
@@ -52,8 +55,59 @@ def _nfc(text: Any) -> str:
     return unicodedata.normalize("NFC", "" if text is None else str(text))
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _text_width(text: str, fontsize: float, bold: bool = False) -> float:
+    """The width of ``text`` set in :data:`FONT` at ``fontsize``, in points, as the PDF prints
+    it (the glyphs' advances, without hinting; kerning only narrows it)."""
+    return fontsize * sum(_advance(char, bold) for char in text)
+
+
+@functools.cache
+def _advance(char: str, bold: bool) -> float:
+    """The advance of ``char`` in :data:`FONT` at 1 pt."""
+    from matplotlib import ft2font
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    font = get_font(findfont(FontProperties(family=FONT, weight="bold" if bold else "normal")))
+    font.set_size(100, 72)  # 100 pt at 72 dpi: advances in 1/100 pt, unhinted so linear
+    flags = (
+        ft2font.LoadFlags.NO_HINTING
+        if hasattr(ft2font, "LoadFlags")  # matplotlib >= 3.10
+        else getattr(ft2font, "LOAD_NO_HINTING")  # noqa: B009
+    )
+    glyph = font.load_char(ord(char), flags=flags)
+    return float(glyph.linearHoriAdvance) / 65536 / 100
+
+
+def _wrap_lines(
+    text: str, width_pt: float, fontsize: float, *, bold: bool = False, lines: int | None = None
+) -> str:
+    """``text`` broken into lines no wider than ``width_pt`` as :data:`FONT` sets it (a word
+    wider than a line is cut), at most ``lines`` lines, the last ending in ``…`` when cut."""
+
+    def fits(line: str) -> bool:
+        return _text_width(line, fontsize, bold) <= width_pt
+
+    out: list[str] = []
+    line = ""
+    for word in text.split():
+        if fits(f"{line} {word}" if line else word):
+            line = f"{line} {word}" if line else word
+            continue
+        if line:
+            out.append(line)
+        while not fits(word) and len(word) > 1:
+            cut = max([1, *(k for k in range(1, len(word)) if fits(word[:k]))])
+            out.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line or not out:
+        out.append(line)
+    if lines is not None and len(out) > lines:
+        last = " ".join(out[lines - 1 :])
+        while last and not fits(last + "…"):
+            last = last[:-1].rstrip()
+        out = [*out[: lines - 1], last + "…"]
+    return "\n".join(out)
 
 
 # -- the map ------------------------------------------------------------------------------------
@@ -233,28 +287,32 @@ def _summary_rows(result: AreaResult, lang: str) -> list[tuple[str, str]]:
 
 #: The top table's columns: (column, share of the width, right-aligned).
 _TOP_COLUMNS: tuple[tuple[str, float, bool], ...] = (
-    ("priority", 0.055, True),
-    ("village_id", 0.075, False),
+    ("priority", 0.07, True),
+    ("village_id", 0.07, False),
     ("village_name", 0.18, False),
     ("commune", 0.13, False),
-    ("status", 0.115, False),
+    ("status", 0.12, False),
     ("figure", 0.085, True),
     ("nearest_site_m", 0.08, True),
-    ("reason", 0.28, False),
+    ("reason", 0.265, False),
 )
 _TOP_FONT = 6.5
-_TOP_WIDTH_PT = 0.9 * A4_INCHES[0] * 72  # the table's width on the page
+#: The margins of the pages (share of the width), and the top and bottom of their text (share
+#: of the height; the footer is below).
+_LEFT, _RIGHT, _TOP, _BOTTOM = 0.05, 0.95, 0.955, 0.05
+_PAGE_PT = (A4_INCHES[0] * 72, A4_INCHES[1] * 72)
+_TOP_WIDTH_PT = (_RIGHT - _LEFT) * _PAGE_PT[0]  # the table's width on the page
+#: A table cell's padding, left and right: a share of the table's width, at most a tenth of the
+#: cell (:func:`_table`).
+_CELL_PAD = 0.012
+#: The space above and below a table row's text, in points.
+_ROW_PAD_PT = 2.5
 
 
-def _fit(text: str, share: float, *, lines: int = 2) -> str:
+def _fit(text: str, share: float, *, lines: int = 2, bold: bool = False) -> str:
     """``text`` wrapped to a column of ``share`` of the table, at most ``lines`` lines."""
-    import textwrap
-
-    chars = max(4, int(share * _TOP_WIDTH_PT / (_TOP_FONT * 0.66)))
-    wrapped = textwrap.wrap(text, chars) or [""]
-    if len(wrapped) > lines:
-        wrapped = [*wrapped[: lines - 1], _clip(" ".join(wrapped[lines - 1 :]), chars)]
-    return "\n".join(wrapped)
+    room = share * _TOP_WIDTH_PT * (1 - 2 * min(0.1, _CELL_PAD / share))
+    return _wrap_lines(text, room - 0.5, _TOP_FONT, bold=bold, lines=lines)
 
 
 def _top_rows(result: AreaResult, lang: str, n: int) -> tuple[list[str], list[list[str]], int]:
@@ -263,7 +321,7 @@ def _top_rows(result: AreaResult, lang: str, n: int) -> tuple[list[str], list[li
     by_people = result.with_population
     figure = "uncovered_population" if by_people else "uncovered_electrified_km2"
     header = [
-        _fit(labels.column_label(figure if c == "figure" else c, lang), w, lines=3)
+        _fit(labels.column_label(figure if c == "figure" else c, lang), w, lines=3, bold=True)
         for c, w, _ in _TOP_COLUMNS
     ]
     rows = []
@@ -295,36 +353,169 @@ def _table(
     *,
     right: Sequence[int] = (),
     header: Sequence[str] | None = None,
-    header_lines: float = 1,
+    heights: Sequence[float] | None = None,
     fontsize: float = 8.0,
     edges: str = "closed",
 ) -> None:
     """A table filling ``ax`` (axes fraction), numbers in the ``right`` columns right-aligned,
-    an optional header row of ``header_lines`` lines on a shaded background."""
+    an optional header row on a shaded background; ``heights``: the rows' heights (the header
+    first) in any unit, else all alike."""
     from matplotlib.table import Table
     from matplotlib.transforms import Bbox
 
     table = Table(ax, bbox=Bbox.from_bounds(0.0, 0.0, 1.0, 1.0))  # the cells fill the axes
     table.edges = edges
-    units = len(rows) + (header_lines if header is not None else 0)
-    unit = 1.0 / max(units, 1)
     body = [list(r) for r in rows]
     if header is not None:
         body.insert(0, list(header))
+    heights = [1.0] * len(body) if heights is None else list(heights)
+    total = sum(heights) or 1.0
     for i, row in enumerate(body):
         is_header = header is not None and i == 0
-        height = unit * (header_lines if is_header else 1)
         for j, (value, width) in enumerate(zip(row, widths, strict=True)):
             align = "right" if j in right and not is_header else "left"
-            cell = table.add_cell(i, j, width, height, text=value, loc=align, edgecolor="#666666")
+            cell = table.add_cell(
+                i, j, width, heights[i] / total, text=value, loc=align, edgecolor="#666666"
+            )
             cell.set_linewidth(0.3)
-            cell.PAD = min(0.1, 0.012 / width)  # a small padding, even in wide columns
+            cell.PAD = min(0.1, _CELL_PAD / width)  # a small padding, even in wide columns
             cell.get_text().set_fontsize(fontsize)
             if is_header:
                 cell.set_facecolor("#dde4ee")
                 cell.get_text().set_fontweight("bold")
     table.auto_set_font_size(False)
     ax.add_table(table)
+
+
+class _Flow:
+    """Pages written from the top down: what does not fit above the footer goes on a new page.
+
+    Texts are measured as they will be printed, so nothing runs into the footer or off the
+    page, however long the names and however many the lines.
+    """
+
+    def __init__(self) -> None:
+        self.figures: list[Any] = []
+        self.new_page()
+
+    def new_page(self) -> None:
+        """Start a page: what follows is written from its top."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        self.fig = Figure(figsize=A4_INCHES)
+        self._renderer = FigureCanvasAgg(self.fig).get_renderer()
+        self.figures.append(self.fig)
+        self.y = _TOP
+
+    def height(self, text: str, **style: Any) -> float:
+        """The height of ``text`` written in ``style``, a share of the page."""
+        probe = self.fig.text(0.0, 0.5, text, **style)
+        height = probe.get_window_extent(self._renderer).height / self.fig.bbox.height
+        probe.remove()
+        return float(height)
+
+    def room(self, height: float) -> None:
+        """Go on to a new page unless ``height`` fits on this one below what it holds."""
+        if self.y - height < _BOTTOM and self.y < _TOP:
+            self.new_page()
+
+    def text(
+        self, x: float, text: str, *, gap: float = 0.0, keep: float = 0.0, **style: Any
+    ) -> float:
+        """Write ``text`` at ``x`` below what the page holds, on a new page if it (and ``keep``
+        more, what must follow it on the same page) does not fit; ``gap`` is left below it.
+        Returns the top of the text."""
+        height = self.height(text, **style)
+        self.room(height + keep)
+        top = self.y
+        self.fig.text(x, top, text, va="top", **style)
+        self.y -= height + gap
+        return top
+
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        *,
+        right: Sequence[int],
+        fontsize: float,
+        gap: float = 0.0,
+    ) -> None:
+        """A table of ``rows`` under ``header``, each row as high as its lines; the rows that do
+        not fit go on to the next page, under the header again."""
+        pad = 2 * _ROW_PAD_PT / _PAGE_PT[1]
+
+        def row_height(row: Sequence[str]) -> float:
+            lines = max(1, *(cell.count("\n") + 1 for cell in row))
+            return self.height("\n".join(["Ậg"] * lines), fontsize=fontsize) + pad
+
+        above = row_height(header)
+        heights = [row_height(r) for r in rows]
+        start = 0
+        while start < len(rows):
+            self.room(above + heights[start])
+            end, used = start + 1, heights[start]
+            while end < len(rows) and self.y - above - used - heights[end] >= _BOTTOM:
+                used += heights[end]
+                end += 1
+            ax = self.fig.add_axes((_LEFT, self.y - above - used, _RIGHT - _LEFT, above + used))
+            ax.axis("off")
+            _table(ax, rows[start:end], widths, right=right, header=header,
+                   heights=[above, *heights[start:end]], fontsize=fontsize)  # fmt: skip
+            self.y -= above + used
+            start = end
+        self.y -= gap
+
+
+def _explanation(flow: _Flow, result: AreaResult, lang: str, top_n: int, to_fix_file: str) -> None:
+    """The villages to fix first, and what the statuses and reasons mean, from the top of
+    ``flow``'s page on, on as many pages as they take."""
+    th: StatusThresholds = result.thresholds
+    width = (_RIGHT - _LEFT) * _PAGE_PT[0]
+    header, top, total = _top_rows(result, lang, top_n)
+    flow.text(_LEFT, _wrap_lines(labels.text("top_to_fix", lang, n=len(top)), width, 14, bold=True),
+              fontsize=14, fontweight="bold", gap=0.015)  # fmt: skip
+    if top:
+        widths = [w for _, w, _ in _TOP_COLUMNS]
+        right = [i for i, (_, _, r) in enumerate(_TOP_COLUMNS) if r]
+        flow.table(header, top, widths, right=right, fontsize=_TOP_FONT, gap=0.012)
+        if total > len(top):
+            more = _wrap_lines(_more_to_fix(total - len(top), to_fix_file, lang), width, 8)
+            flow.text(_LEFT, more, fontsize=8, gap=0.012)
+    else:
+        flow.text(_LEFT, _wrap_lines(labels.text("no_gaps", lang), width, 10), fontsize=10,
+                  gap=0.012)  # fmt: skip
+    flow.y -= 0.012
+
+    swatch_x, text_x = _LEFT, _LEFT + 0.025
+    statuses = [
+        (colour, _wrap_lines(
+            f"{labels.status_label(s, lang)}: "
+            f"{labels.status_meaning(s, lang, dead=th.dead_zone, covered=th.covered)}",
+            (_RIGHT - text_x) * _PAGE_PT[0], 8))
+        for s, colour in STATUS_COLOURS.items()
+    ]  # fmt: skip
+    _heading(flow, labels.text("statuses_heading", lang), statuses[0][1])
+    for colour, line in statuses:
+        top_y = flow.text(text_x, line, fontsize=8, gap=0.006)
+        flow.fig.patches.append(_swatch(flow.fig, swatch_x, top_y - 0.011, colour))
+    flow.y -= 0.012
+
+    reasons = [
+        _wrap_lines(f"{labels.reason_label(r, lang)}: {labels.reason_meaning(r, lang)}", width, 8)
+        for r in labels.REASONS
+    ]
+    _heading(flow, labels.text("reasons_heading", lang), reasons[0])
+    for line in reasons:
+        flow.text(_LEFT, line, fontsize=8, gap=0.006)
+
+
+def _heading(flow: _Flow, heading: str, first: str) -> None:
+    """A section's heading, on the page of its ``first`` line."""
+    flow.text(_LEFT, heading, fontsize=11, fontweight="bold", gap=0.01,
+              keep=flow.height(first, fontsize=8))  # fmt: skip
 
 
 def write_report(
@@ -351,7 +542,8 @@ def write_report(
     stamp
         Date and version to print (default: now, the installed version).
     to_fix_file
-        The file with the full list, named when more villages are to fix than listed.
+        The file this run writes with the full list, named when more villages are to fix than
+        listed; empty when the run writes none (the report then says the rest are not listed).
     """
     try:
         import matplotlib
@@ -402,53 +594,15 @@ def write_report(
         table_ax = fig.add_axes((0.06, 0.235 - 0.022 * len(rows), 0.55, 0.022 * len(rows)))
         table_ax.axis("off")
         _table(table_ax, rows, [0.74, 0.26], right=(1,), fontsize=9, edges="horizontal")
-        _footer(fig, stamp, lang, 1, 2)
-        pdf.savefig(fig)
 
-        # page 2: the villages to fix first, and what the words mean
-        fig = Figure(figsize=A4_INCHES)
-        header, top, total = _top_rows(result, lang, top_n)
-        fig.text(0.05, 0.955, labels.text("top_to_fix", lang, n=len(top)), fontsize=14,
-                 fontweight="bold", va="top")  # fmt: skip
-        y = 0.915
-        if top:
-            height = 0.021 * (len(top) + 1.5)
-            table_ax = fig.add_axes((0.05, y - height, 0.9, height))
-            table_ax.axis("off")
-            widths = [w for _, w, _ in _TOP_COLUMNS]
-            right = [i for i, (_, _, r) in enumerate(_TOP_COLUMNS) if r]
-            _table(table_ax, top, widths, right=right, header=header, header_lines=1.5,
-                   fontsize=_TOP_FONT)  # fmt: skip
-            y -= height + 0.02
-            if total > len(top):
-                fig.text(0.05, y, labels.text("more_to_fix", lang, n=total - len(top),
-                                              file=to_fix_file or "-to-fix.xlsx"),
-                         fontsize=8, va="top")  # fmt: skip
-                y -= 0.03
-        else:
-            fig.text(0.05, y, labels.text("no_gaps", lang), fontsize=10, va="top")
-            y -= 0.04
-        y -= 0.01
-        fig.text(0.05, y, labels.text("statuses_heading", lang), fontsize=11, fontweight="bold",
-                 va="top")  # fmt: skip
-        y -= 0.03
-        for s, colour in STATUS_COLOURS.items():
-            fig.patches.append(_swatch(fig, 0.05, y - 0.011, colour))
-            meaning = labels.status_meaning(s, lang, dead=th.dead_zone, covered=th.covered)
-            fig.text(0.075, y, f"{labels.status_label(s, lang)}: {_wrap(meaning, 100)}",
-                     fontsize=8, va="top")  # fmt: skip
-            y -= 0.022 * (1 + meaning.count("\n"))
-        y -= 0.015
-        fig.text(0.05, y, labels.text("reasons_heading", lang), fontsize=11, fontweight="bold",
-                 va="top")  # fmt: skip
-        y -= 0.03
-        for reason in labels.REASONS:
-            meaning = labels.reason_meaning(reason, lang)
-            line = _wrap(f"{labels.reason_label(reason, lang)}: {meaning}", 115)
-            fig.text(0.05, y, line, fontsize=8, va="top")
-            y -= 0.018 * (1 + line.count("\n")) + 0.006
-        _footer(fig, stamp, lang, 2, 2)
-        pdf.savefig(fig)
+        pages = [fig]
+        # page 2 on: the villages to fix first, and what the words mean
+        flow = _Flow()
+        _explanation(flow, result, lang, top_n, to_fix_file)
+        pages += flow.figures
+        for number, page in enumerate(pages, start=1):
+            _footer(page, stamp, lang, number, len(pages))
+            pdf.savefig(page)
     return path
 
 
@@ -461,15 +615,37 @@ def _swatch(fig: Any, x: float, y: float, colour: str) -> Any:
     )  # fmt: skip
 
 
+def _more_to_fix(n: int, to_fix_file: str, lang: str) -> str:
+    """The line under the list: the ``n`` villages left out, and where they are listed."""
+    if to_fix_file:
+        return labels.text("more_to_fix", lang, n=format_number(n, 0, lang), file=to_fix_file)
+    return labels.text("more_to_fix_unlisted", lang, n=format_number(n, 0, lang))
+
+
+#: The outputs that list every village to fix, and the file each writes, in the order the report
+#: prefers them (the workbook, the CSV, the field-check form).
+_FULL_LISTS: tuple[tuple[str, str], ...] = (
+    ("xlsx", "-to-fix.xlsx"),
+    ("csv", "-to-fix.csv"),
+    ("field-check", "-field-check.xlsx"),
+)
+
+
+def _full_list_file(target: AreaTarget) -> str:
+    """The name of the file of this run that lists every village to fix (:data:`_FULL_LISTS`),
+    or ``""`` when the run writes none of them (``--outputs pdf`` alone)."""
+    kinds = target.options.kinds
+    return next((target.path(suffix).name for kind, suffix in _FULL_LISTS if kind in kinds), "")
+
+
 def write_area_report(result: AreaResult, target: AreaTarget) -> list[Path]:
-    """``<slug>.pdf``: the printed report of one area."""
-    wanted = "xlsx" if "xlsx" in target.options.kinds else "csv"
+    """``<slug>.pdf``: the printed report of one area; it names only files the run writes."""
     return [
         write_report(
             target.path(".pdf"),
             result,
             lang=target.lang,
-            to_fix_file=target.path(f"-to-fix.{wanted}").name,
+            to_fix_file=_full_list_file(target),
             stamp=target.stamp,
         )
     ]
