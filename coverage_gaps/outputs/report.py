@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from coverage_gaps.outputs import AreaTarget
     from coverage_gaps.pipeline import AreaResult
 
-__all__ = ["A4_INCHES", "TOP_N", "write_area_report", "write_report"]
+__all__ = ["A4_INCHES", "TOP_N", "reasons_present", "write_area_report", "write_report"]
 
 #: A4 portrait, in inches (210 x 297 mm).
 A4_INCHES = (210 / 25.4, 297 / 25.4)
@@ -505,11 +505,23 @@ def _explanation(flow: _Flow, result: AreaResult, lang: str, top_n: int, to_fix_
 
     reasons = [
         _wrap_lines(f"{labels.reason_label(r, lang)}: {labels.reason_meaning(r, lang)}", width, 8)
-        for r in labels.REASONS
+        for r in reasons_present(result.villages)
     ]
+    if not reasons:  # no village of the province has a reason: nothing to explain
+        return
     _heading(flow, labels.text("reasons_heading", lang), reasons[0])
     for line in reasons:
         flow.text(_LEFT, line, fontsize=8, gap=0.006)
+
+
+def reasons_present(villages: pd.DataFrame) -> list[str]:
+    """The reasons of :data:`~coverage_gaps.outputs.labels.REASONS` that some village of
+    ``villages`` has (its ``reason`` column, ``;``-separated), in that order: the report explains
+    those only."""
+    if "reason" not in villages:
+        return []
+    found = {r for text in villages["reason"].dropna().astype(str) for r in text.split(";")}
+    return [r for r in labels.REASONS if r in found]
 
 
 def _heading(flow: _Flow, heading: str, first: str) -> None:
