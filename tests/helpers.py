@@ -116,3 +116,11 @@ def run_args(
         "--out",
         str(out),
     ]
+
+
+def most_decimals(path: Path) -> int:
+    """The most digits after the point of any number in a CSV (``102.57000000000001``: 14)."""
+    import re
+
+    text = path.read_text(encoding="utf-8-sig")
+    return max((len(m) for m in re.findall(r"(?<![\w.])\d+\.(\d+)(?![\w.])", text)), default=0)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from coverage_gaps.cli.main import cli
 from coverage_gaps.planning.geo import PLAN_SITE_COLUMNS, UNREACHABLE_COLUMNS
 from coverage_gaps.planning.runner import PLAN_SUMMARY_COLUMNS
-from tests.helpers import run_args
+from tests.helpers import most_decimals, run_args
 
 pytest.importorskip("highspy", reason="planning needs the extra 'plan'")
 
@@ -116,6 +116,7 @@ def check_files_beside_the_run(demo_plan: dict) -> None:
     summary = pd.read_csv(out / "plan-summary.csv")
     assert list(summary.columns) == list(PLAN_SUMMARY_COLUMNS)
     assert summary.loc[0, "objective"] == "people" and summary.loc[0, "sites"] == 6
+    assert most_decimals(out / "plan-summary.csv") <= 3  # rounded like summary.csv
     assert "Lào Cai" in demo_plan["result"].stdout  # the summary table
 
 

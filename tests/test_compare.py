@@ -167,6 +167,8 @@ def test_the_workbook_and_page_are_in_the_readers_words(tmp_path: Path) -> None:
     assert rows["002"]["Tình trạng nay"] == "Vùng lõm sóng"
     assert rows["002"]["Thay đổi"] == "lõm sóng mới"
     assert rows["002"]["Tên thôn"] == '=HYPERLINK("http://x")'
+    share = heads.index("Tỷ lệ có sóng trước") + 1
+    assert sheet.cell(2, share).number_format == "0.0%"  # a share, as the run's workbooks show it
     cell = next(c for c in sheet["C"] if c.value == '=HYPERLINK("http://x")')
     assert cell.data_type == "s"
     totals = book["Tỉnh"]

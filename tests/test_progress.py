@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import coverage_gaps as cg
 from coverage_gaps.cli.main import cli
 from coverage_gaps.progress import progress_over_time, trends
-from tests.helpers import X0, Y0, cell_row, run_args, write_cells
+from tests.helpers import X0, Y0, cell_row, most_decimals, run_args, write_cells
 
 T2020 = 1_580_515_200  # 2020-02-01
 T2023 = 1_675_209_600  # 2023-02-01
@@ -118,6 +118,7 @@ def test_cli_writes_the_table_the_trends_and_the_plot(tiny_world: dict, tmp_path
         "progress.png",
     ]
     assert (out / "progress.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert most_decimals(out / "progress.csv") <= 3  # 102.57000000000001 km² before
     # Into a run's folder: the run's outputs stay (progress writes no run record).
     run = CliRunner().invoke(cli, ["-q", *run_args(tiny_world, tmp_path / "r"), "--outputs", "csv"])
     assert run.exit_code == 0, run.output

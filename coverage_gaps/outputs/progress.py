@@ -94,9 +94,10 @@ def plot_progress(result: ProgressResult, path: Path, *, lang: str = "vi") -> Pa
 
 
 def write_progress(result: ProgressResult, folder: Path, *, lang: str = "vi") -> list[Path]:
-    """``progress.csv``, ``progress-trends.csv`` and, with matplotlib, ``progress.png``."""
+    """``progress.csv`` (figures rounded to 3 decimals, like ``summary.csv``),
+    ``progress-trends.csv`` and, with matplotlib, ``progress.png``."""
     files = [
-        write_csv(result.table, folder / "progress.csv"),
+        write_csv(result.table.round(3), folder / "progress.csv"),  # as summary.csv
         write_csv(result.trends, folder / "progress-trends.csv"),
     ]
     try:

@@ -70,6 +70,8 @@ COLUMN_FORMATS: Mapping[str, str] = {
     "area_km2": "#,##0.00",
     "electrified_km2": "#,##0.00",
     "covered_share": "0.0%",
+    "old_covered_share": "0.0%",
+    "new_covered_share": "0.0%",
     "uncovered_electrified_km2": "#,##0.00",
     "population": "#,##0",
     "uncovered_population": "#,##0",
