@@ -116,7 +116,7 @@ def check_files_beside_the_run(demo_plan: dict) -> None:
     summary = pd.read_csv(out / "plan-summary.csv")
     assert list(summary.columns) == list(PLAN_SUMMARY_COLUMNS)
     assert summary.loc[0, "objective"] == "people" and summary.loc[0, "sites"] == 6
-    assert most_decimals(out / "plan-summary.csv") <= 3  # rounded like summary.csv
+    assert most_decimals(out / "plan-summary.csv") <= 6  # rounded like the plan curve
     assert "Lào Cai" in demo_plan["result"].stdout  # the summary table
 
 

@@ -151,3 +151,29 @@ def test_what_the_features_are(tmp_path: Path) -> None:
     assert villages_unit(read_villages(villages), "commune") == "commune"
     with pytest.raises(SettingsError, match=r"'ward' is not one of 'auto', 'village', 'commune'"):
         VillageOptions(unit="ward")  # type: ignore[arg-type]
+
+
+def test_a_layer_without_ids_is_numbered_with_a_warning(tmp_path: Path) -> None:
+    """No id column: the villages are numbered 1, 2, ... by row, and the user is told why that
+    is fragile (it was silent)."""
+    from coverage_gaps.errors import CoverageGapsWarning
+
+    frame = gpd.GeoDataFrame(
+        {"name": ["Bản A", "Bản B"], "commune": "Xã X", "province": "Lào Cai"},
+        geometry=[shapely.Point(104.0, 22.0), shapely.Point(104.1, 22.0)],
+        crs=4326,
+    )
+    path = tmp_path / "noid.gpkg"
+    frame.to_file(path)
+    with pytest.warns(CoverageGapsWarning, match=r"noid.gpkg: no id column .* --id-col"):
+        villages = read_villages(path)
+    assert villages["village_id"].tolist() == ["1", "2"]
+    frame.assign(ma_thon=["001", "002"]).to_file(tmp_path / "ids.gpkg")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CoverageGapsWarning)
+        assert read_villages(tmp_path / "ids.gpkg")["village_id"].tolist() == [
+            "001",
+            "002",
+        ]

@@ -124,6 +124,15 @@ def read_villages(path: str | Path, *, options: VillageOptions | None = None) ->
         geometry=raw.geometry.values,
         crs=raw.crs,
     )
+    if id_col is None:
+        warnings.warn(
+            f"{path.name}: no id column ({', '.join(ID_CANDIDATES)}): the villages are numbered "
+            "by their row (1, 2, ...), and such ids change when the file does, so field checks "
+            "and comparisons between runs may match the wrong village; name the column with "
+            "--id-col",
+            CoverageGapsWarning,
+            stacklevel=2,
+        )
     ids = as_text(raw[id_col]) if id_col else pd.Series(np.arange(1, len(raw) + 1)).astype(str)
     out["village_id"] = unique_ids(ids.to_numpy(dtype=object), path=path, column=id_col)
     out["village_name"] = (as_text(raw[name_col]) if name_col else out["village_id"]).to_numpy()

@@ -185,7 +185,7 @@ def plan(
         summary = pd.DataFrame(rows, columns=list(PLAN_SUMMARY_COLUMNS))
         with progress.step("Writing the plan's summary"):
             try:
-                staged.append(write_csv(summary.round(3), out.staging / "plan-summary.csv"))
+                staged.append(write_csv(summary.round(6), out.staging / "plan-summary.csv"))
                 staged.append(_record(out.staging / PLAN_RECORD, config, options, summary, staged))
             except OSError as exc:
                 raise output_error(Path(exc.filename or out.staging), exc) from exc
