@@ -44,7 +44,7 @@ from coverage_gaps.io.sources import (
     RasterElectrification,
 )
 from coverage_gaps.io.towers import TowerReport, read_towers
-from coverage_gaps.io.villages import read_villages, villages_unit
+from coverage_gaps.io.villages import PROVINCE_CANDIDATES, read_villages, villages_unit
 from coverage_gaps.names import match_province, name_key, slugify, unique_slugs, vi_sort_key
 from coverage_gaps.network import resolve_operators
 from coverage_gaps.outputs import (
@@ -321,7 +321,8 @@ def province_groups(
     "LÀO CAI") are one province, named as most of its villages spell it, with a note.
     """
     names = villages["province"].astype(str)
-    if (names == "").all():
+    no_column = bool((names == "").all())
+    if no_column:
         names = pd.Series(fallback, index=villages.index)
         villages = villages.assign(province=fallback)
     elif (names == "").any():
@@ -349,7 +350,17 @@ def province_groups(
     if typed:
         chosen: list[str] = []
         for t in typed:
-            match = match_province(t, available)
+            try:
+                match = match_province(t, available)
+            except SelectionError:
+                if not no_column:
+                    raise
+                raise SelectionError(
+                    f"--province {t!r}: the villages layer has no province column (looked for "
+                    f"{', '.join(PROVINCE_CANDIDATES)}); name it with --province-col, place the "
+                    "villages with --province-layer, or leave out --province to analyse the "
+                    f"whole file as one area ({fallback!r})"
+                ) from None
             if match.note:
                 notes.append(match.note)
             if match.value not in chosen:

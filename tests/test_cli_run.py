@@ -243,3 +243,26 @@ def test_needs_exactly_one_electrification_input(tiny_world: dict, tmp_path: Pat
     )
     assert result.exit_code == 2 and "exactly one electrification input" in result.output
     assert "--electrified-raster / --grid-lines" in result.output
+
+
+def test_a_province_asked_of_a_layer_without_provinces_says_so(
+    tiny_world: dict, tmp_path: Path
+) -> None:
+    """The villages have no province column: --province names that, and the ways out (it
+    listed the file's name as the 'nearest' province)."""
+    import geopandas as gpd
+
+    villages = gpd.read_file(tiny_world["villages"]).drop(columns=["province"])
+    path = tmp_path / "noprov.gpkg"
+    villages.to_file(path)
+    args = base(tiny_world, tmp_path / "o")
+    args[args.index("--villages") + 1] = str(path)
+    result = CliRunner().invoke(cli, [*args, "--province", "Lào Cai"])
+    assert result.exit_code == 2, result.output
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("Error")]
+    assert "the villages layer has no province column" in line
+    assert "--province-col" in line and "--province-layer" in line and "'noprov'" in line
+    assert not (tmp_path / "o").exists()
+    whole = CliRunner().invoke(cli, ["-q", *args, "--outputs", "csv"])  # the file as one area
+    assert whole.exit_code == 0, whole.output
+    assert (tmp_path / "o" / "noprov-villages.csv").exists()

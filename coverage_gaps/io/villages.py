@@ -30,7 +30,14 @@ from coverage_gaps.io._vector import (
 from coverage_gaps.names import listing
 from coverage_gaps.settings import Unit, VillageOptions, VillageUnit
 
-__all__ = ["ID_CANDIDATES", "NAME_CANDIDATES", "read_villages", "unique_ids", "villages_unit"]
+__all__ = [
+    "ID_CANDIDATES",
+    "NAME_CANDIDATES",
+    "PROVINCE_CANDIDATES",
+    "read_villages",
+    "unique_ids",
+    "villages_unit",
+]
 
 log = logging.getLogger(__name__)
 
