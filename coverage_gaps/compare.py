@@ -21,12 +21,14 @@ nearest village of the other run within :data:`MATCH_DISTANCE_M` — with a note
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from coverage_gaps.coverage.models import MODELS
 from coverage_gaps.errors import InputError
 from coverage_gaps.settings import Unit, choices_of
 
@@ -67,6 +69,17 @@ COMPARED_SETTINGS: tuple[str, ...] = (
     "k_factor",
 )
 _NOT_COMPARED = {"towers.as_of", "analysis.memory_budget_gb"}
+#: Settings that only some coverage models use, and what of :class:`ModelSpec` says a model
+#: does: a difference in one is named only when one of the two runs' models uses it (a disc
+#: run records a terrain resolution it never used).
+_MODEL_SETTINGS: Mapping[str, str] = {
+    "coverage.terrain_resolution_m": "needs_dem",
+    "coverage.k_factor": "needs_dem",
+    "k_factor": "needs_dem",
+    "coverage.reliability": "uses_link_budget",
+    "coverage.environment": "uses_link_budget",
+    "link_budget": "uses_link_budget",
+}
 #: At most this many differing settings are named, then "and N more".
 _MAX_NAMED = 6
 _GAPS = {"dead_zone", "partial"}
@@ -187,16 +200,22 @@ def _flat(value: object, prefix: str) -> dict[str, object]:
 
 def setting_changes(old: dict[str, object], new: dict[str, object]) -> list[str]:
     """The settings of :data:`COMPARED_SETTINGS` that differ between two run records, as
-    ``"coverage.model 'disc' → 'terrain'"`` (records without settings compare as equal)."""
+    ``"coverage.model 'disc' → 'terrain'"`` (records without settings compare as equal); a
+    setting of some models only (the terrain resolution, the link budget) is named only when
+    one of the two runs' models uses it."""
     a, b = old.get("settings"), new.get("settings")
     if not isinstance(a, dict) or not isinstance(b, dict):
         return []
     flat_a = _flat({k: a[k] for k in COMPARED_SETTINGS if k in a}, "")
     flat_b = _flat({k: b[k] for k in COMPARED_SETTINGS if k in b}, "")
+    models = [MODELS.get(str(f.get("coverage.model"))) for f in (flat_a, flat_b)]
     out = []
     for key in sorted(set(flat_a) | set(flat_b)):
         if key in _NOT_COMPARED:
             continue
+        uses = _MODEL_SETTINGS.get(key)
+        if uses and not any(m is None or getattr(m, uses) for m in models):
+            continue  # neither run's model uses it
         before, after = flat_a.get(key), flat_b.get(key)
         if before != after:
             out.append(f"{key} {_shown(before)} → {_shown(after)}")

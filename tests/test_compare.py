@@ -227,3 +227,22 @@ def test_not_an_output_folder(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "holds no <province>-villages.csv" in result.output
     with pytest.raises(Exception, match="not an output folder"):
         compare_runs(tmp_path / "nope.txt", tmp_path / "empty")
+
+
+def test_settings_a_model_never_used_are_not_named(tmp_path: Path) -> None:
+    """Two disc runs record different terrain resolutions and reliabilities, which the disc
+    model does not use: no note.  Once one run is terrain, both are named."""
+    rows = [r for r in OLD if r[2] == "Lào Cai"]
+
+    def settings(model: str, resolution: float, p: float) -> dict:
+        out = _settings(model=model, p=p)
+        out["coverage"]["terrain_resolution_m"] = resolution
+        return out
+
+    old = write_run(tmp_path / "old", rows, settings=settings("disc", 30.0, 0.9))
+    new = write_run(tmp_path / "new", rows, settings=settings("disc", 90.0, 0.5))
+    assert compare_runs(old, new).notes == []
+    terrain = write_run(tmp_path / "terrain", rows, settings=settings("terrain", 90.0, 0.5))
+    (note,) = compare_runs(old, terrain).notes
+    assert "coverage.terrain_resolution_m 30.0 → 90.0" in note
+    assert "coverage.reliability 0.9 → 0.5" in note
