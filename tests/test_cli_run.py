@@ -266,3 +266,23 @@ def test_a_province_asked_of_a_layer_without_provinces_says_so(
     whole = CliRunner().invoke(cli, ["-q", *args, "--outputs", "csv"])  # the file as one area
     assert whole.exit_code == 0, whole.output
     assert (tmp_path / "o" / "noprov-villages.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--villages", "nosuch.gpkg"], "Invalid value for '--villages'"),
+        (["progress", "--as-of", "2025-02-30"], "'2025-02-30' is not a date"),
+        (["run", "--bogus"], "No such option '--bogus'"),
+        (["runn"], "No such command 'runn'"),
+    ],
+)
+def test_a_usage_error_is_one_line(args: list[str], message: str) -> None:
+    """click shows a usage error in four lines (usage, 'Try ...', a blank, the error): ours is
+    one, saying where the help is, and exits 2."""
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Error: ") and message in lines[0]
+    assert lines[0].endswith("--help')")

@@ -63,12 +63,23 @@ def describe(exc: BaseException) -> str:
     )
 
 
+class _OneLineUsageError(click.UsageError):
+    """A usage error of a command's options shown as one line that says where the help is
+    (click shows the usage, a "Try ..." line, a blank line and then the error)."""
+
+    def show(self, file: Any = None) -> None:
+        where = f" (see '{self.ctx.command_path} --help')" if self.ctx is not None else ""
+        click.echo(f"Error: {self.format_message()}{where}", file=file, err=file is None)
+
+
 class _Group(click.Group):
     """Turns errors into one line on stderr and an exit code (the traceback with -v)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _OneLineUsageError(exc.format_message(), exc.ctx) from exc
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
