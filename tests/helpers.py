@@ -124,3 +124,18 @@ def most_decimals(path: Path) -> int:
 
     text = path.read_text(encoding="utf-8-sig")
     return max((len(m) for m in re.findall(r"(?<![\w.])\d+\.(\d+)(?![\w.])", text)), default=0)
+
+
+def saved_figures(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The matplotlib figures saved from now on (each still saved), to inspect what was drawn."""
+    from matplotlib.figure import Figure
+
+    figures: list[Figure] = []
+    save = Figure.savefig
+
+    def keep(self: Figure, *args: object, **kw: object) -> None:
+        figures.append(self)
+        save(self, *args, **kw)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    return figures

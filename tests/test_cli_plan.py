@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from coverage_gaps.cli.main import cli
 from coverage_gaps.planning.geo import PLAN_SITE_COLUMNS, UNREACHABLE_COLUMNS
 from coverage_gaps.planning.runner import PLAN_SUMMARY_COLUMNS
-from tests.helpers import most_decimals, run_args
+from tests.helpers import most_decimals, run_args, saved_figures
 
 pytest.importorskip("highspy", reason="planning needs the extra 'plan'")
 
@@ -267,8 +267,6 @@ def test_the_plot_never_joins_optima_across_an_unsolved_count(
     there, not a segment from 1 to 3 that reads as an optimum at 2."""
     from types import SimpleNamespace
 
-    from matplotlib.figure import Figure
-
     from coverage_gaps.planning import outputs
 
     curve = pd.DataFrame(
@@ -281,14 +279,7 @@ def test_the_plot_never_joins_optima_across_an_unsolved_count(
             "plan_share": [0.25, 0.40, 0.52, 0.63],
         }
     )
-    figures: list[Figure] = []
-    save = Figure.savefig
-
-    def keep(self: Figure, *args: object, **kw: object) -> None:
-        figures.append(self)
-        save(self, *args, **kw)
-
-    monkeypatch.setattr(Figure, "savefig", keep)
+    figures = saved_figures(monkeypatch)
     target = SimpleNamespace(lang="en", path=lambda suffix: tmp_path / f"x{suffix}")
     plan = SimpleNamespace(curve=curve, name="Lào Cai")
     (path,) = outputs.write_plan_plot(plan, target)  # type: ignore[arg-type]

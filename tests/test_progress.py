@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import coverage_gaps as cg
 from coverage_gaps.cli.main import cli
 from coverage_gaps.progress import progress_over_time, trends
-from tests.helpers import X0, Y0, cell_row, most_decimals, run_args, write_cells
+from tests.helpers import X0, Y0, cell_row, most_decimals, run_args, saved_figures, write_cells
 
 T2020 = 1_580_515_200  # 2020-02-01
 T2023 = 1_675_209_600  # 2023-02-01
@@ -172,19 +172,10 @@ def test_the_terminal_table_reads_without_a_deadline(tiny_world: dict, tmp_path:
 def test_the_plot_draws_one_province_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A run of one province: its line is the total, so the plot has one line, not two on top
     of each other; two provinces get theirs and the total."""
-    from matplotlib.figure import Figure
-
     from coverage_gaps.outputs.progress import plot_progress
     from coverage_gaps.progress import ProgressResult
 
-    figures: list[Figure] = []
-    save = Figure.savefig
-
-    def keep(self: Figure, *args: object, **kw: object) -> None:
-        figures.append(self)
-        save(self, *args, **kw)
-
-    monkeypatch.setattr(Figure, "savefig", keep)
+    figures = saved_figures(monkeypatch)
 
     def result(provinces: list[str]) -> ProgressResult:
         rows = [
