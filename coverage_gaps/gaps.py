@@ -81,6 +81,14 @@ CHECK_COLUMNS: tuple[str, ...] = (
     "check_operator",
     "check_technology",
 )
+#: The texts a field check carries (its columns, :data:`FIELD_CHECK_COLUMNS` of
+#: :mod:`coverage_gaps.io.field_checks`) and the column of :data:`CHECK_COLUMNS` each fills.
+_CHECK_TEXTS: dict[str, str] = {
+    "checked_by": "checked_by",
+    "note": "check_note",
+    "operator": "check_operator",
+    "technology": "check_technology",
+}
 #: Bit of each generation in the grid layer of retired service.
 GENERATION_BITS: dict[str, int] = {"2G": 1, "3G": 2, "4G": 4, "5G": 8}
 #: A dead zone with no cell observed within this distance (m) gets ``no_measurements_nearby``:
@@ -234,14 +242,7 @@ def apply_field_checks(
     n = len(out)
     out["status_source"] = "model"
     out["model_status"] = out["status"].to_numpy()
-    #: A check's own columns, and the column of the table each fills.
-    copied = {
-        "checked_by": "checked_by",
-        "note": "check_note",
-        "operator": "check_operator",
-        "technology": "check_technology",
-    }
-    for col in ("checked_on", *copied.values()):
+    for col in ("checked_on", *_CHECK_TEXTS.values()):
         out[col] = ""
     if checks is None or not len(checks):
         return out
@@ -254,7 +255,7 @@ def apply_field_checks(
     reason = out["reason"].to_numpy(dtype=object).copy()
     source = np.full(n, "model", dtype=object)
     on = np.full(n, "", dtype=object)
-    texts = {col: np.full(n, "", dtype=object) for col in copied.values()}
+    texts = {col: np.full(n, "", dtype=object) for col in _CHECK_TEXTS.values()}
     observed = checks["observed"].to_numpy(dtype=object)
     for i in hit.tolist():
         c = pos[i]
@@ -271,7 +272,7 @@ def apply_field_checks(
             reason[i] = "field_no_power"
         source[i] = "field"
         on[i] = checks["date"].iat[c]
-        for their, ours in copied.items():
+        for their, ours in _CHECK_TEXTS.items():
             if their in checks:
                 texts[ours][i] = checks[their].iat[c]
     # The figures follow the check: one that found signal (or no power) leaves none of the
