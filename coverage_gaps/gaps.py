@@ -29,8 +29,8 @@ dead zone (reason ``field_no_signal``), ``signal`` a covered village (note ``fie
 ``no_power`` a village without power (``field_no_power``); ``status_source`` says which, and
 ``model_status`` keeps what the model said.  A village checked ``signal`` or ``no_power`` has
 no uncovered electrified land or people left in its figures (so the totals do not count it),
-one checked ``no_signal`` all its electrified land uncovered (its uncovered people stay the
-model's); ``covered_share`` stays the model's.
+one checked ``no_signal`` all its electrified land and the people on it uncovered (so it ranks
+by them among the gaps); ``covered_share`` stays the model's.
 """
 
 from __future__ import annotations
@@ -227,7 +227,11 @@ def _reasons(
 
 
 def apply_field_checks(
-    table: pd.DataFrame, *, ids: pd.Series, checks: pd.DataFrame | None
+    table: pd.DataFrame,
+    *,
+    ids: pd.Series,
+    checks: pd.DataFrame | None,
+    electrified_population: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The table with the field checks' statuses in place of the model's where a village was
     checked, and the columns :data:`CHECK_COLUMNS` (``status_source`` ``field`` or ``model``,
@@ -236,7 +240,9 @@ def apply_field_checks(
 
     ``checks`` is indexed by village id with ``observed``, ``date`` and, optionally,
     ``checked_by``, ``note``, ``operator`` and ``technology``
-    (:func:`coverage_gaps.io.field_checks.read_field_checks`).
+    (:func:`coverage_gaps.io.field_checks.read_field_checks`).  ``electrified_population``
+    (aligned with ``table``; :class:`~coverage_gaps.zonal.VillageTotals`) is the people on each
+    village's electrified land: a village checked ``no_signal`` has them all uncovered.
     """
     out = table.copy()
     n = len(out)
@@ -277,8 +283,7 @@ def apply_field_checks(
                 texts[ours][i] = checks[their].iat[c]
     # The figures follow the check: one that found signal (or no power) leaves none of the
     # village's land or people without signal, one that found no signal leaves all of its
-    # electrified land without (its people stay the model's count: a check cannot measure
-    # how many live on the land it found dark); the share served stays the model's.
+    # electrified land and the people on it without; the share served stays the model's.
     checked = source == "field"
     cleared = np.isin(status, ["covered", "not_electrified"]) & checked
     for col in ("uncovered_electrified_km2", "uncovered_population"):
@@ -291,6 +296,11 @@ def apply_field_checks(
         values = out["uncovered_electrified_km2"].to_numpy(dtype="f8").copy()
         values[dark] = out["electrified_km2"].to_numpy(dtype="f8")[dark]
         out["uncovered_electrified_km2"] = values
+    if dark.any() and electrified_population is not None and "uncovered_population" in out:
+        people = out["uncovered_population"].to_numpy(dtype="f8").copy()
+        known = dark & np.isfinite(people)  # NaN: the run has no population raster
+        people[known] = np.asarray(electrified_population, dtype="f8")[known]
+        out["uncovered_population"] = people
     out["status"] = status
     out["reason"] = reason
     out["status_source"] = source
@@ -364,6 +374,11 @@ def village_table(
         with_signal=with_signal,
         nearest_observation_m=nearest_observation_m,
     )
-    table = apply_field_checks(table, ids=ids, checks=field_checks)
+    table = apply_field_checks(
+        table,
+        ids=ids,
+        checks=field_checks,
+        electrified_population=totals.electrified_population if with_population else None,
+    )
     table["priority"] = priority_rank(table, by_population=with_population, ids=ids).to_numpy()
     return table

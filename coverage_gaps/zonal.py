@@ -388,6 +388,7 @@ class VillageTotals:
     electrified_covered: np.ndarray
     population: np.ndarray
     uncovered_population: np.ndarray
+    electrified_population: np.ndarray
     operators: np.ndarray
     broadband_operators: np.ndarray
     covered_operators: np.ndarray
@@ -417,9 +418,10 @@ def village_totals(
     ``uncovered_reach`` ORs ``reach`` over its electrified cells with no service;
     ``uncovered_retired`` ORs ``retired`` (a bit per retired generation that would serve the
     cell) over the same cells; ``uncovered_population`` counts people in electrified cells with
-    no service.  Of those cells, ``uncovered_retired_cells`` would be served by a retired
-    generation, and ``uncovered_reachable_cells`` (of the rest) are within a site's reach over
-    flat ground (``reach``) but not served.
+    no service (``electrified_population`` in all its electrified cells).  Of the electrified
+    cells with no service, ``uncovered_retired_cells`` would be served by a retired generation,
+    and ``uncovered_reachable_cells`` (of the rest) are within a site's reach over flat ground
+    (``reach``) but not served.
     """
     shape = electrified.shape
     for name, arr in (("serving", serving), ("broadband", broadband)):
@@ -487,6 +489,7 @@ def _reduce(
     n_cov = np.zeros(n, dtype=np.int64)
     people = np.zeros(n, dtype=np.float64)
     people_unc = np.zeros(n, dtype=np.float64)
+    people_elec = np.zeros(n, dtype=np.float64)
     ops = np.zeros(n, dtype=np.uint32)
     bb = np.zeros(n, dtype=np.uint32)
     cov_ops = np.zeros(n, dtype=np.uint32)
@@ -502,6 +505,7 @@ def _reduce(
         a_cov = 0
         a_pop = 0.0
         a_unc = 0.0
+        a_epop = 0.0
         a_ops = np.uint32(0)
         a_bb = np.uint32(0)
         a_cops = np.uint32(0)
@@ -526,6 +530,7 @@ def _reduce(
                         a_best = sg
                 if elec[r, c]:
                     a_elec += 1
+                    a_epop += p
                     if sv != 0:
                         a_cov += 1
                         a_cops |= sv
@@ -544,6 +549,7 @@ def _reduce(
         n_cov[v] = a_cov
         people[v] = a_pop
         people_unc[v] = a_unc
+        people_elec[v] = a_epop
         ops[v] = a_ops
         bb[v] = a_bb
         cov_ops[v] = a_cops
@@ -559,6 +565,7 @@ def _reduce(
         n_cov,
         people,
         people_unc,
+        people_elec,
         ops,
         bb,
         cov_ops,

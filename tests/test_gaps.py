@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coverage_gaps.gaps import classify, popcount, priority_rank
+from coverage_gaps.gaps import classify, popcount, priority_rank, village_table
 from coverage_gaps.settings import StatusThresholds
 from coverage_gaps.zonal import VillageTotals
 
@@ -19,6 +19,7 @@ def totals(
     cov_bb: list[int] | None = None,
     reach: list[int] | None = None,
     unc_pop: list[float] | None = None,
+    elec_pop: list[float] | None = None,
     retired_bits: list[int] | None = None,
     retired_cells: list[int] | None = None,
     reachable_cells: list[int] | None = None,
@@ -33,6 +34,7 @@ def totals(
         electrified_covered=np.array(cov),
         population=np.array(unc_pop or [0.0] * n) * 2,
         uncovered_population=np.array(unc_pop or [0.0] * n),
+        electrified_population=np.array(elec_pop or unc_pop or [0.0] * n),
         operators=ops,
         broadband_operators=np.array(cov_bb or [0] * n, dtype=np.uint32),
         covered_operators=ops,
@@ -132,3 +134,25 @@ def test_priority_by_population_then_area() -> None:
     assert rank.tolist() == [2, 1, 3, pd.NA, 4]
     by_area = priority_rank(table, by_population=False, ids=ids)
     assert by_area.tolist() == [1, 4, 2, pd.NA, 3]
+
+
+def test_a_village_found_dark_counts_the_people_on_its_electrified_land() -> None:
+    """Hand-worked: village a is covered by the model (10 of 10 electrified cells, 300 people
+    on them, none uncovered); b is a dead zone with 40 people uncovered.  A field check finds
+    a dark: its 300 people are uncovered and it comes first among the villages to fix."""
+    t = totals([10, 10], [10, 0], cov_ops=[1, 0], unc_pop=[0.0, 40.0], elec_pop=[300.0, 40.0])
+    ids = pd.Series(["a", "b"])
+    checks = pd.DataFrame(
+        {"observed": ["no_signal"], "date": ["2025-05-02"]}, index=pd.Index(["a"])
+    )
+    table = village_table(
+        t, ids=ids, cell_area_m2=10_000, operators=["A"], with_population=True,
+        field_checks=checks,
+    )  # fmt: skip
+    assert table["status"].tolist() == ["dead_zone", "dead_zone"]
+    assert table["uncovered_population"].tolist() == [300.0, 40.0]
+    assert table["uncovered_electrified_km2"].tolist() == pytest.approx([0.1, 0.1])
+    assert table["priority"].tolist() == [1, 2]
+    # without a population raster there are no people to count, checked or not
+    bare = village_table(t, ids=ids, cell_area_m2=10_000, operators=["A"], field_checks=checks)
+    assert bare["uncovered_population"].isna().all()

@@ -121,6 +121,7 @@ def test_totals_against_numpy() -> None:
         assert np.isclose(
             t.uncovered_population[v], pop[m & elec & (serving == 0)].sum(dtype="f8"), rtol=1e-5
         )
+        assert np.isclose(t.electrified_population[v], pop[m & elec].sum(dtype="f8"), rtol=1e-5)
         assert t.operators[v] == (np.bitwise_or.reduce(serving[m]) if m.any() else 0)
         if m.any():
             assert t.best_signal[v] == sig[m].max()
