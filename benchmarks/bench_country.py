@@ -13,7 +13,7 @@ Usage::
    electrification GeoTIFF in EPSG:32648 (tiled, deflate).  ``--quick`` makes a few northern
    provinces only (a smoke run of well under a minute).
 2. Times ``coverage-gaps -q run ... --outputs csv`` as a whole process (wall clock and peak RSS
-   of the child from ``os.wait4``) for the whole country and for one province.
+   of the child, its own: ``measure.py``) for the whole country and for one province.
 3. Times the analysis step in-process for that province (``analyse_area``; the inputs are read
    beforehand) against the straightforward geopandas approach on the same data: buffer every
    (site, radio) by its radius, union, polygonise the electrified cells, overlay villages x
@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import measure
 
 SHARED_PROVINCES = Path("/work/shared/data/vn-admin-2025/provinces.gpkg")
 SHARED_WARDS = Path("/work/shared/data/vn-admin-2025/wards-national-simplified.gpkg")
@@ -276,27 +277,12 @@ def make_inputs(workdir: Path, params: dict, *, seed: int = 2025) -> dict:
 
 
 def run_process(args: list[str]) -> dict:
-    """Run a command; wall clock and peak RSS (this child's, from ``wait4``)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = b"", b""
-    # Read the pipes to the end, then reap with wait4 for this child's own rusage.
-    out = proc.stdout.read()  # type: ignore[union-attr]
-    err = proc.stderr.read()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        sys.stderr.write(err.decode(errors="replace"))
-        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(args)}")
-    return {
-        "wall_s": wall,
-        "peak_gb": usage.ru_maxrss / 1024**2,
-        "user_s": usage.ru_utime,
-        "sys_s": usage.ru_stime,
-        "stdout": out.decode(errors="replace"),
-        "stderr": err.decode(errors="replace"),
-    }
+    """Run a command; wall clock and peak RSS (the command's own: :mod:`measure`)."""
+    result = measure(args)
+    if result["returncode"] != 0:
+        sys.stderr.write(result["stderr"])
+        raise SystemExit(f"command failed ({result['returncode']}): {' '.join(args)}")
+    return result
 
 
 def cli_args(workdir: Path, manifest: dict, out: Path, provinces: list[str]) -> list[str]:

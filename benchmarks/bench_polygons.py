@@ -5,7 +5,7 @@ Usage::
 
     python benchmarks/bench_polygons.py [--workdir DIR] [--repeat N] [--skip-workers]
 
-Runs, each as a fresh process (wall clock and the child's peak RSS from ``os.wait4``; one
+Runs, each as a fresh process (wall clock and the child's own peak RSS, ``measure.py``; one
 untimed warm-up first, then the best of ``--repeat``):
 
 1. **floor**: a fresh process that merely reads the inputs (imports, the villages file, the

@@ -12,7 +12,7 @@ Usage::
    mostly a few km, ``averageSignal`` mostly 0), and 1 bad row in 10,000 (too few fields,
    a non-numeric id, latitude out of range, an unknown radio, an empty required value, and
    an exact duplicate now and then).  Written by Arrow's CSV writer piped into ``gzip -6``.
-2. Times, each in a fresh child process (wall clock, CPU and peak RSS from ``os.wait4``):
+2. Times, each in a fresh child process (wall clock, CPU and peak RSS, its own: ``measure.py``):
 
    - the floor ``gzip -dc FILE | wc -l`` (decompressing and counting lines, two processes:
      their wall clock; its RSS is not comparable and not shown);
@@ -38,6 +38,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import measure
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"wall_s": 120.0, "peak_gb": 1.5}
@@ -206,31 +209,16 @@ print(json.dumps({
 
 
 def _child(cmd: list[str]) -> dict:
-    """Run a child process; its wall clock, CPU time (with its own children's) and peak RSS
-    from ``os.wait4``, and its standard output."""
-    import tempfile
-
-    t0 = time.perf_counter()
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        assert proc.stdout is not None
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        if status != 0:
-            err.seek(0)
-            raise SystemExit(f"{cmd[:3]} failed:\n{err.read().decode()[-3000:]}")
+    """Run a child process; its wall clock, CPU time and peak RSS (its own: :mod:`measure`),
+    and its standard output."""
+    r = measure(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if r["returncode"] != 0:
+        raise SystemExit(f"{cmd[:3]} failed:\n{r['stderr'][-3000:]}")
     return {
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_gb": usage.ru_maxrss / 1024**2,
-        "stdout": out.decode(),
+        "wall_s": r["wall_s"],
+        "cpu_s": r["user_s"] + r["sys_s"],
+        "peak_gb": r["peak_gb"],
+        "stdout": r["stdout"],
     }
 
 
