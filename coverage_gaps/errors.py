@@ -23,6 +23,7 @@ __all__ = [
     "CoverageGapsError",
     "CoverageGapsWarning",
     "InputError",
+    "LayerError",
     "NoOverlapError",
     "OutputError",
     "SelectionError",
@@ -60,6 +61,11 @@ class InputError(CoverageGapsError, ValueError):
 
 class ColumnError(InputError, LookupError):
     """A required column is missing from an input."""
+
+
+class LayerError(InputError, LookupError):
+    """A file holds several layers and none was chosen, or the chosen layer is not in it (a
+    choice the user makes on the command: ``--layer``, ``FILE:LAYER``)."""
 
 
 class CRSError(InputError):

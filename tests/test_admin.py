@@ -212,4 +212,4 @@ def test_multi_layer_file_is_chosen_as_file_colon_layer(tiny_world: dict, tmp_pa
         cli,
         ["provinces", "--villages", str(tiny_world["villages"]), "--province-layer", f"{path}:x"],
     )
-    assert no_layer.exit_code != 0 and "'x' is not a layer" in no_layer.output
+    assert no_layer.exit_code == 2 and "'x' is not a layer" in no_layer.output

@@ -118,6 +118,26 @@ def test_unknown_province_exits_2_with_suggestions(tiny_world: dict, tmp_path: P
     assert not (tmp_path / "o").exists()
 
 
+def test_a_file_of_several_layers_needs_a_layer_and_exits_2(
+    tiny_world: dict, tmp_path: Path
+) -> None:
+    import geopandas as gpd
+
+    two = tmp_path / "two.gpkg"
+    villages = gpd.read_file(tiny_world["villages"])
+    villages.to_file(two, layer="thon")
+    villages.to_file(two, layer="xa")
+    world = {**tiny_world, "villages": two}
+    result = CliRunner().invoke(cli, base(world, tmp_path / "o"))
+    assert result.exit_code == 2, result.output
+    assert f"{two}: has 2 layers (thon, xa); choose one with --layer" in result.output
+    wrong = CliRunner().invoke(cli, [*base(world, tmp_path / "o"), "--layer", "ap"])
+    assert wrong.exit_code == 2 and "--layer 'ap' is not a layer" in wrong.output
+    assert not (tmp_path / "o").exists()
+    ok = CliRunner().invoke(cli, ["-q", *base(world, tmp_path / "o"), "--layer", "xa"])
+    assert ok.exit_code == 0, ok.output
+
+
 def test_old_province_name_is_noted(tiny_world: dict, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["-q", *base(tiny_world, tmp_path / "o"), "--province", "Yên Bái", "--outputs", "csv"]

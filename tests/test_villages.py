@@ -15,6 +15,7 @@ from coverage_gaps.errors import (
     CoverageGapsWarning,
     CRSError,
     InputError,
+    LayerError,
     SettingsError,
 )
 from coverage_gaps.io.villages import read_villages, villages_unit
@@ -109,8 +110,10 @@ def test_errors(tmp_path: Path) -> None:
         read_villages(tmp_path / "nocrs.shp")
     sample().to_file(tmp_path / "two.gpkg", layer="a")
     sample().to_file(tmp_path / "two.gpkg", layer="b")
-    with pytest.raises(InputError, match=r"has 2 layers .*choose one with --layer"):
+    with pytest.raises(LayerError, match=r"has 2 layers .*choose one with --layer"):
         read_villages(tmp_path / "two.gpkg")
+    with pytest.raises(LookupError, match=r"--layer 'c' is not a layer; the layers are a, b"):
+        read_villages(tmp_path / "two.gpkg", options=VillageOptions(layer="c"))
     assert len(read_villages(tmp_path / "two.gpkg", options=VillageOptions(layer="b"))) == 3
     lines = gpd.GeoDataFrame(
         {"name": ["x"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=4326

@@ -26,6 +26,7 @@ from coverage_gaps.cli.options import FLAGS
 from coverage_gaps.errors import (
     CoverageGapsError,
     InputError,
+    LayerError,
     OutputError,
     SelectionError,
     SettingsError,
@@ -36,6 +37,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (SettingsError, 2),
     (SelectionError, 2),
     (OutputError, 3),
+    (LayerError, 2),
     (InputError, 1),
     (CoverageGapsError, 1),
 )

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from coverage_gaps.errors import ColumnError, InputError
+from coverage_gaps.errors import ColumnError, InputError, LayerError
 from coverage_gaps.names import VIETNAM_PROVINCES
 
 
@@ -58,9 +58,10 @@ def read_frame(
 
     Raises
     ------
+    LayerError
+        The file has several layers and none is chosen, or the chosen layer is not in it.
     InputError
-        The file is missing or unreadable, has several layers and none is chosen, or the chosen
-        layer is not in it.
+        The file is missing or unreadable.
     """
     if not path.exists():
         raise InputError(path, f"no such file; check the {option} path")
@@ -73,12 +74,12 @@ def read_frame(
         layers = pyogrio.list_layers(path)
         if layer is None and len(layers) > 1:
             names = ", ".join(str(name) for name, _ in layers)
-            raise InputError(
+            raise LayerError(
                 path, f"has {len(layers)} layers ({names}); choose one with {layer_option}"
             )
         if layer is not None and layer not in {str(name) for name, _ in layers}:
             names = ", ".join(str(name) for name, _ in layers)
-            raise InputError(
+            raise LayerError(
                 path, f"{layer_option} {layer!r} is not a layer; the layers are {names}"
             )
         frame = gpd.read_file(path, layer=layer)
